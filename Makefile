@@ -1,0 +1,101 @@
+# gomaptrace — see README.md.  `make demo` and `make test` are the two entry points.
+#
+# Everything is built under build/.  Fixture binaries of the Go test matrix
+# are cached under build/fixtures/ and rebuilt only when their inputs change.
+
+BUILD      ?= build
+CC         ?= cc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+LLVM_STRIP ?= llvm-strip
+FUZZ_SECONDS ?= 60
+# Seconds each fuzz target runs inside `make test` (a smoke, not a campaign).
+FUZZ_SMOKE_SECONDS ?= 15
+
+ARCH       := x86
+WARNINGS   := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+CFLAGS     ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude -Iuser -I$(BUILD)
+LDLIBS     := -lbpf -lelf -lz -lcapstone -lmicrohttpd -lncursesw -lm
+SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+USER_SRCS  := $(sort $(wildcard user/*.c))
+LIB_SRCS   := $(filter-out user/main.c,$(USER_SRCS))
+LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+SAN_OBJS   := $(patsubst user/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+SAN_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit-san/%,$(UNIT_SRCS))
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+HDRS       := $(wildcard include/*.h user/*.h)
+
+.PHONY: all deps demo test unit fuzz fuzz-smoke fixtures e2e vmlinux clean bench
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/gomaptrace
+
+# Idempotent: installs missing Debian packages and Go toolchains.
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: user/%.c $(HDRS) $(SKELS) | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/san/%.o: user/%.c $(HDRS) $(SKELS) | $(BUILD)/san
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/libgomaptrace.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/gomaptrace: $(BUILD)/obj/main.o $(BUILD)/libgomaptrace.a
+	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+# BPF: one object for every binary; the skeleton embeds it.
+$(BUILD)/%.bpf.o: bpf/%.bpf.c include/gomaptrace.h vmlinux/vmlinux.h | $(BUILD)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Ivmlinux -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@
+
+# Checked in; regenerate on a kernel with BTF when the BPF side needs newer types.
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+$(BUILD) $(BUILD)/obj $(BUILD)/san $(BUILD)/unit $(BUILD)/unit-san $(BUILD)/fuzz:
+	mkdir -p $@
+
+# Unit tests: cmocka, once plain and once under ASan+UBSan.
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libgomaptrace.a | $(BUILD)/unit
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libgomaptrace.a $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/unit-san/%: tests/unit/%.c $(SAN_OBJS) | $(BUILD)/unit-san
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(SAN_OBJS) $(LDLIBS) -lcmocka -o $@
+
+# libFuzzer targets, built with clang over the parser sources directly.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS) $(SKELS) | $(BUILD)/fuzz
+	$(CLANG) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< $(LIB_SRCS) $(LDLIBS) -o $@
+
+fixtures:
+	@tests/build-fixtures.sh
+
+unit: $(UNIT_BINS) $(SAN_BINS)
+
+fuzz: $(FUZZ_BINS) fixtures
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)
+
+test: deps
+	@$(MAKE) --no-print-directory all unit $(FUZZ_BINS) fixtures
+	@FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all fixtures
+	@tests/demo.sh
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/unit $(BUILD)/unit-san $(BUILD)/fuzz \
+		$(BUILD)/*.o $(BUILD)/*.a $(BUILD)/*.skel.h $(BUILD)/gomaptrace

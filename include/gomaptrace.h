@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Records and tables shared by the BPF programs and userspace.
+ *
+ * One BPF object serves binaries of different Go versions at once: every
+ * uprobe carries a BPF cookie naming a `struct gm_probe_spec` (which binary,
+ * which function, where its arguments are), and each binary has a
+ * `struct gm_layout` describing its map header and type layout.  Userspace
+ * fills both from the probe plan before attaching.
+ *
+ * Only fixed-size integer types: this header is included by clang -target
+ * bpf (with vmlinux.h) and by the C11 userspace (with linux/types.h).
+ */
+#ifndef GOMAPTRACE_H
+#define GOMAPTRACE_H
+
+#define GM_MAX_BINARIES		64
+#define GM_MAX_PROBES		1024	/* attachment points across all binaries */
+#define GM_MAX_STACK_DEPTH	32
+
+enum gm_map_impl {
+	GM_MAP_CLASSIC = 1,	/* hmap + buckets: Go 1.17-1.23, 1.24/1.25 noswissmap */
+	GM_MAP_SWISS = 2,	/* maps.Map + tables: Go 1.24+ */
+};
+
+/* What a probe point means; one per (function, placement). */
+enum gm_probe_kind {
+	GM_PROBE_MAKEMAP_RET = 1,	/* RET of a creating function: map pointer in RAX */
+	GM_PROBE_NEWMAP_RET,		/* RET of maps.NewMap (swiss): map pointer in RAX */
+	GM_PROBE_HASHGROW,		/* classic grow start (post-prologue) */
+	GM_PROBE_NEWOVERFLOW,		/* classic overflow bucket */
+	GM_PROBE_GROW_TO_SMALL,		/* swiss: first group */
+	GM_PROBE_GROW_TO_TABLE,		/* swiss: small -> table */
+	GM_PROBE_TABLE_GROW,		/* swiss: (*table).grow */
+	GM_PROBE_TABLE_SPLIT,		/* swiss: (*table).split */
+	GM_PROBE_MAPASSIGN,		/* --exact: every insert, rate-limited in BPF */
+	GM_PROBE_GROWWORK,		/* --exact */
+	GM_PROBE_MALLOCGC,		/* --exact: bucket/group allocations */
+	GM_PROBE_KIND_MAX,
+};
+
+/* x86-64 Go ABIInternal integer argument registers, in order. */
+enum gm_reg {
+	GM_REG_RAX = 0, GM_REG_RBX, GM_REG_RCX, GM_REG_RDI, GM_REG_RSI,
+	GM_REG_R8, GM_REG_R9, GM_REG_R10, GM_REG_R11, GM_REG_NONE = 0xff,
+};
+
+/* Per binary: offsets of the fields the probes read.  0xffff = absent. */
+struct gm_layout {
+	__u32 impl;			/* enum gm_map_impl */
+	__u16 map_count_off;		/* hmap.count / Map.used (both 0) */
+	__u16 map_count_size;		/* 8 (int / uint64) */
+	__u16 map_seed_off;		/* hmap.hash0 (12, u32) / Map.seed (8, uintptr) */
+	__u16 map_seed_size;
+	__u16 map_B_off;		/* classic hmap.B (u8) */
+	__u16 map_buckets_off;		/* classic hmap.buckets / swiss Map.dirPtr */
+	__u16 map_dirlen_off;		/* swiss Map.dirLen */
+	__u16 type_bucket_off;		/* maptype.Bucket / Group type pointer */
+	__u16 type_bucketsize_off;	/* maptype.BucketSize (u16) / GroupSize (uintptr) */
+	__u16 type_bucketsize_size;	/* 2 or 8 */
+	__u16 table_capacity_off;	/* swiss table.capacity (u16) */
+	__u16 table_used_off;		/* swiss table.used (u16) */
+	__u16 g_stack_lo_off;		/* g.stack.lo: 0 */
+	__u16 g_stack_hi_off;		/* g.stack.hi: 8 */
+	__u16 _pad;
+};
+
+#define GM_OFF_ABSENT 0xffff
+
+/* Indexed by the BPF cookie of an attachment. */
+struct gm_probe_spec {
+	__u32 binary_idx;	/* index into the layouts map */
+	__u8 kind;		/* enum gm_probe_kind */
+	__u8 map_reg;		/* enum gm_reg holding the map (or table) pointer */
+	__u8 type_reg;		/* enum gm_reg holding the map type, or GM_REG_NONE */
+	__u8 aux_reg;		/* kind-specific (swiss: table's map; mallocgc: size) */
+};
+
+#endif /* GOMAPTRACE_H */

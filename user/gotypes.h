@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * gotypes: Go runtime type descriptors of one binary, by name.
+ *
+ * Contract: gotypes__new() finds the first module's moduledata (by the
+ * .symtab symbol runtime.firstmoduledata when present, else by scanning the
+ * writable data for a pointer to the pclntab header followed by fields that
+ * agree with the pclntab), and takes from it the types range and the
+ * typelinks list.  Type names are read from the name blob at types + Str,
+ * honouring TFlag ExtraStar.  Borrowed goelf/pclntab must outlive it.
+ * Addresses are link-time virtual addresses: for a running PIE process,
+ * subtract the load bias before asking.
+ */
+#ifndef GOTYPES_H
+#define GOTYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "goelf.h"
+#include "pclntab.h"
+#include "buildinfo.h"
+
+struct gotypes;
+
+struct gotypes *gotypes__new(const struct goelf *elf, const struct pclntab *tab,
+			     const struct go_buildinfo *bi, struct gm_err *err);
+void gotypes__free(struct gotypes *types);
+
+uint64_t gotypes__types_start(const struct gotypes *types);	/* moduledata.types */
+uint64_t gotypes__types_end(const struct gotypes *types);	/* moduledata.etypes */
+uint64_t gotypes__moduledata_addr(const struct gotypes *types);
+
+/* Name of the type descriptor at vaddr ("map[string]*main.Session"). */
+int gotypes__name(const struct gotypes *types, uint64_t type_addr, char *buf, size_t len);
+/* Kind (abi.Kind, low 5 bits) of the type at vaddr, or -errno. */
+int gotypes__kind(const struct gotypes *types, uint64_t type_addr);
+
+/* Every map type listed in typelinks, in table order; cb returns non-zero to stop. */
+typedef int (*gotypes_map_cb)(uint64_t type_addr, const char *name, void *ctx);
+int gotypes__for_each_map_type(const struct gotypes *types, gotypes_map_cb cb, void *ctx);
+
+#endif /* GOTYPES_H */
