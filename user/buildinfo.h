@@ -38,4 +38,11 @@ int go_buildinfo__check_supported(const struct go_buildinfo *bi, struct gm_err *
 /* version >= major.minor */
 bool go_buildinfo__at_least(const struct go_buildinfo *bi, int major, int minor);
 
+/*
+ * Go's unsigned varint (encoding/binary.Uvarint), shared by the readers of
+ * Go metadata.  Returns the bytes used, -ENODATA when p ends inside it, or
+ * -EOVERFLOW when it does not fit 64 bits.
+ */
+int go_uvarint(const uint8_t *p, size_t len, uint64_t *val);
+
 #endif /* BUILDINFO_H */
