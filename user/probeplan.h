@@ -35,11 +35,32 @@ enum probe_fn_state {
 struct probe_fn {
 	const char *name;		/* static string */
 	enum probe_fn_state state;
+	/*
+	 * size is the code without the linker's trailing INT3 alignment
+	 * padding (what `go tool nm -size` prints); span is pclntab's
+	 * end - entry, padding included.
+	 */
 	uint64_t vaddr, file_off, size;
 	uint64_t post_prologue_off;	/* file offset; 0 when none was found */
 	uint64_t ret_offs[PROBEPLAN_MAX_RETS];	/* file offsets of RET instructions */
 	int ret_cnt;
 	bool rets_truncated;		/* more RETs than PROBEPLAN_MAX_RETS */
+	/* Added after the original contract: */
+	uint64_t span;
+	/*
+	 * Capstone met bytes it could not decode before the end: RETs past
+	 * that point are unknown, so RET probes on this function would miss
+	 * returns.  Offsets that were found are still instruction boundaries.
+	 */
+	bool decode_failed;
+	/*
+	 * No instruction before the post-prologue point writes an integer
+	 * argument register: a probe there still sees the arguments in
+	 * RAX, RBX, RCX, ...  Meaningless when post_prologue_off is 0.
+	 */
+	bool args_intact;
+	/* Direct JMPs out of the function: returns that are not RETs. */
+	int tail_jmps;
 };
 
 struct probeplan {
@@ -54,5 +75,14 @@ struct probeplan *probeplan__new(const struct goelf *elf, const struct pclntab *
 void probeplan__free(struct probeplan *plan);
 /* The entry for a function name, or NULL if the plan does not cover it. */
 const struct probe_fn *probeplan__fn(const struct probeplan *plan, const char *name);
+/*
+ * Decode one function's machine code (exposed for unit tests): fn->vaddr
+ * and fn->file_off must be set; fills size, span, post_prologue_off,
+ * ret_offs and the flags.  Returns 0 or -errno (-E2BIG past 256 KiB).
+ */
+int probeplan__decode(const uint8_t *code, uint64_t len, struct probe_fn *fn);
+/* "classic" / "swiss"; "present" / "inlined" / "absent". */
+const char *probeplan__impl_name(enum gm_map_impl impl);
+const char *probeplan__state_name(enum probe_fn_state state);
 
 #endif /* PROBEPLAN_H */

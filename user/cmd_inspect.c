@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * gomaptrace inspect: what the tracer would see in one binary, without
+ * attaching anything.  Everything is parsed before the first byte of output
+ * so that a bad binary yields exactly one error line and no half report.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "buildinfo.h"
+#include "commands.h"
+#include "gm_err.h"
+#include "goelf.h"
+#include "gotypes.h"
+#include "jsonw.h"
+#include "pclntab.h"
+#include "probeplan.h"
+
+static const char inspect_usage[] =
+"usage: gomaptrace inspect BINARY|PID [--json] [--types]\n"
+"\n"
+"Show what gomaptrace reads from a Go binary: build facts, which map\n"
+"implementation its runtime uses, where each map probe would go, and the\n"
+"struct offsets the probes read.  Nothing is attached; no privileges are\n"
+"needed beyond reading the file.  A PID (all digits) means /proc/PID/exe.\n"
+"\n"
+"  -j, --json    one JSON object instead of text\n"
+"  -t, --types   also list the map types the binary contains (typelinks)\n"
+"  -h, --help    this text\n"
+"\n"
+"Text output: the build facts (Go version, experiments, arch, PIE, stripped\n"
+"= no .symtab, cgo, buildmode, map implementation), then the probe plan,\n"
+"one row per runtime map function:\n"
+"  STATE     present; inlined (only inside other functions: a uprobe would\n"
+"            never fire); absent (not linked in)\n"
+"  ADDRESS   link-time virtual address of the entry\n"
+"  FILE OFF  offset in the file, what uprobes attach to\n"
+"  SIZE      code bytes, alignment padding excluded\n"
+"  PROLOGUE  file offset of the instruction after the first one that writes\n"
+"            RBP (the frame is complete there); '-' when the function sets\n"
+"            up no frame\n"
+"  RETS      file offsets of every RET instruction, decoded with Capstone\n"
+"then the struct offsets (decimal bytes) of the map header, table, type\n"
+"descriptor and g that the probes read.  With --types, one line per map type:\n"
+"\"0xADDRESS map[K]V\".\n"
+"\n"
+"JSON output: {\"path\", \"go_version\", \"experiments\": [...], \"arch\", \"pie\",\n"
+"\"stripped\", \"cgo\", \"buildmode\", \"modinfo\", \"map_impl\": \"classic\"|\"swiss\",\n"
+"\"functions\": [{\"name\", \"state\", \"address\", \"file_offset\", \"size\", \"span\",\n"
+"\"post_prologue_offset\", \"ret_offsets\": [...], \"frameless\", \"args_intact\",\n"
+"\"decode_failed\", \"rets_truncated\", \"tail_jumps\"}], \"layout\": {field: offset},\n"
+"\"map_types\": [{\"address\", \"name\"}] (with --types)}.  Addresses and\n"
+"offsets are \"0x...\" strings, sizes numbers; null where a function is not\n"
+"present, where it has no prologue, or where a layout field does not exist\n"
+"in this implementation.\n"
+"\n"
+"Exit status: 0 ok; 2 bad usage or a binary that cannot be traced (not ELF,\n"
+"truncated, not Go, Go older than 1.17, unsupported architecture, corrupt\n"
+"tables), reported as one line \"gomaptrace inspect: TARGET: REASON\".\n";
+
+/* One gm_layout field: JSON key, text labels per implementation (NULL: n/a). */
+struct layout_row {
+	const char *key;
+	size_t off;
+	const char *classic, *swiss;
+};
+
+/* Every field is __u16; the array below fails to compile otherwise. */
+#define LF(f, c, s) { #f, offsetof(struct gm_layout, f) + \
+	0 * sizeof(char[sizeof(((struct gm_layout *)0)->f) == 2 ? 1 : -1]), c, s }
+
+static const struct layout_row layout_rows[] = {
+	LF(map_count_off, "hmap.count", "Map.used"),
+	LF(map_count_size, "  size", "  size"),
+	LF(map_seed_off, "hmap.hash0", "Map.seed"),
+	LF(map_seed_size, "  size", "  size"),
+	LF(map_B_off, "hmap.B", NULL),
+	LF(map_buckets_off, "hmap.buckets", "Map.dirPtr"),
+	LF(map_dirlen_off, NULL, "Map.dirLen"),
+	LF(map_extra_off, "hmap.extra", NULL),
+	LF(extra_nextoverflow_off, "mapextra.nextOverflow", NULL),
+	LF(type_bucket_off, "maptype.Bucket", "MapType.Group"),
+	LF(type_bucketsize_off, "maptype.BucketSize", "MapType.GroupSize"),
+	LF(type_bucketsize_size, "  size", "  size"),
+	LF(table_used_off, NULL, "table.used"),
+	LF(table_capacity_off, NULL, "table.capacity"),
+	LF(table_capacity_size, NULL, "  size"),
+	LF(g_stack_lo_off, "g.stack.lo", "g.stack.lo"),
+	LF(g_stack_hi_off, "g.stack.hi", "g.stack.hi"),
+};
+
+struct map_type {
+	uint64_t addr;
+	char *name;
+};
+
+struct inspect {
+	const char *target;	/* as given: path or pid */
+	char path[64 + 4096];	/* what was opened */
+	bool json, types;
+
+	struct goelf *elf;
+	struct go_buildinfo bi;
+	bool bi_ok;
+	struct pclntab *tab;
+	struct probeplan *plan;
+	struct gotypes *gt;
+	struct map_type *mts;
+	size_t mt_cnt, mt_cap;
+};
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* Strings from the binary are untrusted: keep terminal escapes out. */
+static void put_safe(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+static int collect_map_type(uint64_t addr, const char *name, void *ctx)
+{
+	struct inspect *in = ctx;
+	struct map_type *mts;
+
+	if (in->mt_cnt == in->mt_cap) {
+		size_t cap = in->mt_cap ? in->mt_cap * 2 : 64;
+
+		mts = realloc(in->mts, cap * sizeof(*mts));
+		if (!mts)
+			return -ENOMEM;
+		in->mts = mts;
+		in->mt_cap = cap;
+	}
+	in->mts[in->mt_cnt].addr = addr;
+	in->mts[in->mt_cnt].name = strdup(name);
+	if (!in->mts[in->mt_cnt].name)
+		return -ENOMEM;
+	in->mt_cnt++;
+	return 0;
+}
+
+static int resolve_target(struct inspect *in, struct gm_err *err)
+{
+	struct stat st;
+
+	if (!all_digits(in->target)) {
+		snprintf(in->path, sizeof(in->path), "%s", in->target);
+		return 0;
+	}
+	if (strlen(in->target) > 10)
+		return gm_err_set(err, ESRCH, "no such process");
+	snprintf(in->path, sizeof(in->path), "/proc/%s", in->target);
+	if (stat(in->path, &st))
+		return gm_err_set(err, ESRCH, "no such process");
+	snprintf(in->path, sizeof(in->path), "/proc/%s/exe", in->target);
+	return 0;
+}
+
+static int analyze(struct inspect *in, struct gm_err *err)
+{
+	int ret;
+
+	ret = resolve_target(in, err);
+	if (ret)
+		return ret;
+	in->elf = goelf__open(in->path, err);
+	if (!in->elf)
+		return -ENOEXEC;
+	ret = go_buildinfo__parse(in->elf, &in->bi, err);
+	if (ret)
+		return ret;
+	in->bi_ok = true;
+	ret = go_buildinfo__check_supported(&in->bi, err);
+	if (ret)
+		return ret;
+	in->tab = pclntab__new(in->elf, err);
+	if (!in->tab)
+		return -EINVAL;
+	in->plan = probeplan__new(in->elf, in->tab, &in->bi, err);
+	if (!in->plan)
+		return -EINVAL;
+	if (!in->types)
+		return 0;
+	in->gt = gotypes__new(in->elf, in->tab, &in->bi, err);
+	if (!in->gt)
+		return -EINVAL;
+	ret = gotypes__for_each_map_type(in->gt, collect_map_type, in);
+	if (ret == -ENOMEM)
+		return gm_err_set(err, ENOMEM, "out of memory");
+	if (ret < 0)
+		return gm_err_set(err, -ret, "cannot list map types: %s", strerror(-ret));
+	return 0;
+}
+
+static void inspect_free(struct inspect *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->mt_cnt; i++)
+		free(in->mts[i].name);
+	free(in->mts);
+	gotypes__free(in->gt);
+	probeplan__free(in->plan);
+	pclntab__free(in->tab);
+	if (in->bi_ok)
+		go_buildinfo__free(&in->bi);
+	goelf__free(in->elf);
+}
+
+static __u16 layout_val(const struct gm_layout *l, const struct layout_row *r)
+{
+	__u16 v;
+
+	memcpy(&v, (const char *)l + r->off, sizeof(v));
+	return v;
+}
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+/* ---- text ---- */
+
+static void text_fn(FILE *out, const struct probe_fn *fn)
+{
+	int i;
+
+	if (fn->state != PROBE_FN_PRESENT) {
+		fprintf(out, "%-44s %s\n", fn->name, probeplan__state_name(fn->state));
+		return;
+	}
+	fprintf(out, "%-44s %-8s", fn->name, probeplan__state_name(fn->state));
+	fprintf(out, " %#-10llx %#-9llx %5llu ", (unsigned long long)fn->vaddr,
+		(unsigned long long)fn->file_off, (unsigned long long)fn->size);
+	if (fn->post_prologue_off)
+		fprintf(out, "%#-9llx", (unsigned long long)fn->post_prologue_off);
+	else
+		fprintf(out, "%-9s", "-");
+	for (i = 0; i < fn->ret_cnt; i++)
+		fprintf(out, "%s%#llx", i ? "," : " ", (unsigned long long)fn->ret_offs[i]);
+	if (fn->rets_truncated)
+		fputs(",...", out);
+	fputc('\n', out);
+}
+
+/* Facts a reader of the table would otherwise miss. */
+static void text_fn_notes(FILE *out, const struct probeplan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->fn_cnt; i++) {
+		const struct probe_fn *fn = &plan->fns[i];
+
+		if (fn->state != PROBE_FN_PRESENT)
+			continue;
+		if (fn->decode_failed)
+			fprintf(out, "  %s: disassembly stopped before the end; RETs incomplete\n",
+				fn->name);
+		if (!fn->post_prologue_off)
+			fprintf(out, "  %s: no frame set up; probe at the entry\n", fn->name);
+		else if (!fn->args_intact)
+			fprintf(out, "  %s: prologue overwrites an argument register\n", fn->name);
+		if (fn->tail_jmps)
+			fprintf(out, "  %s: %d tail jump(s) leave without RET\n", fn->name,
+				fn->tail_jmps);
+		if (fn->rets_truncated)
+			fprintf(out, "  %s: more than %d RETs\n", fn->name, PROBEPLAN_MAX_RETS);
+	}
+}
+
+static void print_text(FILE *out, const struct inspect *in)
+{
+	const struct probeplan *plan = in->plan;
+	bool swiss = plan->impl == GM_MAP_SWISS;
+	char buildmode[32];
+	size_t i;
+
+	fputs("path:         ", out);
+	put_safe(out, in->path);
+	fputs("\ngo version:   ", out);
+	put_safe(out, in->bi.version);
+	fputs("\nexperiments:  ", out);
+	put_safe(out, in->bi.experiments[0] ? in->bi.experiments : "-");
+	fprintf(out, "\narch:         %s\n", goelf__arch_name(in->elf));
+	fprintf(out, "pie:          %s\n", yes_no(goelf__is_pie(in->elf)));
+	fprintf(out, "stripped:     %s\n", yes_no(!goelf__has_symtab(in->elf)));
+	fprintf(out, "cgo:          %s\n", yes_no(in->bi.cgo));
+	snprintf(buildmode, sizeof(buildmode), "%s", in->bi.buildmode[0] ? in->bi.buildmode : "-");
+	fputs("buildmode:    ", out);
+	put_safe(out, buildmode);
+	fprintf(out, "\nmap impl:     %s\n\n", probeplan__impl_name(plan->impl));
+
+	fprintf(out, "%-44s %-8s %-10s %-9s %5s %-9s %s\n", "FUNCTION", "STATE", "ADDRESS",
+		"FILE OFF", "SIZE", "PROLOGUE", "RETS");
+	for (i = 0; i < plan->fn_cnt; i++)
+		text_fn(out, &plan->fns[i]);
+	text_fn_notes(out, plan);
+
+	fprintf(out, "\nlayout (%s, byte offsets):\n", swiss ? "swiss" : "classic");
+	for (i = 0; i < sizeof(layout_rows) / sizeof(layout_rows[0]); i++) {
+		const struct layout_row *r = &layout_rows[i];
+		const char *label = swiss ? r->swiss : r->classic;
+		__u16 v = layout_val(&plan->layout, r);
+
+		if (!label || v == GM_OFF_ABSENT)
+			continue;
+		fprintf(out, "  %-24s %4u  (%s)\n", label, v, r->key);
+	}
+
+	if (!in->types)
+		return;
+	fprintf(out, "\nmap types (%zu):\n", in->mt_cnt);
+	for (i = 0; i < in->mt_cnt; i++) {
+		fprintf(out, "%#llx ", (unsigned long long)in->mts[i].addr);
+		put_safe(out, in->mts[i].name);
+		fputc('\n', out);
+	}
+}
+
+/* ---- JSON ---- */
+
+static void json_hex_or_null(struct jsonw *w, const char *key, bool have, uint64_t v)
+{
+	jsonw_key(w, key);
+	if (have)
+		jsonw_hex(w, v);
+	else
+		jsonw_null(w);
+}
+
+static void json_u64_or_null(struct jsonw *w, const char *key, bool have, uint64_t v)
+{
+	jsonw_key(w, key);
+	if (have)
+		jsonw_u64(w, v);
+	else
+		jsonw_null(w);
+}
+
+static void json_fn(struct jsonw *w, const struct probe_fn *fn)
+{
+	bool present = fn->state == PROBE_FN_PRESENT;
+	int i;
+
+	jsonw_start_object(w);
+	jsonw_kv_string(w, "name", fn->name);
+	jsonw_kv_string(w, "state", probeplan__state_name(fn->state));
+	json_hex_or_null(w, "address", present, fn->vaddr);
+	json_hex_or_null(w, "file_offset", present, fn->file_off);
+	json_u64_or_null(w, "size", present, fn->size);
+	json_u64_or_null(w, "span", present, fn->span);
+	json_hex_or_null(w, "post_prologue_offset", present && fn->post_prologue_off,
+			 fn->post_prologue_off);
+	jsonw_key(w, "ret_offsets");
+	jsonw_start_array(w);
+	for (i = 0; i < fn->ret_cnt; i++)
+		jsonw_hex(w, fn->ret_offs[i]);
+	jsonw_end_array(w);
+	if (present) {
+		jsonw_kv_bool(w, "frameless", !fn->post_prologue_off);
+		jsonw_kv_bool(w, "args_intact", fn->post_prologue_off && fn->args_intact);
+		jsonw_kv_bool(w, "decode_failed", fn->decode_failed);
+		jsonw_kv_bool(w, "rets_truncated", fn->rets_truncated);
+		jsonw_kv_i64(w, "tail_jumps", fn->tail_jmps);
+	}
+	jsonw_end_object(w);
+}
+
+/* The comma list as an array; empty entries dropped. */
+static void json_experiments(struct jsonw *w, const char *list)
+{
+	char buf[sizeof(((struct go_buildinfo *)0)->experiments)];
+	char *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	jsonw_key(w, "experiments");
+	jsonw_start_array(w);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		jsonw_string(w, tok);
+	jsonw_end_array(w);
+}
+
+static int print_json(FILE *out, const struct inspect *in)
+{
+	const struct probeplan *plan = in->plan;
+	struct jsonw *w;
+	size_t i;
+
+	w = jsonw__new(out);
+	if (!w)
+		return -ENOMEM;
+	jsonw_start_object(w);
+	jsonw_kv_string(w, "path", in->path);
+	jsonw_kv_string(w, "go_version", in->bi.version);
+	json_experiments(w, in->bi.experiments);
+	jsonw_kv_string(w, "arch", goelf__arch_name(in->elf));
+	jsonw_kv_bool(w, "pie", goelf__is_pie(in->elf));
+	jsonw_kv_bool(w, "stripped", !goelf__has_symtab(in->elf));
+	jsonw_kv_bool(w, "cgo", in->bi.cgo);
+	jsonw_kv_string(w, "buildmode", in->bi.buildmode);
+	jsonw_kv_string(w, "modinfo", in->bi.modinfo ? in->bi.modinfo : "");
+	jsonw_kv_string(w, "map_impl", probeplan__impl_name(plan->impl));
+
+	jsonw_key(w, "functions");
+	jsonw_start_array(w);
+	for (i = 0; i < plan->fn_cnt; i++)
+		json_fn(w, &plan->fns[i]);
+	jsonw_end_array(w);
+
+	jsonw_key(w, "layout");
+	jsonw_start_object(w);
+	jsonw_kv_string(w, "impl", probeplan__impl_name(plan->layout.impl));
+	for (i = 0; i < sizeof(layout_rows) / sizeof(layout_rows[0]); i++) {
+		__u16 v = layout_val(&plan->layout, &layout_rows[i]);
+
+		jsonw_key(w, layout_rows[i].key);
+		if (v == GM_OFF_ABSENT)
+			jsonw_null(w);
+		else
+			jsonw_u64(w, v);
+	}
+	jsonw_end_object(w);
+
+	if (in->types) {
+		jsonw_key(w, "map_types");
+		jsonw_start_array(w);
+		for (i = 0; i < in->mt_cnt; i++) {
+			jsonw_start_object(w);
+			jsonw_kv_hex(w, "address", in->mts[i].addr);
+			jsonw_kv_string(w, "name", in->mts[i].name);
+			jsonw_end_object(w);
+		}
+		jsonw_end_array(w);
+	}
+	jsonw_end_object(w);
+	return jsonw__free(w);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "types", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct inspect in = { 0 };
+	struct gm_err err = { { 0 } };
+	int opt, ret = GM_EXIT_OK;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jth", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			in.json = true;
+			break;
+		case 't':
+			in.types = true;
+			break;
+		case 'h':
+			fputs(inspect_usage, stdout);
+			return GM_EXIT_OK;
+		default:
+			fputs(inspect_usage, stderr);
+			return GM_EXIT_BAD_INPUT;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "gomaptrace inspect: expected one BINARY or PID\n");
+		fputs(inspect_usage, stderr);
+		return GM_EXIT_BAD_INPUT;
+	}
+	in.target = argv[optind];
+
+	if (analyze(&in, &err)) {
+		fprintf(stderr, "gomaptrace inspect: %s: %s\n", in.target,
+			err.msg[0] ? err.msg : "cannot inspect");
+		ret = GM_EXIT_BAD_INPUT;
+		goto cleanup;
+	}
+	if (in.json) {
+		if (print_json(stdout, &in))
+			ret = GM_EXIT_FAILURE;
+	} else {
+		print_text(stdout, &in);
+		if (fflush(stdout) || ferror(stdout))
+			ret = GM_EXIT_FAILURE;
+	}
+	if (ret)
+		fprintf(stderr, "gomaptrace inspect: cannot write the report\n");
+
+cleanup:
+	inspect_free(&in);
+	return ret;
+}

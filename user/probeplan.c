@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Probe plan: which runtime map functions a binary has, where a uprobe may
+ * go inside each, and the struct layout the BPF side reads.
+ *
+ * A uprobe placed anywhere but on an instruction boundary corrupts the
+ * target's code, so every offset handed out here comes from a linear
+ * Capstone decode that covered the whole function without losing sync; a
+ * function whose decode fails keeps no RET offsets it cannot vouch for.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <elf.h>
+#include <capstone/capstone.h>
+#include "probeplan.h"
+
+/*
+ * Far above any runtime map function (mallocgc, the largest, is ~2.3 KiB);
+ * a larger span means a corrupt function table, not code worth decoding.
+ */
+#define PP_MAX_FN_SPAN		(256u << 10)
+/*
+ * The frame is set up within the first few instructions: stack check
+ * (2, or 3 for large frames), then 2-3 for the frame.  Looking further
+ * would take a BP write in the body of a frameless function for one.
+ */
+#define PP_PROLOGUE_WINDOW	8
+
+/* Functions planned for each implementation, in the order reported. */
+static const char *const classic_fns[] = {
+	"runtime.makemap",
+	"runtime.makemap_small",
+	"runtime.makemap64",
+	"runtime.hashGrow",
+	"runtime.growWork",
+	"runtime.growWork_fast32",
+	"runtime.growWork_fast64",
+	"runtime.growWork_faststr",
+	"runtime.makeBucketArray",
+	"runtime.(*hmap).newoverflow",
+	"runtime.mapclear",
+	"runtime.mapassign",
+	"runtime.mapassign_fast32",
+	"runtime.mapassign_fast32ptr",
+	"runtime.mapassign_fast64",
+	"runtime.mapassign_fast64ptr",
+	"runtime.mapassign_faststr",
+	"runtime.mallocgc",
+};
+
+static const char *const swiss_fns[] = {
+	"runtime.makemap",
+	"runtime.makemap_small",
+	"runtime.makemap64",
+	"internal/runtime/maps.NewMap",
+	"internal/runtime/maps.NewEmptyMap",
+	"internal/runtime/maps.newTable",
+	"internal/runtime/maps.newGroups",
+	"internal/runtime/maps.(*Map).growToSmall",
+	"internal/runtime/maps.(*Map).growToTable",
+	"internal/runtime/maps.(*table).rehash",
+	"internal/runtime/maps.(*table).grow",
+	"internal/runtime/maps.(*table).split",
+	"internal/runtime/maps.(*Map).directorySet",
+	"internal/runtime/maps.(*Map).replaceTable",
+	"runtime.mapclear",
+	"internal/runtime/maps.(*Map).Clear",
+	"runtime.mapassign",
+	"runtime.mapassign_fast32",
+	"runtime.mapassign_fast32ptr",
+	"runtime.mapassign_fast64",
+	"runtime.mapassign_fast64ptr",
+	"runtime.mapassign_faststr",
+	"runtime.mallocgc",
+};
+
+/* Any one of these as a real function proves the implementation. */
+static const char *const swiss_growth_fns[] = {
+	"internal/runtime/maps.(*table).rehash",
+	"internal/runtime/maps.(*Map).growToTable",
+	"internal/runtime/maps.(*table).grow",
+	"internal/runtime/maps.(*table).split",
+	"internal/runtime/maps.(*Map).growToSmall",
+};
+
+static const char *const classic_growth_fns[] = {
+	"runtime.hashGrow",
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *first_present(const struct pclntab *tab, const char *const *names,
+				 size_t cnt)
+{
+	struct pcln_func fn;
+	size_t i;
+
+	for (i = 0; i < cnt; i++)
+		if (!pclntab__func_by_name(tab, names[i], &fn))
+			return names[i];
+	return NULL;
+}
+
+static int pick_impl(const struct pclntab *tab, const struct go_buildinfo *bi,
+		     enum gm_map_impl *impl, struct gm_err *err)
+{
+	const char *swiss, *classic;
+
+	swiss = first_present(tab, swiss_growth_fns, ARRAY_SIZE(swiss_growth_fns));
+	classic = first_present(tab, classic_growth_fns, ARRAY_SIZE(classic_growth_fns));
+	if (swiss && classic)
+		return gm_err_set(err, EINVAL,
+				  "both map implementations present (%s and %s)",
+				  classic, swiss);
+	if (!swiss && !classic)
+		return gm_err_set(err, ENOENT,
+				  "no map growth function in pclntab (neither %s nor %s)",
+				  classic_growth_fns[0], swiss_growth_fns[0]);
+	/*
+	 * The experiment list is written by the same toolchain that chose the
+	 * runtime; a mismatch means the pclntab or buildinfo is not what it
+	 * claims, and guessing a layout would read the wrong fields.
+	 */
+	if (swiss && go_buildinfo__has_experiment(bi, "noswissmap"))
+		return gm_err_set(err, EINVAL,
+				  "built with GOEXPERIMENT=noswissmap but has swiss map function %s",
+				  swiss);
+	if (classic && go_buildinfo__has_experiment(bi, "swissmap"))
+		return gm_err_set(err, EINVAL,
+				  "built with GOEXPERIMENT=swissmap but has classic map function %s",
+				  classic);
+	*impl = swiss ? GM_MAP_SWISS : GM_MAP_CLASSIC;
+	return 0;
+}
+
+/*
+ * Offsets from the runtime sources: runtime/map.go (hmap, mapextra) up to
+ * 1.23, runtime/map_noswiss.go in 1.24/1.25, internal/runtime/maps (Map,
+ * table) since 1.24, and maptype / abi.MapType / abi.OldMapType /
+ * abi.SwissMapType for the type descriptor.  All amd64.
+ */
+static void fill_layout(struct gm_layout *l, enum gm_map_impl impl,
+			const struct go_buildinfo *bi)
+{
+	memset(l, 0xff, sizeof(*l));	/* every field GM_OFF_ABSENT unless set */
+	l->impl = impl;
+	l->map_count_off = 0;
+	l->map_count_size = 8;
+	l->g_stack_lo_off = 0;
+	l->g_stack_hi_off = 8;
+	l->type_bucket_off = 64;	/* Bucket / Group *Type */
+
+	if (impl == GM_MAP_CLASSIC) {
+		l->map_seed_off = 12;	/* hash0 uint32 */
+		l->map_seed_size = 4;
+		l->map_B_off = 9;
+		l->map_buckets_off = 16;
+		/* 1.24 added clearSeq before extra in the noswissmap hmap. */
+		l->map_extra_off = go_buildinfo__at_least(bi, 1, 24) ? 48 : 40;
+		l->extra_nextoverflow_off = 16;
+		l->type_bucketsize_off = 82;	/* BucketSize uint16 */
+		l->type_bucketsize_size = 2;
+		return;
+	}
+	l->map_seed_off = 8;		/* seed uintptr */
+	l->map_seed_size = 8;
+	l->map_buckets_off = 16;	/* dirPtr */
+	l->map_dirlen_off = 24;
+	l->type_bucketsize_off = 80;	/* GroupSize uintptr */
+	l->type_bucketsize_size = 8;
+	l->table_used_off = 0;
+	l->table_capacity_off = 2;
+	l->table_capacity_size = 2;
+}
+
+/*
+ * The bytes of [vaddr, vaddr+len) if they lie in one executable, file-backed
+ * PT_LOAD; a function table pointing into data must not be decoded as code.
+ */
+static const uint8_t *text_bytes(const struct goelf *elf, uint64_t vaddr, uint64_t len,
+				 uint64_t *file_off)
+{
+	size_t i, cnt = goelf__segment_cnt(elf);
+
+	for (i = 0; i < cnt; i++) {
+		const struct goelf_segment *sg = goelf__segment(elf, i);
+
+		if (!sg || sg->type != PT_LOAD || !(sg->flags & PF_X))
+			continue;
+		if (vaddr < sg->vaddr || vaddr - sg->vaddr > sg->filesz ||
+		    len > sg->filesz - (vaddr - sg->vaddr))
+			continue;
+		if (sg->offset > UINT64_MAX - (vaddr - sg->vaddr))
+			return NULL;
+		*file_off = sg->offset + (vaddr - sg->vaddr);
+		return goelf__file_ptr(elf, *file_off, len);
+	}
+	return NULL;
+}
+
+static bool is_reg(x86_reg r, x86_reg r64, x86_reg r32, x86_reg r16, x86_reg r8)
+{
+	return r == r64 || r == r32 || r == r16 || r == r8;
+}
+
+static bool is_rbp(x86_reg r)
+{
+	return is_reg(r, X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL);
+}
+
+/* One of the ABIInternal integer argument registers, any width. */
+static bool is_arg_reg(x86_reg r)
+{
+	return is_reg(r, X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL) || r == X86_REG_AH ||
+	       is_reg(r, X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL) || r == X86_REG_BH ||
+	       is_reg(r, X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL) || r == X86_REG_CH ||
+	       is_reg(r, X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL) ||
+	       is_reg(r, X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL) ||
+	       is_reg(r, X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B) ||
+	       is_reg(r, X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B) ||
+	       is_reg(r, X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B) ||
+	       is_reg(r, X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B);
+}
+
+/* Does insn write a register matching pred, explicitly or implicitly? */
+static bool writes_reg(const cs_insn *insn, bool (*pred)(x86_reg))
+{
+	const cs_detail *d = insn->detail;
+	const cs_x86 *x = &d->x86;
+	int i;
+
+	for (i = 0; i < x->op_count && i < 8; i++)
+		if (x->operands[i].type == X86_OP_REG && (x->operands[i].access & CS_AC_WRITE) &&
+		    pred(x->operands[i].reg))
+			return true;
+	for (i = 0; i < d->regs_write_count && i < 20; i++)
+		if (pred(d->regs_write[i]))
+			return true;
+	return false;
+}
+
+/* Control leaves straight-line prologue code: no frame setup can follow. */
+static bool ends_prologue(const cs_insn *insn)
+{
+	switch (insn->id) {
+	case X86_INS_RET:
+	case X86_INS_CALL:
+	case X86_INS_JMP:
+	case X86_INS_INT3:
+	case X86_INS_UD2:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A direct JMP whose target is outside [entry, end): a tail call. */
+static bool is_tail_jmp(const cs_insn *insn, uint64_t entry, uint64_t end)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	uint64_t target;
+
+	if (insn->id != X86_INS_JMP || x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+		return false;
+	target = (uint64_t)x->operands[0].imm;
+	return target < entry || target >= end;
+}
+
+/*
+ * Decode code[0, len) linearly.  Go text has no data between instructions
+ * on amd64 (jump tables live in rodata) and pads functions with INT3, so a
+ * linear sweep stays in sync; a byte Capstone cannot decode means it did
+ * not, and everything after it is untrusted.
+ */
+static int decode_code(csh cs, const uint8_t *code, uint64_t len, struct probe_fn *fn)
+{
+	uint64_t entry = fn->vaddr, end = entry + len, addr = entry, code_end = entry;
+	bool in_prologue = true, clobbered = false;
+	const uint8_t *p = code;
+	size_t left = len;
+	cs_insn *insn;
+	int seen = 0;
+
+	if (len > PP_MAX_FN_SPAN || entry > UINT64_MAX - len)
+		return -E2BIG;
+	insn = cs_malloc(cs);
+	if (!insn)
+		return -ENOMEM;
+	fn->span = len;
+	while (left) {
+		uint64_t at = addr;
+
+		if (!cs_disasm_iter(cs, &p, &left, &addr, insn)) {
+			fn->decode_failed = true;
+			break;
+		}
+		if (insn->id != X86_INS_INT3)
+			code_end = addr;
+		if (insn->id == X86_INS_RET) {
+			if (fn->ret_cnt < PROBEPLAN_MAX_RETS)
+				fn->ret_offs[fn->ret_cnt++] = fn->file_off + (at - entry);
+			else
+				fn->rets_truncated = true;
+		}
+		if (is_tail_jmp(insn, entry, end))
+			fn->tail_jmps++;
+		if (!in_prologue)
+			continue;
+		if (writes_reg(insn, is_rbp)) {
+			fn->post_prologue_off = fn->file_off + (addr - entry);
+			fn->args_intact = !clobbered;
+			in_prologue = false;
+		} else if (ends_prologue(insn) || ++seen >= PP_PROLOGUE_WINDOW) {
+			in_prologue = false;
+		} else if (writes_reg(insn, is_arg_reg)) {
+			clobbered = true;
+		}
+	}
+	cs_free(insn, 1);
+	/* Trailing INT3s are the linker's alignment padding, not the function. */
+	fn->size = fn->decode_failed ? len : code_end - entry;
+	return 0;
+}
+
+static int open_capstone(csh *cs, struct gm_err *err)
+{
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, cs) != CS_ERR_OK)
+		return gm_err_set(err, ENOMEM, "cannot open the Capstone x86-64 disassembler");
+	if (cs_option(*cs, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
+		cs_close(cs);
+		return gm_err_set(err, EINVAL, "Capstone refuses instruction detail");
+	}
+	return 0;
+}
+
+int probeplan__decode(const uint8_t *code, uint64_t len, struct probe_fn *fn)
+{
+	csh cs;
+	int ret;
+
+	ret = open_capstone(&cs, NULL);
+	if (ret)
+		return ret;
+	ret = decode_code(cs, code, len, fn);
+	cs_close(&cs);
+	return ret;
+}
+
+static int plan_fn(csh cs, const struct goelf *elf, const struct pclntab *tab,
+		   struct probe_fn *fn, struct gm_err *err)
+{
+	const uint8_t *code;
+	struct pcln_func pf;
+	int ret;
+
+	if (pclntab__func_by_name(tab, fn->name, &pf)) {
+		fn->state = pclntab__is_inlined_somewhere(tab, fn->name) ?
+			    PROBE_FN_INLINED : PROBE_FN_ABSENT;
+		return 0;
+	}
+	fn->state = PROBE_FN_PRESENT;
+	fn->vaddr = pf.entry;
+	if (pf.end <= pf.entry || pf.end - pf.entry > PP_MAX_FN_SPAN)
+		return gm_err_set(err, EINVAL, "%s: implausible function bounds 0x%llx-0x%llx",
+				  fn->name, (unsigned long long)pf.entry,
+				  (unsigned long long)pf.end);
+	code = text_bytes(elf, pf.entry, pf.end - pf.entry, &fn->file_off);
+	if (!code)
+		return gm_err_set(err, EINVAL,
+				  "%s: code 0x%llx-0x%llx is not in an executable segment",
+				  fn->name, (unsigned long long)pf.entry,
+				  (unsigned long long)pf.end);
+	ret = decode_code(cs, code, pf.end - pf.entry, fn);
+	if (ret)
+		return gm_err_set(err, ret, "%s: cannot allocate a disassembler buffer",
+				  fn->name);
+	return 0;
+}
+
+struct probeplan *probeplan__new(const struct goelf *elf, const struct pclntab *tab,
+				 const struct go_buildinfo *bi, struct gm_err *err)
+{
+	struct probeplan *plan;
+	const char *const *names;
+	bool cs_ok = false;
+	size_t i, cnt;
+	int ret = -ENOMEM;
+	csh cs;
+
+	plan = calloc(1, sizeof(*plan));
+	if (!plan) {
+		gm_err_set(err, ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	ret = pick_impl(tab, bi, &plan->impl, err);
+	if (ret)
+		goto cleanup;
+	fill_layout(&plan->layout, plan->impl, bi);
+
+	names = plan->impl == GM_MAP_SWISS ? swiss_fns : classic_fns;
+	cnt = plan->impl == GM_MAP_SWISS ? ARRAY_SIZE(swiss_fns) : ARRAY_SIZE(classic_fns);
+	plan->fns = calloc(cnt, sizeof(*plan->fns));
+	if (!plan->fns) {
+		ret = gm_err_set(err, ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	plan->fn_cnt = cnt;
+
+	ret = open_capstone(&cs, err);
+	if (ret)
+		goto cleanup;
+	cs_ok = true;
+	for (i = 0; i < cnt; i++) {
+		plan->fns[i].name = names[i];
+		ret = plan_fn(cs, elf, tab, &plan->fns[i], err);
+		if (ret)
+			goto cleanup;
+	}
+
+cleanup:
+	if (cs_ok)
+		cs_close(&cs);
+	if (ret) {
+		probeplan__free(plan);
+		return NULL;
+	}
+	return plan;
+}
+
+void probeplan__free(struct probeplan *plan)
+{
+	if (!plan)
+		return;
+	free(plan->fns);
+	free(plan);
+}
+
+const struct probe_fn *probeplan__fn(const struct probeplan *plan, const char *name)
+{
+	size_t i;
+
+	if (!plan || !name)
+		return NULL;
+	for (i = 0; i < plan->fn_cnt; i++)
+		if (!strcmp(plan->fns[i].name, name))
+			return &plan->fns[i];
+	return NULL;
+}
+
+const char *probeplan__impl_name(enum gm_map_impl impl)
+{
+	switch (impl) {
+	case GM_MAP_CLASSIC:
+		return "classic";
+	case GM_MAP_SWISS:
+		return "swiss";
+	default:
+		return "unknown";
+	}
+}
+
+const char *probeplan__state_name(enum probe_fn_state state)
+{
+	switch (state) {
+	case PROBE_FN_PRESENT:
+		return "present";
+	case PROBE_FN_INLINED:
+		return "inlined";
+	case PROBE_FN_ABSENT:
+		return "absent";
+	default:
+		return "unknown";
+	}
+}
