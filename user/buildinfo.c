@@ -259,7 +259,7 @@ int go_buildinfo__parse(const struct goelf *elf, struct go_buildinfo *bi,
 			struct gm_err *err)
 {
 	const uint8_t *hdr, *vers = NULL, *mod = NULL;
-	uint64_t blob, addr, vlen = 0, mlen = 0;
+	uint64_t blob = 0, addr, vlen = 0, mlen = 0;
 	char buf[sizeof(bi->experiments)];
 	int ret;
 

@@ -25,12 +25,26 @@ struct gotypes;
 struct gotypes *gotypes__new(const struct goelf *elf, const struct pclntab *tab,
 			     const struct go_buildinfo *bi, struct gm_err *err);
 void gotypes__free(struct gotypes *types);
+/*
+ * As gotypes__new, given the pclntab header address and format
+ * (pclntab__format(); 0 if unknown) directly: for fuzzing and for tests
+ * that build their own images.
+ */
+struct gotypes *gotypes__new_at(const struct goelf *elf, uint64_t pcheader, int pcln_format,
+				const struct go_buildinfo *bi, struct gm_err *err);
 
 uint64_t gotypes__types_start(const struct gotypes *types);	/* moduledata.types */
 uint64_t gotypes__types_end(const struct gotypes *types);	/* moduledata.etypes */
 uint64_t gotypes__moduledata_addr(const struct gotypes *types);
+/* Which moduledata layout matched: "go1.18-1.19", "go1.20-1.25", "go1.26", ... */
+const char *gotypes__layout(const struct gotypes *types);
+size_t gotypes__typelink_cnt(const struct gotypes *types);
 
-/* Name of the type descriptor at vaddr ("map[string]*main.Session"). */
+/*
+ * Name of the type descriptor at vaddr ("map[string]*main.Session"), which
+ * must lie within [types, etypes).  Returns the name's full length and
+ * copies what fits (NUL-terminated, like snprintf), or -errno.
+ */
 int gotypes__name(const struct gotypes *types, uint64_t type_addr, char *buf, size_t len);
 /* Kind (abi.Kind, low 5 bits) of the type at vaddr, or -errno. */
 int gotypes__kind(const struct gotypes *types, uint64_t type_addr);
