@@ -34,6 +34,7 @@ HDRS       := $(wildcard include/*.h user/*.h)
 
 .PHONY: all deps demo test unit fuzz fuzz-smoke fixtures e2e vmlinux clean bench
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(BUILD)/gomaptrace
 

@@ -14,6 +14,10 @@
 #ifndef GOMAPTRACE_H
 #define GOMAPTRACE_H
 
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
 #define GM_MAX_BINARIES		64
 #define GM_MAX_PROBES		1024	/* attachment points across all binaries */
 #define GM_MAX_STACK_DEPTH	32
@@ -37,6 +41,9 @@ enum gm_probe_kind {
 	GM_PROBE_GROWWORK,		/* --exact */
 	GM_PROBE_MALLOCGC,		/* --exact: bucket/group allocations */
 	GM_PROBE_KIND_MAX,
+	/* not uprobes: process lifecycle from tracepoints */
+	GM_EVENT_EXEC = 100,		/* a process exec'd: tgid, comm */
+	GM_EVENT_EXIT,			/* a process (thread group leader) exited */
 };
 
 /* x86-64 Go ABIInternal integer argument registers, in order. */
@@ -62,7 +69,9 @@ struct gm_layout {
 	__u16 table_used_off;		/* swiss table.used (u16) */
 	__u16 g_stack_lo_off;		/* g.stack.lo: 0 */
 	__u16 g_stack_hi_off;		/* g.stack.hi: 8 */
-	__u16 _pad;
+	__u16 map_extra_off;		/* classic hmap.extra (40; 48 in 1.24 noswissmap) */
+	__u16 extra_nextoverflow_off;	/* classic mapextra.nextOverflow (16) */
+	__u16 table_capacity_size;	/* 2 */
 };
 
 #define GM_OFF_ABSENT 0xffff
@@ -74,6 +83,49 @@ struct gm_probe_spec {
 	__u8 map_reg;		/* enum gm_reg holding the map (or table) pointer */
 	__u8 type_reg;		/* enum gm_reg holding the map type, or GM_REG_NONE */
 	__u8 aux_reg;		/* kind-specific (swiss: table's map; mallocgc: size) */
+	__u8 placement;		/* enum gm_placement */
+	__u8 _pad[3];
+};
+
+/* Event flags. */
+#define GM_EV_ON_STACK		(1u << 0)	/* map header lies on the goroutine's stack */
+#define GM_EV_FRAME_READ_FAIL	(1u << 1)	/* stack walk stopped on a failed read */
+#define GM_EV_READ_FAIL		(1u << 2)	/* a map/type field could not be read */
+
+/* Where a probe sits: decides how the first caller is found. */
+enum gm_placement {
+	GM_AT_POST_PROLOGUE = 0,	/* frame set up: walk from RBP */
+	GM_AT_RET = 1,			/* frame torn down: caller at *(SP), then RBP chain */
+	GM_AT_ENTRY = 2,		/* no frame yet: same as RET */
+};
+
+/* One record through the ring buffer; fixed size, frames[0..nr_frames). */
+struct gm_event {
+	__u64 ts_ns;			/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 tgid;
+	__u32 tid;
+	__u32 spec_idx;			/* which attachment fired (cookie) */
+	__u8 kind;			/* enum gm_probe_kind */
+	__u8 flags;			/* GM_EV_* */
+	__u16 nr_frames;
+	__u64 map;			/* map header address (classic hmap, swiss Map) */
+	__u64 type;			/* map type descriptor, 0 when unknown at this probe */
+	__u64 entries;			/* count/used at the probe */
+	__u64 seed;			/* hash0 / seed: a changed value means a new map at this address */
+	__u64 bucket_size;		/* type's BucketSize / GroupSize, 0 when no type */
+	__u64 arg;			/* kind-specific: classic B; swiss new capacity; size for mallocgc */
+	__u64 arg2;			/* kind-specific: classic flags / nextOverflow; swiss dirLen */
+	__u64 frames[GM_MAX_STACK_DEPTH];	/* return addresses, innermost first */
+};
+
+/* Per-CPU counters, indexed by enum gm_counter. */
+enum gm_counter {
+	GM_CNT_EVENTS = 0,	/* records submitted */
+	GM_CNT_LOST,		/* ring buffer full: record dropped */
+	GM_CNT_NO_SPEC,		/* cookie named no spec (attach bug) */
+	GM_CNT_FILTERED,	/* hit from a process not being traced */
+	GM_CNT_RATE_LIMITED,	/* exact mode: mapassign below threshold */
+	GM_CNT_MAX,
 };
 
 #endif /* GOMAPTRACE_H */

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Probes on the Go runtime's map functions.  One program, attached at many
+ * points of many binaries: the BPF cookie of each attachment indexes
+ * probe_specs, which says what the point means and where its arguments are,
+ * and the spec's binary indexes layouts, which says how that binary's map
+ * header and type are laid out.  Nothing here writes to the target.
+ *
+ * Stacks are walked by frame pointer here rather than with bpf_get_stackid:
+ * at a RET (and at entry) RBP already belongs to the caller, so the kernel's
+ * walker would skip the function that called makemap, which is exactly the
+ * frame the report needs.  Reading *(SP) first recovers it.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "gomaptrace.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Only events from tgids in target_pids (trace -p); the daemon takes all. */
+const volatile bool filter_pids = false;
+/* --exact: a mapassign event only when entries grew by this much (or 1/8). */
+const volatile __u64 exact_min_step = 64;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, GM_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct gm_probe_spec);
+} probe_specs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, GM_MAX_BINARIES);
+	__type(key, __u32);
+	__type(value, struct gm_layout);
+} layouts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} target_pids SEC(".maps");
+
+/* --exact: last entry count reported per map, for rate limiting. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} assign_reported SEC(".maps");
+
+/* --exact: bucket/group type descriptors worth counting in mallocgc. */
+struct gm_alloc_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 type;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct gm_alloc_key);
+	__type(value, __u8);
+} bucket_types SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, GM_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Hits per attachment: what the governor and the metrics read. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, GM_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, __u64);
+} probe_hits SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/*
+ * Copy the argument registers first and hide them from the optimizer, so
+ * the choice below is a plain branch on values and never a computed offset
+ * into pt_regs, which the verifier refuses.
+ */
+struct gm_regs {
+	__u64 r[9];
+};
+
+static __always_inline void load_regs(struct pt_regs *ctx, struct gm_regs *g)
+{
+	__u64 ax = ctx->ax, bx = ctx->bx, cx = ctx->cx, di = ctx->di, si = ctx->si;
+	__u64 r8 = ctx->r8, r9 = ctx->r9, r10 = ctx->r10, r11 = ctx->r11;
+
+	barrier_var(ax);
+	barrier_var(bx);
+	barrier_var(cx);
+	barrier_var(di);
+	barrier_var(si);
+	barrier_var(r8);
+	barrier_var(r9);
+	barrier_var(r10);
+	barrier_var(r11);
+	g->r[0] = ax; g->r[1] = bx; g->r[2] = cx; g->r[3] = di; g->r[4] = si;
+	g->r[5] = r8; g->r[6] = r9; g->r[7] = r10; g->r[8] = r11;
+}
+
+static __always_inline __u64 reg(const struct gm_regs *g, __u8 idx)
+{
+	if (idx >= 9)
+		return 0;
+	return g->r[idx];
+}
+
+static __always_inline __u64 read_user_sized(__u64 addr, __u16 off, __u16 size, bool *ok)
+{
+	__u64 v = 0;
+
+	if (off == GM_OFF_ABSENT || !addr)
+		return 0;
+	if (size == 1) {
+		__u8 b;
+		if (bpf_probe_read_user(&b, 1, (void *)(addr + off))) { *ok = false; return 0; }
+		v = b;
+	} else if (size == 2) {
+		__u16 h;
+		if (bpf_probe_read_user(&h, 2, (void *)(addr + off))) { *ok = false; return 0; }
+		v = h;
+	} else if (size == 4) {
+		__u32 w;
+		if (bpf_probe_read_user(&w, 4, (void *)(addr + off))) { *ok = false; return 0; }
+		v = w;
+	} else {
+		if (bpf_probe_read_user(&v, 8, (void *)(addr + off))) { *ok = false; return 0; }
+	}
+	return v;
+}
+
+static __always_inline void walk_stack(struct pt_regs *ctx, __u8 placement, struct gm_event *e)
+{
+	__u64 bp = ctx->bp, sp = ctx->sp, ret = 0;
+	__u32 n = 0;
+	struct { __u64 next_bp, ret; } frame;
+
+	e->frames[0] = ctx->ip;
+	n = 1;
+	if (placement != GM_AT_POST_PROLOGUE) {
+		if (bpf_probe_read_user(&ret, sizeof(ret), (void *)sp) == 0 && ret) {
+			e->frames[1] = ret;
+			n = 2;
+		}
+	}
+	for (int i = 0; i < GM_MAX_STACK_DEPTH; i++) {
+		if (n >= GM_MAX_STACK_DEPTH || !bp)
+			break;
+		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)bp)) {
+			e->flags |= GM_EV_FRAME_READ_FAIL;
+			break;
+		}
+		if (!frame.ret)
+			break;
+		e->frames[n & (GM_MAX_STACK_DEPTH - 1)] = frame.ret;
+		n++;
+		/* Stacks grow down: a caller's frame is always above. */
+		if (frame.next_bp <= bp)
+			break;
+		bp = frame.next_bp;
+	}
+	e->nr_frames = n;
+}
+
+/* exact mode: emit only when entries crossed the map's next threshold. */
+static __always_inline bool assign_due(__u64 map, __u64 entries)
+{
+	__u64 *last = bpf_map_lookup_elem(&assign_reported, &map);
+	__u64 step;
+
+	if (last) {
+		step = *last / 8;
+		if (step < exact_min_step)
+			step = exact_min_step;
+		if (entries < *last + step && entries >= *last)
+			return false;
+	}
+	bpf_map_update_elem(&assign_reported, &map, &entries, BPF_ANY);
+	return true;
+}
+
+SEC("uprobe")
+int gm_probe(struct pt_regs *ctx)
+{
+	__u32 spec_idx = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, bin;
+	struct gm_probe_spec *spec;
+	struct gm_layout *lay;
+	struct gm_regs regs;
+	struct gm_event *e;
+	__u64 *hits, map, type = 0, g, lo = 0, hi = 0;
+	bool ok = true;
+
+	spec = bpf_map_lookup_elem(&probe_specs, &spec_idx);
+	if (!spec) {
+		count(GM_CNT_NO_SPEC);
+		return 0;
+	}
+	hits = bpf_map_lookup_elem(&probe_hits, &spec_idx);
+	if (hits)
+		*hits += 1;
+	if (filter_pids && !bpf_map_lookup_elem(&target_pids, &tgid)) {
+		count(GM_CNT_FILTERED);
+		return 0;
+	}
+	bin = spec->binary_idx;
+	lay = bpf_map_lookup_elem(&layouts, &bin);
+	if (!lay) {
+		count(GM_CNT_NO_SPEC);
+		return 0;
+	}
+	load_regs(ctx, &regs);
+	map = reg(&regs, spec->map_reg);
+	if (spec->type_reg != GM_REG_NONE)
+		type = reg(&regs, spec->type_reg);
+
+	if (spec->kind == GM_PROBE_MALLOCGC) {
+		struct gm_alloc_key key = { .tgid = tgid, .type = type };
+
+		/* map_reg holds the size here; only bucket/group types count. */
+		if (!bpf_map_lookup_elem(&bucket_types, &key))
+			return 0;
+	} else if (spec->kind == GM_PROBE_MAPASSIGN || spec->kind == GM_PROBE_GROWWORK) {
+		__u64 n = read_user_sized(map, lay->map_count_off, lay->map_count_size, &ok);
+
+		if (!ok || !assign_due(map, n)) {
+			count(GM_CNT_RATE_LIMITED);
+			return 0;
+		}
+	}
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(GM_CNT_LOST);
+		return 0;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->tgid = tgid;
+	e->tid = (__u32)pid_tgid;
+	e->spec_idx = spec_idx;
+	e->kind = spec->kind;
+	e->flags = 0;
+	e->map = map;
+	e->type = type;
+	e->entries = 0;
+	e->seed = 0;
+	e->bucket_size = 0;
+	e->arg = 0;
+	e->arg2 = 0;
+
+	if (spec->kind == GM_PROBE_MALLOCGC) {
+		e->map = 0;
+		e->arg = map;	/* allocation size */
+		goto stack;
+	}
+
+	/* Go keeps the current g in R14 at calls and returns (ABIInternal). */
+	g = ctx->r14;
+	if (g) {
+		lo = read_user_sized(g, lay->g_stack_lo_off, 8, &ok);
+		hi = read_user_sized(g, lay->g_stack_hi_off, 8, &ok);
+		if (lo && map >= lo && map < hi)
+			e->flags |= GM_EV_ON_STACK;
+	}
+
+	/* swiss table probes name the table in map_reg and the Map in aux_reg */
+	if (spec->kind == GM_PROBE_TABLE_GROW || spec->kind == GM_PROBE_TABLE_SPLIT) {
+		__u64 table = map;
+
+		e->map = map = reg(&regs, spec->aux_reg);
+		if (spec->kind == GM_PROBE_TABLE_GROW)
+			e->arg = reg(&regs, GM_REG_RDI) & 0xffff;	/* newCapacity uint16 */
+		else
+			e->arg = read_user_sized(table, lay->table_capacity_off,
+						 lay->table_capacity_size, &ok);
+	}
+
+	e->entries = read_user_sized(map, lay->map_count_off, lay->map_count_size, &ok);
+	e->seed = read_user_sized(map, lay->map_seed_off, lay->map_seed_size, &ok);
+	if (type)
+		e->bucket_size = read_user_sized(type, lay->type_bucketsize_off,
+						 lay->type_bucketsize_size, &ok);
+	if (lay->impl == GM_MAP_CLASSIC) {
+		if (spec->kind != GM_PROBE_TABLE_GROW && spec->kind != GM_PROBE_TABLE_SPLIT)
+			e->arg = read_user_sized(map, lay->map_B_off, 1, &ok);
+		if (spec->kind == GM_PROBE_NEWOVERFLOW) {
+			__u64 extra = read_user_sized(map, lay->map_extra_off, 8, &ok);
+
+			/* preallocated overflow buckets cost nothing new */
+			if (extra)
+				e->arg2 = read_user_sized(extra, lay->extra_nextoverflow_off, 8, &ok);
+		}
+	} else if (spec->kind != GM_PROBE_TABLE_GROW && spec->kind != GM_PROBE_TABLE_SPLIT) {
+		e->arg2 = read_user_sized(map, lay->map_dirlen_off, 8, &ok);
+	}
+	if (!ok)
+		e->flags |= GM_EV_READ_FAIL;
+stack:
+	walk_stack(ctx, spec->placement, e);
+	bpf_ringbuf_submit(e, 0);
+	count(GM_CNT_EVENTS);
+	return 0;
+}
+
+/* Process lifecycle, for the daemon's discovery and for noticing exits. */
+SEC("tp/sched/sched_process_exec")
+int gm_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	struct gm_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (!e) {
+		count(GM_CNT_LOST);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->kind = GM_EVENT_EXEC;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp/sched/sched_process_exit")
+int gm_exit(void *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct gm_event *e;
+	__u32 tgid = pid_tgid >> 32;
+
+	if ((__u32)pid_tgid != tgid)	/* threads other than the leader */
+		return 0;
+	if (filter_pids && !bpf_map_lookup_elem(&target_pids, &tgid))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(GM_CNT_LOST);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->tgid = tgid;
+	e->tid = tgid;
+	e->kind = GM_EVENT_EXIT;
+	/* wait status as the parent would see it (do_exit sets it before this point) */
+	e->arg = BPF_CORE_READ(bpf_get_current_task_btf(), exit_code);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

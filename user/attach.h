@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * attach: the BPF object's lifecycle and its uprobe attachments.
+ *
+ * Contract: attacher__new() opens and loads the one BPF object (skeleton)
+ * with its knobs set.  attacher__add_binary() attaches every selected probe
+ * point of a Go executable exactly once per (device, inode), however many
+ * processes run it; the binary gets a slot in the layouts table and each
+ * point a slot in probe_specs, named by the BPF cookie.  Binaries are
+ * reference counted: attacher__put_binary() detaches on the last put.
+ * Nothing is ever written to a target process.
+ */
+#ifndef ATTACH_H
+#define ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "gobin.h"
+#include "probes.h"
+
+struct attacher;
+struct bpf_map;
+
+struct attacher_opts {
+	size_t sz;		/* sizeof(struct attacher_opts), libbpf-style */
+	enum probes_mode mode;
+	bool filter_pids;	/* only tgids added with attacher__add_pid() */
+	bool lifecycle;		/* exec/exit tracepoints */
+	bool verbose;		/* libbpf debug output */
+};
+
+struct attacher *attacher__new(const struct attacher_opts *opts, struct gm_err *err);
+void attacher__free(struct attacher *att);
+
+/* Returns the binary slot (>= 0), or -errno with a reason. */
+int attacher__add_binary(struct attacher *att, const char *path, const struct gobin *bin,
+			 struct gm_err *err);
+void attacher__put_binary(struct attacher *att, int slot);
+int attacher__binary_cnt(const struct attacher *att);
+/* Attachment points of a binary slot (for metrics and reports). */
+int attacher__points(const struct attacher *att, int slot, int *first_spec, int *cnt);
+
+int attacher__add_pid(struct attacher *att, pid_t pid);
+void attacher__remove_pid(struct attacher *att, pid_t pid);
+
+/* --exact: count mallocgc calls of this bucket/group type in this process. */
+int attacher__watch_bucket_type(struct attacher *att, pid_t pid, uint64_t type_addr);
+
+struct bpf_map *attacher__events(const struct attacher *att);
+/* Sum of a per-CPU counter (enum gm_counter). */
+uint64_t attacher__counter(const struct attacher *att, int counter);
+/* Hits of one attachment (spec index), summed over CPUs. */
+uint64_t attacher__probe_hits(const struct attacher *att, int spec_idx);
+/* What a spec index means: its kind and function name (static). */
+int attacher__spec_info(const struct attacher *att, int spec_idx, enum gm_probe_kind *kind,
+			const char **function);
+
+#endif /* ATTACH_H */

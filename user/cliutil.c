@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cliutil.h"
+
+int cli_parse_duration(const char *s, uint64_t *ns, struct gm_err *err)
+{
+	static const struct { const char *suffix; double mult; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return gm_err_set(err, EINVAL, "invalid duration '%s'", s ? s : "");
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v <= 0)
+		return gm_err_set(err, EINVAL, "invalid duration '%s': want a positive number with unit ns/us/ms/s/m/h", s);
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		v *= units[i].mult;
+		if (v < 1 || v > 1e18)
+			return gm_err_set(err, ERANGE, "duration '%s' out of range", s);
+		*ns = (uint64_t)v;
+		return 0;
+	}
+	return gm_err_set(err, EINVAL, "invalid duration '%s': unknown unit '%s'", s, end);
+}
+
+int cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *val, struct gm_err *err)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return gm_err_set(err, EINVAL, "invalid number '%s'", s ? s : "");
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return gm_err_set(err, EINVAL, "invalid number '%s'", s);
+	if (v < min || v > max)
+		return gm_err_set(err, ERANGE, "%s is out of range [%llu, %llu]", s,
+				  (unsigned long long)min, (unsigned long long)max);
+	*val = v;
+	return 0;
+}
+
+int cli_parse_pid(const char *s, pid_t *pid, struct gm_err *err)
+{
+	uint64_t v;
+
+	if (cli_parse_uint(s, 1, 4194304, &v, NULL))
+		return gm_err_set(err, EINVAL, "invalid pid '%s'", s ? s : "");
+	*pid = (pid_t)v;
+	return 0;
+}

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * gomaptrace trace: attach to Go processes (or start one), follow their
+ * maps for a while, and report the ones whose growth never levels off.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "attach.h"
+#include "cliutil.h"
+#include "commands.h"
+#include "events.h"
+#include "report.h"
+#include "tracker.h"
+
+#define MAX_TARGETS 64
+#define SAMPLE_NS 1000000000ULL
+#define POLL_MS 100
+
+struct trace_opts {
+	pid_t pids[MAX_TARGETS];
+	int pid_cnt;
+	char **cmd;			/* argv after "--", or NULL */
+	uint64_t duration_ns;		/* 0: until Ctrl-C or exit */
+	uint64_t window_ns;
+	uint64_t interval_ns;
+	int min_windows;
+	uint64_t min_growth;
+	const char *json_path;
+	const char *output_path;
+	bool fail_on_leak;
+	bool exact;
+	bool verbose;
+};
+
+struct trace_session {
+	struct trace_opts o;
+	struct gobin *bins[MAX_TARGETS];
+	struct target *targets[MAX_TARGETS];
+	int target_cnt;
+	struct attacher *att;
+	struct tracker *tr;
+	struct events *ev;
+	pid_t child;			/* started with --: still to be released */
+	int release_fd;
+	uint64_t start_ns;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: gomaptrace trace [OPTIONS] -p PID [-p PID...]\n"
+"       gomaptrace trace [OPTIONS] -- CMD [ARGS...]\n"
+"\n"
+"Follow the maps of running Go processes (or of CMD, started and held until\n"
+"every probe is attached) and report the maps whose growth never levels off.\n"
+"\n"
+"  -p, --pid PID        trace this process (repeatable)\n"
+"  -d, --duration DUR   stop after DUR (default: Ctrl-C, SIGTERM or target exit)\n"
+"      --window DUR     growth-judging window (default 60s)\n"
+"      --min-windows N  consecutive rising windows for a leak (default 5)\n"
+"      --min-growth N   entries gained over those windows for a leak (default 32)\n"
+"      --interval DUR   print an interim report every DUR\n"
+"      --json FILE|-    write the JSON report (docs/report.md) to FILE\n"
+"  -o, --output FILE    write the text report to FILE (default: stdout; stderr\n"
+"                       when CMD is given, so CMD's stdout stays its own)\n"
+"      --fail-on-leak   exit 3 when any map or site is judged a leak\n"
+"      --exact          also probe every insert (mapassign*, growWork*) and\n"
+"                       bucket allocation (mallocgc): exact, and costly\n"
+"  -v, --verbose        libbpf and progress messages on stderr\n"
+"\n"
+"DUR: a number with unit ns, us, ms, s, m or h (plain number: seconds).\n"
+"Exit: 0 done, 1 runtime failure, 2 bad usage or unusable target, 3 leak\n"
+"found with --fail-on-leak.\n");
+}
+
+static int parse_args(int argc, char **argv, struct trace_opts *o)
+{
+	enum { OPT_WINDOW = 256, OPT_INTERVAL, OPT_JSON, OPT_FAIL, OPT_EXACT, OPT_MINWIN, OPT_MINGROW };
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "window", required_argument, NULL, OPT_WINDOW },
+		{ "min-windows", required_argument, NULL, OPT_MINWIN },
+		{ "min-growth", required_argument, NULL, OPT_MINGROW },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "json", required_argument, NULL, OPT_JSON },
+		{ "output", required_argument, NULL, 'o' },
+		{ "fail-on-leak", no_argument, NULL, OPT_FAIL },
+		{ "exact", no_argument, NULL, OPT_EXACT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct gm_err err;
+	uint64_t v;
+	int c;
+
+	o->window_ns = 60ULL * 1000000000ULL;
+	o->min_windows = 5;
+	o->min_growth = 32;
+	optind = 1;
+	/* '+': stop at the first non-option, so CMD's own flags are left alone */
+	while ((c = getopt_long(argc, argv, "+p:d:o:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (o->pid_cnt == MAX_TARGETS) {
+				fprintf(stderr, "gomaptrace trace: too many -p (max %d)\n", MAX_TARGETS);
+				return -1;
+			}
+			if (cli_parse_pid(optarg, &o->pids[o->pid_cnt], &err))
+				goto bad;
+			o->pid_cnt++;
+			break;
+		case 'd':
+			if (cli_parse_duration(optarg, &o->duration_ns, &err))
+				goto bad;
+			break;
+		case OPT_WINDOW:
+			if (cli_parse_duration(optarg, &o->window_ns, &err))
+				goto bad;
+			break;
+		case OPT_INTERVAL:
+			if (cli_parse_duration(optarg, &o->interval_ns, &err))
+				goto bad;
+			break;
+		case OPT_MINWIN:
+			if (cli_parse_uint(optarg, 1, TRACK_WINDOWS, &v, &err))
+				goto bad;
+			o->min_windows = (int)v;
+			break;
+		case OPT_MINGROW:
+			if (cli_parse_uint(optarg, 0, UINT32_MAX, &o->min_growth, &err))
+				goto bad;
+			break;
+		case OPT_JSON:
+			o->json_path = optarg;
+			break;
+		case 'o':
+			o->output_path = optarg;
+			break;
+		case OPT_FAIL:
+			o->fail_on_leak = true;
+			break;
+		case OPT_EXACT:
+			o->exact = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(GM_EXIT_OK);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc)
+		o->cmd = &argv[optind];
+	if (!o->cmd && !o->pid_cnt) {
+		fprintf(stderr, "gomaptrace trace: nothing to trace: give -p PID or -- CMD\n");
+		return -1;
+	}
+	if (o->cmd && o->pid_cnt) {
+		fprintf(stderr, "gomaptrace trace: give either -p PID or -- CMD, not both\n");
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
+	return -1;
+}
+
+/* execvp's search, done before fork so a bad CMD fails here with a reason. */
+static int resolve_cmd(const char *cmd, char *buf, size_t len)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	struct stat st;
+
+	if (strchr(cmd, '/')) {
+		snprintf(buf, len, "%s", cmd);
+		return access(buf, X_OK) ? -errno : 0;
+	}
+	for (p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p; p = colon + 1) {
+		colon = strchrnul(p, ':');
+		snprintf(buf, len, "%.*s/%s", (int)(colon - p), colon == p ? "." : p, cmd);
+		if (!stat(buf, &st) && S_ISREG(st.st_mode) && !access(buf, X_OK))
+			return 0;
+		if (!*colon)
+			break;
+	}
+	return -ENOENT;
+}
+
+/* Fork CMD, held on a pipe until released, so no map is made before the probes are in. */
+static int start_child(struct trace_session *ss, const char *path)
+{
+	int fds[2];
+	pid_t pid;
+	char go;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		close(fds[1]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (read(fds[0], &go, 1) != 1)
+			_exit(127);
+		execv(path, ss->o.cmd);
+		fprintf(stderr, "gomaptrace trace: %s: cannot execute: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	ss->child = pid;
+	ss->release_fd = fds[1];
+	return 0;
+}
+
+static int open_targets(struct trace_session *ss)
+{
+	struct gm_err err = {};
+	char path[4096];
+	int i, ret;
+
+	if (ss->o.cmd) {
+		ret = resolve_cmd(ss->o.cmd[0], path, sizeof(path));
+		if (ret) {
+			fprintf(stderr, "gomaptrace trace: %s: %s\n", ss->o.cmd[0], strerror(-ret));
+			return GM_EXIT_BAD_INPUT;
+		}
+		ss->bins[0] = gobin__open(path, &err);
+		if (!ss->bins[0]) {
+			fprintf(stderr, "gomaptrace trace: %s: %s\n", path, err.msg);
+			return GM_EXIT_BAD_INPUT;
+		}
+		ret = start_child(ss, path);
+		if (ret) {
+			fprintf(stderr, "gomaptrace trace: %s: cannot start: %s\n", path, strerror(-ret));
+			return GM_EXIT_FAILURE;
+		}
+		ss->targets[0] = calloc(1, sizeof(struct target));
+		if (!ss->targets[0])
+			return GM_EXIT_FAILURE;
+		/* /proc/CHILD/exe is still gomaptrace until the exec: fill by hand */
+		memset(ss->targets[0], 0, sizeof(struct target));
+		ss->targets[0]->pid = ss->child;
+		ss->targets[0]->bin = ss->bins[0];
+		ss->targets[0]->bin_slot = -1;
+		ss->targets[0]->exit_status = -1;
+		ss->targets[0]->start_ns = gm_now_ns();
+		snprintf(ss->targets[0]->exe, sizeof(ss->targets[0]->exe), "%s", path);
+		snprintf(ss->targets[0]->comm, sizeof(ss->targets[0]->comm), "%.15s",
+			 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+		ss->target_cnt = 1;
+		return 0;
+	}
+	for (i = 0; i < ss->o.pid_cnt; i++) {
+		pid_t pid = ss->o.pids[i];
+
+		target__exe_link(pid, path, sizeof(path));
+		if (!target__alive(pid)) {
+			fprintf(stderr, "gomaptrace trace: pid %d: no such process\n", (int)pid);
+			return GM_EXIT_BAD_INPUT;
+		}
+		ss->bins[i] = gobin__open(path, &err);
+		if (!ss->bins[i]) {
+			fprintf(stderr, "gomaptrace trace: pid %d (%s): %s\n", (int)pid, path, err.msg);
+			return GM_EXIT_BAD_INPUT;
+		}
+		ss->targets[i] = calloc(1, sizeof(struct target));
+		if (!ss->targets[i])
+			return GM_EXIT_FAILURE;
+		if (target__init(ss->targets[i], pid, ss->bins[i], &err)) {
+			fprintf(stderr, "gomaptrace trace: pid %d: %s\n", (int)pid, err.msg);
+			return GM_EXIT_BAD_INPUT;
+		}
+		target__resolve_bias(ss->targets[i]);
+		ss->target_cnt++;
+	}
+	return 0;
+}
+
+static void on_type(struct target *tgt, uint64_t type, void *ctx)
+{
+	struct trace_session *ss = ctx;
+	const struct gm_layout *lay = &tgt->bin->plan->layout;
+	uint64_t bucket = 0;
+
+	/* the map type names its bucket/group type: that is what mallocgc sees */
+	if (!target__read(tgt->pid, type + lay->type_bucket_off, &bucket, 8) && bucket)
+		attacher__watch_bucket_type(ss->att, tgt->pid, bucket);
+}
+
+static void on_event(const struct gm_event *e, void *ctx)
+{
+	struct trace_session *ss = ctx;
+	struct target *t;
+
+	if (e->kind == GM_EVENT_EXIT) {
+		t = tracker__target(ss->tr, e->tgid);
+		if (t && !t->exited) {
+			if (t->pid != ss->child)
+				t->exit_status = WIFEXITED(e->arg) ? WEXITSTATUS(e->arg) : 128 + WTERMSIG(e->arg);
+			tracker__target_exited(ss->tr, e->tgid);
+		}
+		return;
+	}
+	tracker__handle_event(ss->tr, e);
+}
+
+static int attach_all(struct trace_session *ss)
+{
+	struct attacher_opts aopts = {
+		.sz = sizeof(aopts),
+		.mode = ss->o.exact ? PROBES_EXACT : PROBES_DEFAULT,
+		.filter_pids = true,
+		.verbose = ss->o.verbose,
+	};
+	struct tracker_opts topts = {
+		.sz = sizeof(topts),
+		.window_ns = ss->o.window_ns,
+		.on_type = ss->o.exact ? on_type : NULL,
+		.ctx = ss,
+	};
+	struct gm_err err = {};
+	char path[64];
+	int i, slot;
+
+	judge_opts__init(&topts.judge);
+	topts.judge.min_windows = ss->o.min_windows;
+	topts.judge.min_growth = ss->o.min_growth;
+	ss->att = attacher__new(&aopts, &err);
+	if (!ss->att) {
+		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
+		return GM_EXIT_FAILURE;
+	}
+	ss->tr = tracker__new(&topts);
+	if (!ss->tr)
+		return GM_EXIT_FAILURE;
+	for (i = 0; i < ss->target_cnt; i++) {
+		struct target *t = ss->targets[i];
+		const char *attach_path = t->exe;
+
+		if (!ss->o.cmd) {
+			target__exe_link(t->pid, path, sizeof(path));
+			attach_path = path;
+		}
+		slot = attacher__add_binary(ss->att, attach_path, t->bin, &err);
+		if (slot < 0) {
+			fprintf(stderr, "gomaptrace trace: pid %d (%s): %s\n", (int)t->pid, t->exe, err.msg);
+			return slot == -ENOENT ? GM_EXIT_BAD_INPUT : GM_EXIT_FAILURE;
+		}
+		t->bin_slot = slot;
+		if (attacher__add_pid(ss->att, t->pid) || tracker__add_target(ss->tr, t)) {
+			fprintf(stderr, "gomaptrace trace: pid %d: cannot register the process\n", (int)t->pid);
+			return GM_EXIT_FAILURE;
+		}
+		if (ss->o.verbose)
+			fprintf(stderr, "gomaptrace trace: attached to pid %d (%s, %s, %s maps)\n",
+				(int)t->pid, t->exe, t->bin->bi.version,
+				t->bin->plan->impl == GM_MAP_SWISS ? "swiss" : "classic");
+	}
+	ss->ev = events__new(ss->att, on_event, ss, &err);
+	if (!ss->ev) {
+		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
+		return GM_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static uint64_t total_probe_hits(const struct trace_session *ss)
+{
+	uint64_t sum = 0;
+	int i, j, first, cnt;
+
+	for (i = 0; i < ss->target_cnt; i++) {
+		bool dup = false;
+
+		for (j = 0; j < i; j++)
+			dup |= ss->targets[j]->bin_slot == ss->targets[i]->bin_slot;
+		if (dup || attacher__points(ss->att, ss->targets[i]->bin_slot, &first, &cnt))
+			continue;
+		for (j = 0; j < cnt; j++)
+			sum += attacher__probe_hits(ss->att, first + j);
+	}
+	return sum;
+}
+
+static void fill_session(const struct trace_session *ss, struct report_session *rs, bool final)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->targets = (struct target **)ss->targets;
+	rs->target_cnt = ss->target_cnt;
+	rs->mode = ss->o.exact ? "exact" : "default";
+	rs->duration_s = (gm_now_ns() - ss->start_ns) / 1e9;
+	rs->events_received = events__received(ss->ev);
+	rs->events_lost = events__lost(ss->ev);
+	rs->events_malformed = events__malformed(ss->ev);
+	rs->probe_hits = total_probe_hits(ss);
+	rs->window_s = ss->o.window_ns / 1e9;
+	rs->final = final;
+}
+
+static bool all_exited(struct trace_session *ss)
+{
+	int i, status;
+
+	if (ss->child > 0 && !ss->targets[0]->exited) {
+		pid_t r = waitpid(ss->child, &status, WNOHANG);
+
+		if (r == ss->child) {
+			ss->targets[0]->exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
+								       : 128 + WTERMSIG(status);
+			tracker__target_exited(ss->tr, ss->child);
+		}
+	}
+	for (i = 0; i < ss->target_cnt; i++) {
+		if (!ss->targets[i]->exited && ss->child <= 0 && !target__alive(ss->targets[i]->pid))
+			tracker__target_exited(ss->tr, ss->targets[i]->pid);
+		if (!ss->targets[i]->exited)
+			return false;
+	}
+	return true;
+}
+
+static bool any_leak(const struct tracker *tr)
+{
+	struct tmap **maps;
+	struct tsite **sites;
+	size_t nm = tracker__maps(tr, &maps), ns = tracker__sites(tr, &sites), i;
+	bool leak = false;
+
+	for (i = 0; i < nm; i++)
+		leak |= maps[i]->s.verdict == VERDICT_LEAK;
+	for (i = 0; i < ns; i++)
+		leak |= sites[i]->s.verdict == VERDICT_LEAK;
+	free(maps);
+	free(sites);
+	return leak;
+}
+
+static int write_reports(struct trace_session *ss)
+{
+	struct report_session rs;
+	FILE *out, *json;
+	int ret = 0;
+
+	fill_session(ss, &rs, true);
+	if (ss->o.output_path) {
+		out = fopen(ss->o.output_path, "we");
+		if (!out) {
+			fprintf(stderr, "gomaptrace trace: %s: %s\n", ss->o.output_path, strerror(errno));
+			return GM_EXIT_FAILURE;
+		}
+	} else {
+		out = ss->o.cmd ? stderr : stdout;
+	}
+	report__text(out, ss->tr, &rs);
+	if (out != stdout && out != stderr)
+		fclose(out);
+	if (ss->o.json_path) {
+		json = strcmp(ss->o.json_path, "-") ? fopen(ss->o.json_path, "we") : stdout;
+		if (!json || report__json(json, ss->tr, &rs)) {
+			fprintf(stderr, "gomaptrace trace: %s: cannot write JSON report: %s\n",
+				ss->o.json_path, strerror(errno));
+			ret = GM_EXIT_FAILURE;
+		}
+		if (json && json != stdout)
+			fclose(json);
+	}
+	return ret;
+}
+
+static int run(struct trace_session *ss)
+{
+	uint64_t now, next_sample, next_interval = 0, deadline = 0;
+	struct report_session rs;
+	int err;
+
+	ss->start_ns = now = gm_now_ns();
+	next_sample = now + SAMPLE_NS;
+	if (ss->o.interval_ns)
+		next_interval = now + ss->o.interval_ns;
+	if (ss->o.duration_ns)
+		deadline = now + ss->o.duration_ns;
+	if (ss->child > 0) {
+		/* every probe is in: let CMD exec */
+		if (write(ss->release_fd, "g", 1) != 1)
+			return GM_EXIT_FAILURE;
+		close(ss->release_fd);
+		ss->release_fd = -1;
+	}
+	while (!stop_requested) {
+		err = events__poll(ss->ev, POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "gomaptrace trace: ring buffer poll failed: %s\n", strerror(-err));
+			return GM_EXIT_FAILURE;
+		}
+		now = gm_now_ns();
+		if (now >= next_sample) {
+			tracker__sample(ss->tr, now);
+			tracker__tick(ss->tr, now);
+			next_sample += SAMPLE_NS;
+			if (next_sample < now)
+				next_sample = now + SAMPLE_NS;
+		}
+		if (next_interval && now >= next_interval) {
+			fill_session(ss, &rs, false);
+			report__text(ss->o.cmd ? stderr : stdout, ss->tr, &rs);
+			next_interval += ss->o.interval_ns;
+		}
+		if (deadline && now >= deadline)
+			break;
+		if (all_exited(ss))
+			break;
+	}
+	/* what is still in the ring buffer belongs to the report */
+	events__poll(ss->ev, 0);
+	tracker__measure_capacity(ss->tr);
+	return 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct trace_session ss = { .release_fd = -1 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int ret, i;
+
+	if (parse_args(argc, argv, &ss.o))
+		return GM_EXIT_BAD_INPUT;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ret = open_targets(&ss);
+	if (ret)
+		goto cleanup;
+	ret = attach_all(&ss);
+	if (ret)
+		goto cleanup;
+	ret = run(&ss);
+	if (ret)
+		goto cleanup;
+	ret = write_reports(&ss);
+	if (!ret && ss.o.fail_on_leak && any_leak(ss.tr))
+		ret = GM_EXIT_LEAK;
+
+cleanup:
+	if (ss.release_fd >= 0)
+		close(ss.release_fd);	/* the held child reads EOF and exits 127 */
+	if (ss.child > 0 && !(ss.target_cnt && ss.targets[0]->exited)) {
+		/* we end before CMD did: stop it rather than leave it orphaned */
+		kill(ss.child, SIGTERM);
+		waitpid(ss.child, NULL, 0);
+	}
+	events__free(ss.ev);
+	tracker__free(ss.tr);
+	attacher__free(ss.att);
+	for (i = 0; i < MAX_TARGETS; i++) {
+		free(ss.targets[i]);
+		gobin__free(ss.bins[i]);
+	}
+	return ret;
+}

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "jsonw.h"
+#include "report.h"
+
+#define TEXT_STACK_FRAMES 6
+#define TEXT_OTHER_MAPS 10
+
+const char *report__loc_str(const struct tloc *loc, char *buf, size_t len)
+{
+	if (!loc->function)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%s %s:%d", loc->function, loc->file ? loc->file : "?", loc->line);
+	return buf;
+}
+
+const char *report__type_name(const struct target *t, uint64_t type, char *buf, size_t len)
+{
+	if (!type || !t->bias_known || type < t->bias) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	return gobin__type_name(t->bin, type - t->bias, buf, len);
+}
+
+static const char *human_bytes(uint64_t b, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return buf;
+}
+
+static double per_minute(const struct tseries *s)
+{
+	return judge__per_minute(s->first, s->last, s->first_ns, s->last_ns);
+}
+
+static const char *map_impl_str(const struct target *t)
+{
+	return t->bin->plan->impl == GM_MAP_SWISS ? "swiss" : "classic";
+}
+
+/* Print up to max frames of a stack, runtime frames included, inlined expanded. */
+static void text_stack(FILE *out, const struct target *t, const struct tstack *st, int max)
+{
+	struct pcln_frame fr[8];
+	int printed = 0, n, k;
+	uint32_t i;
+
+	for (i = 0; i < st->nr && printed < max; i++) {
+		n = target__symbolize(t, st->pcs[i], i > 0, fr, 8);
+		for (k = 0; k < n && printed < max; k++, printed++)
+			fprintf(out, "        %s\n            %s:%d\n", fr[k].function, fr[k].file, fr[k].line);
+		if (!n && printed < max) {
+			fprintf(out, "        0x%" PRIx64 "\n", st->pcs[i]);
+			printed++;
+		}
+	}
+}
+
+static void text_map(FILE *out, const struct tmap *m)
+{
+	char type[256], loc[512], bytes[32];
+	const struct target *t = m->tgt;
+
+	fprintf(out, "  %-9s %s  pid %d (%s)  map 0x%" PRIx64 "%s\n", verdict__str(m->s.verdict),
+		report__type_name(t, m->type, type, sizeof(type)), (int)t->pid, t->comm, m->addr,
+		m->bloated ? "  [bloated]" : "");
+	fprintf(out, "      entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min), rising %d of %d windows, bucket memory %s",
+		m->s.first, m->s.last, per_minute(&m->s), m->s.ev.rising_windows, m->s.ev.windows,
+		human_bytes(m->bucket_bytes, bytes, sizeof(bytes)));
+	if (m->capacity)
+		fprintf(out, ", capacity %" PRIu64 " slots", m->capacity);
+	fprintf(out, "\n      created at: %s\n",
+		m->created_seen ? report__loc_str(&m->created_at, loc, sizeof(loc)) : "(before tracing began)");
+	fprintf(out, "      inserted at: %s\n", report__loc_str(&m->insert_at, loc, sizeof(loc)));
+	if (m->bloated)
+		fprintf(out, "      bloated: %" PRIu64 " slots hold %" PRIu64 " entries; Go maps never shrink, copy it into a fresh map\n",
+			m->capacity, m->s.last);
+	fprintf(out, "      stack (%s):\n", m->created_seen ? "creation" : "latest growth");
+	text_stack(out, t, m->created_seen ? &m->create_stack : &m->grow_stack, TEXT_STACK_FRAMES);
+}
+
+static void text_site(FILE *out, const struct tsite *s)
+{
+	char type[256], loc[512], bytes[32];
+
+	fprintf(out, "  %-9s %s site %s\n", verdict__str(s->s.verdict),
+		s->kind == TSITE_CREATED ? "creation" : "insert",
+		report__loc_str(&s->loc, loc, sizeof(loc)));
+	fprintf(out, "      type %s, pid %d (%s), %u live maps, entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min), bucket memory %s\n",
+		report__type_name(s->tgt, s->type, type, sizeof(type)), (int)s->tgt->pid, s->tgt->comm,
+		s->maps, s->s.first, s->s.last, per_minute(&s->s),
+		human_bytes(s->bucket_bytes, bytes, sizeof(bytes)));
+}
+
+void report__text(FILE *out, const struct tracker *tr, const struct report_session *rs)
+{
+	struct tmap **maps;
+	struct tsite **sites;
+	size_t nm = tracker__maps(tr, &maps), ns = tracker__sites(tr, &sites), i;
+	int leaks = 0, others = 0, leak_sites = 0;
+	const struct tracker_stats *st = tracker__stats(tr);
+
+	fprintf(out, "%s after %.1fs (%s mode%s, %.0fs windows)\n",
+		rs->final ? "gomaptrace report" : "gomaptrace interim report", rs->duration_s,
+		rs->mode, strcmp(rs->mode, "exact") ? "" : ": probes every insert, costly", rs->window_s);
+	for (i = 0; i < rs->target_cnt; i++) {
+		const struct target *t = rs->targets[i];
+
+		fprintf(out, "target pid %d (%s) %s, %s, %s maps", (int)t->pid, t->comm, t->exe,
+			t->bin->bi.version, map_impl_str(t));
+		if (t->exited && t->exit_status >= 0)
+			fprintf(out, ", exited with status %d", t->exit_status);
+		else if (t->exited)
+			fprintf(out, ", exited");
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+	for (i = 0; i < nm; i++)
+		leaks += maps[i]->s.verdict == VERDICT_LEAK;
+	for (i = 0; i < ns; i++)
+		leak_sites += sites[i]->s.verdict == VERDICT_LEAK;
+	if (!leaks && !leak_sites)
+		fprintf(out, "No map judged a leak.\n");
+	if (leaks) {
+		fprintf(out, "LEAKS: %d map%s never stopped growing\n", leaks, leaks > 1 ? "s" : "");
+		for (i = 0; i < nm; i++)
+			if (maps[i]->s.verdict == VERDICT_LEAK)
+				text_map(out, maps[i]);
+	}
+	if (leak_sites) {
+		fprintf(out, "\nLEAKING SITES: %d site%s whose maps together never stopped growing\n",
+			leak_sites, leak_sites > 1 ? "s" : "");
+		for (i = 0; i < ns; i++)
+			if (sites[i]->s.verdict == VERDICT_LEAK)
+				text_site(out, sites[i]);
+	}
+	for (i = 0; i < nm && others < TEXT_OTHER_MAPS; i++) {
+		if (maps[i]->s.verdict == VERDICT_LEAK || maps[i]->s.max < 64)
+			continue;
+		if (!others++)
+			fprintf(out, "\nOther large maps:\n");
+		text_map(out, maps[i]);
+	}
+	fprintf(out, "\nevents: %" PRIu64 " received, %" PRIu64 " lost%s; %" PRIu64 " maps tracked, "
+		"%" PRIu64 " gone, %" PRIu64 " evicted; %" PRIu64 " probe hits\n",
+		rs->events_received, rs->events_lost,
+		rs->events_lost ? " (ring buffer full: verdicts may miss growth)" : "",
+		(uint64_t)nm, st->gone_maps, st->evicted_maps, rs->probe_hits);
+	free(maps);
+	free(sites);
+}
+
+static void json_loc(struct jsonw *w, const char *key, const struct tloc *loc, bool known)
+{
+	jsonw_key(w, key);
+	if (!known || !loc->function) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_start_object(w);
+	jsonw_kv_string(w, "function", loc->function);
+	jsonw_kv_string(w, "file", loc->file ? loc->file : "");
+	jsonw_kv_i64(w, "line", loc->line);
+	jsonw_end_object(w);
+}
+
+static void json_stack(struct jsonw *w, const struct target *t, const struct tstack *st)
+{
+	struct pcln_frame fr[8];
+	uint32_t i;
+	int n, k;
+
+	jsonw_key(w, "stack");
+	jsonw_start_array(w);
+	for (i = 0; i < st->nr; i++) {
+		n = target__symbolize(t, st->pcs[i], i > 0, fr, 8);
+		for (k = 0; k < n; k++) {
+			jsonw_start_object(w);
+			jsonw_kv_string(w, "function", fr[k].function);
+			jsonw_kv_string(w, "file", fr[k].file);
+			jsonw_kv_i64(w, "line", fr[k].line);
+			jsonw_end_object(w);
+		}
+		if (!n) {
+			jsonw_start_object(w);
+			jsonw_kv_hex(w, "pc", st->pcs[i]);
+			jsonw_end_object(w);
+		}
+	}
+	jsonw_end_array(w);
+}
+
+static void json_evidence(struct jsonw *w, const struct tseries *s)
+{
+	jsonw_key(w, "evidence");
+	jsonw_start_object(w);
+	jsonw_kv_i64(w, "windows", s->ev.windows);
+	jsonw_kv_i64(w, "rising_windows", s->ev.rising_windows);
+	jsonw_kv_i64(w, "growth_in_rising_windows", s->ev.growth_in_rising);
+	jsonw_kv_i64(w, "windows_since_decrease", s->ev.windows_since_decrease);
+	jsonw_end_object(w);
+}
+
+static void json_map(struct jsonw *w, const struct tmap *m)
+{
+	char type[256];
+
+	jsonw_start_object(w);
+	jsonw_kv_i64(w, "pid", m->tgt->pid);
+	jsonw_kv_hex(w, "address", m->addr);
+	jsonw_kv_string(w, "type", report__type_name(m->tgt, m->type, type, sizeof(type)));
+	jsonw_kv_string(w, "verdict", verdict__str(m->s.verdict));
+	jsonw_kv_bool(w, "bloated", m->bloated);
+	jsonw_kv_u64(w, "capacity", m->capacity);
+	jsonw_kv_u64(w, "entries_first", m->s.first);
+	jsonw_kv_u64(w, "entries_last", m->s.last);
+	jsonw_kv_u64(w, "entries_max", m->s.max);
+	jsonw_kv_double(w, "growth_per_minute", per_minute(&m->s));
+	jsonw_kv_u64(w, "bucket_bytes", m->bucket_bytes);
+	jsonw_kv_u64(w, "grows", m->grows);
+	json_loc(w, "created_at", &m->created_at, m->created_seen);
+	json_loc(w, "insert_at", &m->insert_at, true);
+	json_evidence(w, &m->s);
+	json_stack(w, m->tgt, m->created_seen ? &m->create_stack : &m->grow_stack);
+	jsonw_end_object(w);
+}
+
+static void json_site(struct jsonw *w, const struct tsite *s)
+{
+	char type[256];
+
+	jsonw_start_object(w);
+	json_loc(w, "site", &s->loc, true);
+	jsonw_kv_string(w, "kind", s->kind == TSITE_CREATED ? "created" : "inserted");
+	jsonw_kv_i64(w, "pid", s->tgt->pid);
+	jsonw_kv_string(w, "type", report__type_name(s->tgt, s->type, type, sizeof(type)));
+	jsonw_kv_u64(w, "maps", s->maps);
+	jsonw_kv_u64(w, "entries_first", s->s.first);
+	jsonw_kv_u64(w, "entries_last", s->s.last);
+	jsonw_kv_double(w, "growth_per_minute", per_minute(&s->s));
+	jsonw_kv_u64(w, "bucket_bytes", s->bucket_bytes);
+	jsonw_kv_u64(w, "exact_bucket_bytes", s->exact_bucket_bytes);
+	jsonw_kv_u64(w, "grows", s->grows);
+	jsonw_kv_string(w, "verdict", verdict__str(s->s.verdict));
+	json_evidence(w, &s->s);
+	jsonw_end_object(w);
+}
+
+int report__json(FILE *out, const struct tracker *tr, const struct report_session *rs)
+{
+	struct jsonw *w = jsonw__new(out);
+	struct tmap **maps;
+	struct tsite **sites;
+	size_t nm, ns, i;
+
+	if (!w)
+		return -1;
+	nm = tracker__maps(tr, &maps);
+	ns = tracker__sites(tr, &sites);
+	jsonw_start_object(w);
+	jsonw_key(w, "targets");
+	jsonw_start_array(w);
+	for (i = 0; i < rs->target_cnt; i++) {
+		const struct target *t = rs->targets[i];
+
+		jsonw_start_object(w);
+		jsonw_kv_i64(w, "pid", t->pid);
+		jsonw_kv_string(w, "comm", t->comm);
+		jsonw_kv_string(w, "exe", t->exe);
+		jsonw_kv_string(w, "go_version", t->bin->bi.version);
+		jsonw_kv_string(w, "map_impl", map_impl_str(t));
+		jsonw_kv_bool(w, "exited", t->exited);
+		jsonw_key(w, "exit_code");
+		if (t->exited && t->exit_status >= 0)
+			jsonw_i64(w, t->exit_status);
+		else
+			jsonw_null(w);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	jsonw_kv_string(w, "mode", rs->mode);
+	jsonw_kv_bool(w, "final", rs->final);
+	jsonw_kv_double(w, "duration_seconds", rs->duration_s);
+	jsonw_kv_double(w, "window_seconds", rs->window_s);
+	jsonw_key(w, "events");
+	jsonw_start_object(w);
+	jsonw_kv_u64(w, "received", rs->events_received);
+	jsonw_kv_u64(w, "lost", rs->events_lost);
+	jsonw_kv_u64(w, "malformed", rs->events_malformed);
+	jsonw_kv_u64(w, "probe_hits", rs->probe_hits);
+	jsonw_end_object(w);
+	jsonw_key(w, "maps");
+	jsonw_start_array(w);
+	for (i = 0; i < nm; i++)
+		json_map(w, maps[i]);
+	jsonw_end_array(w);
+	jsonw_key(w, "sites");
+	jsonw_start_array(w);
+	for (i = 0; i < ns; i++)
+		json_site(w, sites[i]);
+	jsonw_end_array(w);
+	jsonw_key(w, "leaks");
+	jsonw_start_array(w);
+	for (i = 0; i < nm; i++)
+		if (maps[i]->s.verdict == VERDICT_LEAK)
+			json_map(w, maps[i]);
+	jsonw_end_array(w);
+	jsonw_key(w, "leaking_sites");
+	jsonw_start_array(w);
+	for (i = 0; i < ns; i++)
+		if (sites[i]->s.verdict == VERDICT_LEAK)
+			json_site(w, sites[i]);
+	jsonw_end_array(w);
+	jsonw_end_object(w);
+	free(maps);
+	free(sites);
+	return jsonw__free(w);
+}

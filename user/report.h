@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * report: the end-of-session (and interim) report of `gomaptrace trace`,
+ * as text for people and as JSON for machines (schema: docs/report.md).
+ *
+ * Contract: report__text()/report__json() only read the tracker and the
+ * session facts passed in; they never touch BPF or the targets, except to
+ * symbolize stacks through each target's pclntab.
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "tracker.h"
+
+struct report_session {
+	struct target **targets;
+	size_t target_cnt;
+	const char *mode;		/* "default" | "exact" */
+	double duration_s;
+	uint64_t events_received, events_lost, events_malformed;
+	uint64_t probe_hits;
+	double window_s;
+	bool final;			/* false for --interval reports */
+};
+
+void report__text(FILE *out, const struct tracker *tr, const struct report_session *rs);
+int report__json(FILE *out, const struct tracker *tr, const struct report_session *rs);
+
+/* "function file:line" of a location; "?" when unknown. */
+const char *report__loc_str(const struct tloc *loc, char *buf, size_t len);
+/* Map type name for a runtime type address of this target. */
+const char *report__type_name(const struct target *t, uint64_t type, char *buf, size_t len);
+
+#endif /* REPORT_H */

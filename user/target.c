@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "target.h"
+
+uint64_t gm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void target__exe_link(pid_t pid, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/%d/exe", (int)pid);
+}
+
+/* Read a small /proc file into buf, NUL-terminated; returns length or -errno. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
+void target__refresh_comm(struct target *t)
+{
+	char path[64], buf[64];
+	ssize_t n;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)t->pid);
+	n = read_small(path, buf, sizeof(buf));
+	if (n <= 0)
+		return;
+	/* comm is chosen by the process: keep it printable for reports and labels */
+	for (i = 0; i < (size_t)n && buf[i] && buf[i] != '\n' && i + 1 < sizeof(t->comm); i++)
+		t->comm[i] = isprint((unsigned char)buf[i]) ? buf[i] : '?';
+	t->comm[i] = '\0';
+}
+
+bool target__alive(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return false;
+	/* state follows the last ')' (comm may contain parentheses) */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+int target__init(struct target *t, pid_t pid, struct gobin *bin, struct gm_err *err)
+{
+	char link[64];
+	ssize_t n;
+
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->bin = bin;
+	t->bin_slot = -1;
+	t->exit_status = -1;
+	t->start_ns = gm_now_ns();
+	target__exe_link(pid, link, sizeof(link));
+	n = readlink(link, t->exe, sizeof(t->exe) - 1);
+	if (n < 0)
+		return gm_err_set(err, errno, "cannot read %s: %s", link, strerror(errno));
+	t->exe[n] = '\0';
+	target__refresh_comm(t);
+	return 0;
+}
+
+int target__resolve_bias(struct target *t)
+{
+	char path[64], line[1024];
+	struct stat st;
+	FILE *f;
+	int ret = -ENOENT;
+
+	if (!goelf__is_pie(t->bin->elf)) {
+		t->bias = 0;
+		t->bias_known = true;
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, off, ino;
+		unsigned int maj, min;
+		char perms[8];
+
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &off,
+			   &maj, &min, &ino) != 7)
+			continue;
+		if (off != 0 || ino != (unsigned long long)t->bin->ino)
+			continue;
+		/* same inode on another device is another file */
+		if (stat(t->exe, &st) == 0 && st.st_ino == t->bin->ino && st.st_dev != t->bin->dev)
+			continue;
+		t->bias = start - t->bin->first_load_base;
+		t->bias_known = true;
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+ssize_t target__read_many(pid_t pid, const uint64_t *addrs, size_t cnt, size_t size,
+			  void *out, bool *ok)
+{
+	struct iovec local[256], remote[256];
+	size_t i = 0, j, batch, good = 0;
+
+	while (i < cnt) {
+		ssize_t n;
+
+		batch = cnt - i > 256 ? 256 : cnt - i;
+		for (j = 0; j < batch; j++) {
+			local[j].iov_base = (char *)out + (i + j) * size;
+			local[j].iov_len = size;
+			remote[j].iov_base = (void *)(uintptr_t)addrs[i + j];
+			remote[j].iov_len = size;
+		}
+		n = process_vm_readv(pid, local, batch, remote, batch, 0);
+		if (n < 0 && errno == ESRCH)
+			return -ESRCH;
+		if (n < 0)
+			n = 0;
+		/* the kernel stops at the first remote range it cannot read */
+		for (j = 0; j < (size_t)n / size; j++)
+			ok[i + j] = true;
+		good += j;
+		i += j;
+		if (j < batch) {
+			ok[i] = false;
+			i++;
+		}
+	}
+	return good;
+}
+
+int target__read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec l = { buf, len }, r = { (void *)(uintptr_t)addr, len };
+	ssize_t n = process_vm_readv(pid, &l, 1, &r, 1, 0);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+int target__symbolize(const struct target *t, uint64_t pc, bool ret_addr,
+		      struct pcln_frame *frames, int max)
+{
+	int n;
+
+	if (!t->bias_known || pc < t->bias)
+		return 0;
+	pc -= t->bias;
+	if (ret_addr && pc)
+		pc--;
+	n = pclntab__symbolize(t->bin->tab, pc, frames, max);
+	return n < 0 ? 0 : n;
+}

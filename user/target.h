@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * target: one traced process — its pid, command name, executable, load bias
+ * — and the reads of its memory that cost it nothing (process_vm_readv).
+ *
+ * Contract: target__new() reads /proc/PID/{comm,exe}; every /proc read is
+ * bounded and parsed defensively (the process may die at any moment, and
+ * its comm is attacker-chosen).  The load bias (runtime address minus
+ * link-time address; 0 for non-PIE) is resolved from /proc/PID/maps on first
+ * use and after exec.  Memory is only ever read, never written.
+ */
+#ifndef TARGET_H
+#define TARGET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include "gobin.h"
+
+struct target {
+	pid_t pid;
+	char comm[32];
+	char exe[512];		/* readlink of /proc/PID/exe, for reports */
+	struct gobin *bin;	/* borrowed: owned by whoever opened it */
+	int bin_slot;		/* attacher slot */
+	uint64_t bias;
+	bool bias_known;
+	bool exited;
+	int exit_status;	/* wait status when we are its parent; -1 unknown */
+	uint64_t start_ns;	/* when tracing started (CLOCK_MONOTONIC) */
+};
+
+/* Path to attach/open: "/proc/PID/exe" (works across mount namespaces). */
+void target__exe_link(pid_t pid, char *buf, size_t len);
+int target__init(struct target *t, pid_t pid, struct gobin *bin, struct gm_err *err);
+void target__refresh_comm(struct target *t);
+/* Find the executable's mapping with file offset 0 in /proc/PID/maps. */
+int target__resolve_bias(struct target *t);
+/* true if /proc/PID exists and is not a zombie */
+bool target__alive(pid_t pid);
+
+/*
+ * Read `size` bytes at each of cnt addresses into out[i * size], in as few
+ * process_vm_readv calls as possible; ok[i] says whether read i succeeded.
+ * Returns how many succeeded, or -ESRCH when the process is gone.
+ */
+ssize_t target__read_many(pid_t pid, const uint64_t *addrs, size_t cnt, size_t size,
+			  void *out, bool *ok);
+int target__read(pid_t pid, uint64_t addr, void *buf, size_t len);
+
+/*
+ * Source frames of a runtime pc of this process, innermost first.  ret_addr:
+ * pc is a return address, so the call instruction is the byte before it.
+ * Returns the number of frames (0 if unknown) — never more than max.
+ */
+int target__symbolize(const struct target *t, uint64_t pc, bool ret_addr,
+		      struct pcln_frame *frames, int max);
+
+uint64_t gm_now_ns(void);	/* CLOCK_MONOTONIC, same clock as bpf_ktime_get_ns */
+
+#endif /* TARGET_H */

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * tracker: what is known about each Go map and each map site of the traced
+ * processes, fed by probe events and by sampling target memory.
+ *
+ * Contract:
+ * - tracker__handle_event() takes decoded ring-buffer records.  A map is
+ *   tracked from its first growth (a map that never grows past one bucket
+ *   or group cannot leak); its creation, seen earlier, is remembered in a
+ *   bounded pending table so the creation site is still known.  Maps on a
+ *   goroutine stack are short-lived by construction and ignored.
+ * - tracker__sample() reads the entry count and seed of every tracked map
+ *   with process_vm_readv (free for the target); a changed seed or a failed
+ *   read means the map is gone (address reused, or process exited).
+ * - tracker__tick() closes a judging window when one is due, for every map
+ *   and site, and re-judges them.  A site's window counts only maps alive
+ *   for the whole window, so short-lived maps never make a site grow.
+ * - State is bounded by opts.max_maps and max_pending; evictions are
+ *   counted.  The struct fields below are read-only for reporters.
+ */
+#ifndef TRACKER_H
+#define TRACKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "gomaptrace.h"
+#include "judge.h"
+#include "target.h"
+#include "u64map.h"
+
+#define TRACK_WINDOWS 32	/* closed windows kept per map and site */
+
+struct tstack {
+	uint32_t nr;
+	uint64_t pcs[GM_MAX_STACK_DEPTH];	/* runtime pcs; [0] is the probe point */
+};
+
+struct tloc {
+	const char *function, *file;	/* NULL: unknown; point into the binary */
+	int line;
+};
+
+enum tsite_kind {
+	TSITE_CREATED = 0,
+	TSITE_INSERTED,
+};
+
+struct tseries {
+	uint64_t first, last, max;
+	uint64_t first_ns, last_ns;
+	/* current window */
+	uint64_t win_start;
+	bool win_decreased;
+	int win_samples;
+	/* closed windows, a ring: windows[(nwin - k) % TRACK_WINDOWS] is k-th newest */
+	struct judge_window windows[TRACK_WINDOWS];
+	int nwin;
+	enum verdict verdict;
+	struct judge_evidence ev;
+};
+
+struct tsite;
+
+struct tmap {
+	struct target *tgt;
+	uint64_t addr, seed;
+	uint64_t type;			/* runtime address of the map type; 0 unknown */
+	bool created_seen;
+	bool gone;
+	bool whole_window;		/* alive since the current window began */
+	struct tstack create_stack, grow_stack;
+	struct tsite *site;		/* creation site if seen, else insert site */
+	struct tloc created_at, insert_at;
+	struct tseries s;
+	uint64_t bucket_bytes;		/* allocated by growth seen */
+	uint64_t capacity;		/* slots, from growth or a memory read */
+	uint32_t grows;
+	uint64_t last_grow_ns;
+	bool bloated;
+};
+
+struct tsite {
+	struct target *tgt;
+	enum tsite_kind kind;
+	struct tloc loc;
+	uint64_t type;
+	uint32_t maps;			/* live tracked maps attributed here */
+	struct tseries s;		/* sum of entries of live maps */
+	int64_t win_delta;		/* sum of whole-window map deltas */
+	bool win_decreased;
+	bool win_any;
+	uint64_t bucket_bytes;		/* also from maps now gone */
+	uint64_t exact_bucket_bytes;	/* --exact: mallocgc of bucket/group types */
+	uint32_t grows;
+	struct tstack stack;		/* a representative stack */
+};
+
+struct tracker_stats {
+	uint64_t events, creations, growths, on_stack, assigns, allocs;
+	uint64_t unknown_target;	/* events from pids not (or no longer) traced */
+	uint64_t evicted_maps, evicted_pending, gone_maps;
+	uint64_t read_failures;
+};
+
+struct tracker_opts {
+	size_t sz;
+	uint64_t window_ns;
+	struct judge_opts judge;
+	size_t max_maps;		/* tracked maps over all targets */
+	size_t max_pending;		/* remembered creations not yet grown */
+	size_t max_sites;
+	/* --exact: a new map type was learned (to watch its bucket type) */
+	void (*on_type)(struct target *tgt, uint64_t type, void *ctx);
+	void *ctx;
+};
+
+struct tracker;
+
+struct tracker *tracker__new(const struct tracker_opts *opts);
+void tracker__free(struct tracker *tr);
+
+int tracker__add_target(struct tracker *tr, struct target *tgt);
+/* Drop every map and site of a process (the daemon, when it exited). */
+void tracker__remove_target(struct tracker *tr, pid_t pid);
+struct target *tracker__target(const struct tracker *tr, pid_t pid);
+
+void tracker__handle_event(struct tracker *tr, const struct gm_event *e);
+void tracker__sample(struct tracker *tr, uint64_t now_ns);
+/* Close the window if due; returns true when one was closed. */
+bool tracker__tick(struct tracker *tr, uint64_t now_ns);
+/* The process exited: stop sampling and judging it; verdicts stay as they were. */
+void tracker__target_exited(struct tracker *tr, pid_t pid);
+/* Read capacities of maps big enough to matter, then flag bloat (report time). */
+void tracker__measure_capacity(struct tracker *tr);
+
+/* Snapshots for reporters, sorted by verdict rank then entries; caller frees. */
+size_t tracker__maps(const struct tracker *tr, struct tmap ***out);
+size_t tracker__sites(const struct tracker *tr, struct tsite ***out);
+const struct tracker_stats *tracker__stats(const struct tracker *tr);
+uint64_t tracker__windows_closed(const struct tracker *tr);
+
+/* Innermost frame of a stack outside the Go runtime; false if none. */
+bool tracker__user_frame(const struct target *tgt, const struct tstack *st, struct tloc *loc);
+
+#endif /* TRACKER_H */
