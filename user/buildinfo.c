@@ -119,9 +119,10 @@ static int read_inline(const struct goelf *elf, uint64_t *addr, uint64_t max,
 	uint64_t n;
 	int used;
 
+	/* the blob is followed by the strings: nothing there means truncation */
 	p = vaddr_span(elf, *addr, &avail);
 	if (!p)
-		return gm_err_set(err, ENOEXEC, "build info %s lies outside the file", what);
+		return gm_err_set(err, ENOEXEC, "build info %s length is truncated", what);
 	used = go_uvarint(p, avail, &n);
 	if (used < 0)
 		return gm_err_set(err, ENOEXEC, "build info %s length is %s", what,
