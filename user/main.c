@@ -15,6 +15,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "trace", cmd_trace, "trace Go processes and report maps that never stop growing" },
+	{ "daemon", cmd_daemon, "watch every Go process on the node, export Prometheus metrics" },
 	{ "inspect", cmd_inspect, "show Go version, map implementation and probe plan of a binary" },
 	{ "symbolize", cmd_symbolize, "addresses to function, file:line from .gopclntab" },
 };

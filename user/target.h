@@ -21,7 +21,7 @@
 struct target {
 	pid_t pid;
 	char comm[32];
-	char exe[512];		/* readlink of /proc/PID/exe, for reports */
+	char exe[4096];		/* readlink of /proc/PID/exe, for reports */
 	struct gobin *bin;	/* borrowed: owned by whoever opened it */
 	int bin_slot;		/* attacher slot */
 	uint64_t bias;

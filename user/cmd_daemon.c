@@ -1,0 +1,632 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * gomaptrace daemon: watch every Go process on the node, always, and export
+ * per-site map growth to Prometheus.  Processes are found by one /proc scan
+ * at start and then by the exec tracepoint; each distinct executable is
+ * attached once, whatever the number of processes (or containers) running it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "attach.h"
+#include "cliutil.h"
+#include "commands.h"
+#include "events.h"
+#include "httpd.h"
+#include "k8s.h"
+#include "metrics.h"
+#include "tracker.h"
+
+#ifndef GM_VERSION
+#define GM_VERSION "0.1.0"
+#endif
+
+#define SAMPLE_NS	1000000000ULL
+#define RESCAN_NS	(60ULL * 1000000000ULL)	/* safety net for missed exec events */
+#define DETACH_GRACE_NS	(10ULL * 1000000000ULL)	/* keep a binary attached across restarts */
+#define POLL_MS		100
+#define MAX_PROCS	4096
+
+enum fail_reason {
+	FAIL_NOT_GO,
+	FAIL_UNSUPPORTED_GO,
+	FAIL_UNSUPPORTED_ARCH,
+	FAIL_PARSE,
+	FAIL_ATTACH,
+	FAIL_LIMIT,
+	FAIL_MAX,
+};
+
+static const char *const fail_names[FAIL_MAX] = {
+	"not_go", "unsupported_go_version", "unsupported_arch", "parse_error", "attach_error",
+	"process_limit",
+};
+
+struct daemon_opts {
+	const char *listen;
+	uint64_t window_ns;
+	int min_windows;
+	uint64_t min_growth;
+	regex_t include, exclude;
+	bool has_include, has_exclude;
+	size_t max_sites;
+	size_t max_maps;
+	double max_overhead;
+	struct k8s_opts k8s;
+	bool verbose;
+};
+
+/* One executable (device, inode), shared by its processes. */
+struct dbin {
+	struct gobin *bin;
+	int slot;
+	int procs;
+	uint64_t idle_since_ns;	/* 0 while in use */
+};
+
+struct dproc {
+	struct target t;
+	struct dbin *db;
+	struct k8s_ident id;
+};
+
+struct daemon {
+	struct daemon_opts o;
+	struct attacher *att;
+	struct tracker *tr;
+	struct events *ev;
+	struct httpd *http;
+	struct k8s_resolver *k8s;
+	struct u64map bins;	/* dev/ino key -> struct dbin */
+	struct u64map skipped;	/* dev/ino key -> reason + 1, never retried */
+	struct u64map procs;	/* pid -> struct dproc */
+	uint64_t failures[FAIL_MAX];
+	uint64_t proc_evictions;
+	struct strbuf exposition;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static uint64_t inode_key(dev_t dev, ino_t ino)
+{
+	return ((uint64_t)dev << 40) ^ (uint64_t)ino;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: gomaptrace daemon [OPTIONS]\n"
+"\n"
+"Watch every Go process on this node and export per-site map growth as\n"
+"Prometheus metrics.  Runs until SIGTERM or SIGINT.\n"
+"\n"
+"      --listen ADDR:PORT     HTTP endpoint (default 0.0.0.0:9435): /metrics, /healthz, /\n"
+"      --window DUR           growth-judging window (default 60s)\n"
+"      --min-windows N        consecutive rising windows for a leak (default 5)\n"
+"      --min-growth N         entries gained over those windows for a leak (default 32)\n"
+"      --include REGEX        trace only processes whose comm or executable path matches\n"
+"      --exclude REGEX        never trace processes whose comm or executable path matches\n"
+"      --max-sites N          sites per process with their own series (default 20);\n"
+"                             the rest are summed into site=\"other\"\n"
+"      --max-maps N           tracked maps over all processes (default 65536)\n"
+"      --max-overhead RATIO   probe budget per process, fraction of one CPU (default 0.01)\n"
+"      --pods-log-dir DIR     kubelet pod log directory (default /var/log/pods)\n"
+"      --containers-log-dir DIR  CRI container log links (default /var/log/containers)\n"
+"      --proc-root DIR        procfs mount (default /proc)\n"
+"  -v, --verbose              log attach/detach decisions on stderr\n"
+"\n"
+"Exit: 0 on SIGTERM/SIGINT, 1 runtime failure, 2 bad usage.\n");
+}
+
+static int parse_args(int argc, char **argv, struct daemon_opts *o)
+{
+	enum { OPT_LISTEN = 256, OPT_WINDOW, OPT_INCLUDE, OPT_EXCLUDE, OPT_MAXSITES, OPT_MAXMAPS,
+	       OPT_OVERHEAD, OPT_PODS, OPT_CONTAINERS, OPT_PROC, OPT_MINWIN, OPT_MINGROW };
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "window", required_argument, NULL, OPT_WINDOW },
+		{ "min-windows", required_argument, NULL, OPT_MINWIN },
+		{ "min-growth", required_argument, NULL, OPT_MINGROW },
+		{ "include", required_argument, NULL, OPT_INCLUDE },
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+		{ "max-sites", required_argument, NULL, OPT_MAXSITES },
+		{ "max-maps", required_argument, NULL, OPT_MAXMAPS },
+		{ "max-overhead", required_argument, NULL, OPT_OVERHEAD },
+		{ "pods-log-dir", required_argument, NULL, OPT_PODS },
+		{ "containers-log-dir", required_argument, NULL, OPT_CONTAINERS },
+		{ "proc-root", required_argument, NULL, OPT_PROC },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct gm_err err;
+	uint64_t v;
+	char *end;
+	int c;
+
+	o->listen = "0.0.0.0:9435";
+	o->window_ns = 60ULL * 1000000000ULL;
+	o->min_windows = 5;
+	o->min_growth = 32;
+	o->max_sites = 20;
+	o->max_maps = 65536;
+	o->max_overhead = 0.01;
+	o->k8s.sz = sizeof(o->k8s);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_LISTEN:
+			o->listen = optarg;
+			break;
+		case OPT_WINDOW:
+			if (cli_parse_duration(optarg, &o->window_ns, &err))
+				goto bad;
+			break;
+		case OPT_MINWIN:
+			if (cli_parse_uint(optarg, 1, TRACK_WINDOWS, &v, &err))
+				goto bad;
+			o->min_windows = (int)v;
+			break;
+		case OPT_MINGROW:
+			if (cli_parse_uint(optarg, 0, UINT32_MAX, &o->min_growth, &err))
+				goto bad;
+			break;
+		case OPT_INCLUDE:
+		case OPT_EXCLUDE: {
+			regex_t *re = c == OPT_INCLUDE ? &o->include : &o->exclude;
+
+			if (regcomp(re, optarg, REG_EXTENDED | REG_NOSUB)) {
+				fprintf(stderr, "gomaptrace daemon: invalid regular expression '%s'\n", optarg);
+				return -1;
+			}
+			if (c == OPT_INCLUDE)
+				o->has_include = true;
+			else
+				o->has_exclude = true;
+			break;
+		}
+		case OPT_MAXSITES:
+			if (cli_parse_uint(optarg, 1, 100000, &v, &err))
+				goto bad;
+			o->max_sites = v;
+			break;
+		case OPT_MAXMAPS:
+			if (cli_parse_uint(optarg, 16, 10000000, &v, &err))
+				goto bad;
+			o->max_maps = v;
+			break;
+		case OPT_OVERHEAD:
+			errno = 0;
+			o->max_overhead = strtod(optarg, &end);
+			if (errno || *end || !(o->max_overhead > 0 && o->max_overhead <= 1)) {
+				fprintf(stderr, "gomaptrace daemon: --max-overhead '%s': want a ratio in (0, 1]\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_PODS:
+			o->k8s.pods_log_dir = optarg;
+			break;
+		case OPT_CONTAINERS:
+			o->k8s.containers_log_dir = optarg;
+			break;
+		case OPT_PROC:
+			o->k8s.proc_root = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(GM_EXIT_OK);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gomaptrace daemon: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "gomaptrace daemon: %s\n", err.msg);
+	return -1;
+}
+
+/* The readers' reasons are sentences; the metric wants a small fixed set. */
+static enum fail_reason classify(const char *msg)
+{
+	if (strstr(msg, "Go 1.") || strstr(msg, "stack-based") || strstr(msg, "calling convention"))
+		return FAIL_UNSUPPORTED_GO;
+	if (strstr(msg, "architecture"))
+		return FAIL_UNSUPPORTED_ARCH;
+	if (strstr(msg, "not a Go") || strstr(msg, "not an ELF") || strstr(msg, "buildinfo"))
+		return FAIL_NOT_GO;
+	return FAIL_PARSE;
+}
+
+static bool wanted(const struct daemon_opts *o, const char *comm, const char *exe)
+{
+	if (o->has_exclude && (!regexec(&o->exclude, comm, 0, NULL, 0) ||
+			       !regexec(&o->exclude, exe, 0, NULL, 0)))
+		return false;
+	if (o->has_include)
+		return !regexec(&o->include, comm, 0, NULL, 0) || !regexec(&o->include, exe, 0, NULL, 0);
+	return true;
+}
+
+static void drop_proc(struct daemon *d, pid_t pid, uint64_t now)
+{
+	struct dproc *p = u64map__del(&d->procs, (uint64_t)pid);
+
+	if (!p)
+		return;
+	tracker__remove_target(d->tr, pid);
+	attacher__remove_pid(d->att, pid);
+	if (--p->db->procs == 0)
+		p->db->idle_since_ns = now;
+	if (d->o.verbose)
+		fprintf(stderr, "gomaptrace daemon: pid %d (%s) gone\n", (int)pid, p->t.comm);
+	free(p);
+}
+
+/* Binaries with no process for a while are detached and forgotten. */
+static void reap_idle_bins(struct daemon *d, uint64_t now, bool all)
+{
+	uint64_t keys[64], key;
+	size_t it, n, i;
+	struct dbin *db;
+
+	do {
+		n = 0;
+		it = 0;
+		while (n < 64 && u64map__next(&d->bins, &it, &key, (void **)&db))
+			if (!db->procs && (all || now - db->idle_since_ns >= DETACH_GRACE_NS))
+				keys[n++] = key;
+		for (i = 0; i < n; i++) {
+			db = u64map__del(&d->bins, keys[i]);
+			attacher__put_binary(d->att, db->slot);
+			if (d->o.verbose)
+				fprintf(stderr, "gomaptrace daemon: detached %s\n", db->bin->path);
+			gobin__free(db->bin);
+			free(db);
+		}
+	} while (n == 64);
+}
+
+static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, dev_t dev, ino_t ino)
+{
+	uint64_t key = inode_key(dev, ino);
+	struct dbin *db = u64map__get(&d->bins, key);
+	struct gm_err err = {};
+	enum fail_reason why;
+
+	if (db)
+		return db;
+	if (u64map__get(&d->skipped, key))
+		return NULL;
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return NULL;
+	db->bin = gobin__open(link, &err);
+	if (!db->bin) {
+		why = classify(err.msg);
+		goto skip;
+	}
+	/* key the attachment by what /proc says, the file the kernel runs */
+	db->bin->dev = dev;
+	db->bin->ino = ino;
+	db->slot = attacher__add_binary(d->att, link, db->bin, &err);
+	if (db->slot < 0) {
+		why = db->slot == -ENOENT ? FAIL_UNSUPPORTED_GO : FAIL_ATTACH;
+		goto skip;
+	}
+	if (u64map__set(&d->bins, key, db)) {
+		attacher__put_binary(d->att, db->slot);
+		gobin__free(db->bin);
+		free(db);
+		return NULL;
+	}
+	if (d->o.verbose)
+		fprintf(stderr, "gomaptrace daemon: attached to %s (pid %d: %s, %s maps)\n", link, (int)pid,
+			db->bin->bi.version, db->bin->plan->impl == GM_MAP_SWISS ? "swiss" : "classic");
+	return db;
+skip:
+	d->failures[why]++;
+	if (d->o.verbose && why != FAIL_NOT_GO)
+		fprintf(stderr, "gomaptrace daemon: pid %d (%s): not traced: %s\n", (int)pid, link, err.msg);
+	u64map__set(&d->skipped, key, (void *)(uintptr_t)(why + 1));
+	gobin__free(db->bin);
+	free(db);
+	return NULL;
+}
+
+static void consider_pid(struct daemon *d, pid_t pid)
+{
+	char link[64], exe[4096];
+	struct dproc *p;
+	struct dbin *db;
+	struct stat st;
+	struct gm_err err;
+	char comm[32] = "";
+	struct target probe = { .pid = pid };
+	ssize_t n;
+
+	if (pid == getpid())
+		return;
+	p = u64map__get(&d->procs, (uint64_t)pid);
+	target__exe_link(pid, link, sizeof(link));
+	if (stat(link, &st))
+		return;		/* gone already, or a kernel thread */
+	if (p) {
+		/* exec of something else by a traced process: start over */
+		if (p->db->bin->dev == st.st_dev && p->db->bin->ino == st.st_ino)
+			return;
+		drop_proc(d, pid, gm_now_ns());
+	}
+	if (u64map__get(&d->skipped, inode_key(st.st_dev, st.st_ino)))
+		return;
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return;
+	exe[n] = '\0';
+	target__refresh_comm(&probe);
+	snprintf(comm, sizeof(comm), "%s", probe.comm);
+	if (!wanted(&d->o, comm, exe))
+		return;
+	if (d->procs.cnt >= MAX_PROCS) {
+		d->failures[FAIL_LIMIT]++;
+		return;
+	}
+	db = get_bin(d, pid, link, st.st_dev, st.st_ino);
+	if (!db)
+		return;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return;
+	if (target__init(&p->t, pid, db->bin, &err)) {
+		free(p);
+		return;
+	}
+	p->db = db;
+	p->t.bin_slot = db->slot;
+	target__resolve_bias(&p->t);
+	if (d->k8s)
+		k8s_resolver__lookup(d->k8s, pid, &p->id);
+	if (u64map__set(&d->procs, (uint64_t)pid, p) || tracker__add_target(d->tr, &p->t) ||
+	    attacher__add_pid(d->att, pid)) {
+		u64map__del(&d->procs, (uint64_t)pid);
+		tracker__remove_target(d->tr, pid);
+		free(p);
+		return;
+	}
+	db->procs++;
+	db->idle_since_ns = 0;
+}
+
+static void scan_proc(struct daemon *d)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	pid_t pid;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (cli_parse_pid(de->d_name, &pid, NULL))
+			continue;
+		consider_pid(d, pid);
+	}
+	closedir(dir);
+}
+
+/* Exit events can be lost with a full ring buffer: check the rest by hand. */
+static void sweep_dead(struct daemon *d, uint64_t now)
+{
+	uint64_t dead[64], pid;
+	size_t it, n, i;
+	void *v;
+
+	do {
+		n = 0;
+		it = 0;
+		while (n < 64 && u64map__next(&d->procs, &it, &pid, &v))
+			if (!target__alive((pid_t)pid))
+				dead[n++] = pid;
+		for (i = 0; i < n; i++)
+			drop_proc(d, (pid_t)dead[i], now);
+	} while (n == 64);
+}
+
+static void on_event(const struct gm_event *e, void *ctx)
+{
+	struct daemon *d = ctx;
+
+	if (e->kind == GM_EVENT_EXEC) {
+		consider_pid(d, e->tgid);
+		return;
+	}
+	if (e->kind == GM_EVENT_EXIT) {
+		drop_proc(d, e->tgid, gm_now_ns());
+		return;
+	}
+	tracker__handle_event(d->tr, e);
+}
+
+static void proc_labels(const struct target *t, struct metrics_labels *out, void *ctx)
+{
+	const struct dproc *p = (const struct dproc *)t;	/* t is the first member */
+
+	(void)ctx;
+	out->namespace = p->id.namespace;
+	out->pod = p->id.pod;
+	out->container = p->id.container;
+}
+
+static void publish(struct daemon *d)
+{
+	struct metrics_count fails[FAIL_MAX], evict[3], hits[GM_PROBE_KIND_MAX];
+	const struct tracker_stats *st = tracker__stats(d->tr);
+	struct metrics_input in = {
+		.tr = d->tr,
+		.labels = proc_labels,
+		.max_sites = d->o.max_sites,
+		.version = GM_VERSION,
+		.targets = d->procs.cnt,
+		.binaries_attached = attacher__binary_cnt(d->att),
+		.events = events__received(d->ev),
+		.events_lost = events__lost(d->ev),
+	};
+	uint64_t by_kind[GM_PROBE_KIND_MAX] = {};
+	int i, k, first, cnt, nh = 0;
+
+	for (i = 0; i < FAIL_MAX; i++)
+		fails[i] = (struct metrics_count){ fail_names[i], d->failures[i] };
+	in.attach_failures = fails;
+	in.attach_failure_cnt = FAIL_MAX;
+	evict[0] = (struct metrics_count){ "maps", st->evicted_maps };
+	evict[1] = (struct metrics_count){ "pending_creations", st->evicted_pending };
+	evict[2] = (struct metrics_count){ "processes", d->failures[FAIL_LIMIT] };
+	in.evictions = evict;
+	in.eviction_cnt = 3;
+	for (i = 0; i < GM_MAX_BINARIES; i++) {
+		if (attacher__points(d->att, i, &first, &cnt))
+			continue;
+		for (k = 0; k < cnt; k++) {
+			enum gm_probe_kind kind;
+			const char *fn;
+
+			if (!attacher__spec_info(d->att, first + k, &kind, &fn) && kind < GM_PROBE_KIND_MAX)
+				by_kind[kind] += attacher__probe_hits(d->att, first + k);
+		}
+	}
+	for (k = 1; k < GM_PROBE_KIND_MAX; k++)
+		hits[nh++] = (struct metrics_count){ probe_kind__str(k), by_kind[k] };
+	in.probe_hits = hits;
+	in.probe_hit_cnt = nh;
+	strbuf__reset(&d->exposition);
+	if (!metrics__render(&in, &d->exposition))
+		httpd__publish(d->http, d->exposition.buf, d->exposition.len);
+}
+
+static int run(struct daemon *d)
+{
+	uint64_t now = gm_now_ns(), next_sample = now + SAMPLE_NS, next_scan = now + RESCAN_NS;
+	int err;
+
+	scan_proc(d);
+	publish(d);
+	while (!stop_requested) {
+		err = events__poll(d->ev, POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "gomaptrace daemon: ring buffer poll failed: %s\n", strerror(-err));
+			return GM_EXIT_FAILURE;
+		}
+		now = gm_now_ns();
+		if (now >= next_sample) {
+			sweep_dead(d, now);
+			reap_idle_bins(d, now, false);
+			tracker__sample(d->tr, now);
+			tracker__tick(d->tr, now);
+			publish(d);
+			next_sample = now + SAMPLE_NS;
+		}
+		if (now >= next_scan) {
+			scan_proc(d);
+			next_scan = now + RESCAN_NS;
+		}
+	}
+	return GM_EXIT_OK;
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	struct daemon d = {};
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct attacher_opts aopts = { .sz = sizeof(aopts), .filter_pids = true, .lifecycle = true };
+	struct tracker_opts topts = { .sz = sizeof(topts) };
+	struct gm_err err = {};
+	int ret = GM_EXIT_FAILURE;
+	uint64_t key;
+	size_t it;
+	void *v;
+
+	if (parse_args(argc, argv, &d.o))
+		return GM_EXIT_BAD_INPUT;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	u64map__init(&d.bins);
+	u64map__init(&d.skipped);
+	u64map__init(&d.procs);
+	strbuf__init(&d.exposition);
+
+	d.http = httpd__new(d.o.listen, &err);
+	if (!d.http) {
+		fprintf(stderr, "gomaptrace daemon: %s\n", err.msg);
+		ret = GM_EXIT_BAD_INPUT;
+		goto cleanup;
+	}
+	aopts.verbose = d.o.verbose;
+	d.att = attacher__new(&aopts, &err);
+	if (!d.att) {
+		fprintf(stderr, "gomaptrace daemon: %s\n", err.msg);
+		goto cleanup;
+	}
+	topts.window_ns = d.o.window_ns;
+	topts.max_maps = d.o.max_maps;
+	judge_opts__init(&topts.judge);
+	topts.judge.min_windows = d.o.min_windows;
+	topts.judge.min_growth = d.o.min_growth;
+	d.tr = tracker__new(&topts);
+	d.k8s = k8s_resolver__new(&d.o.k8s);
+	d.ev = events__new(d.att, on_event, &d, &err);
+	if (!d.tr || !d.ev) {
+		fprintf(stderr, "gomaptrace daemon: %s\n", d.ev ? "out of memory" : err.msg);
+		goto cleanup;
+	}
+	if (d.o.verbose)
+		fprintf(stderr, "gomaptrace daemon: listening on %s (port %d)\n", d.o.listen,
+			httpd__port(d.http));
+	ret = run(&d);
+
+cleanup:
+	it = 0;
+	while (u64map__next(&d.procs, &it, &key, &v)) {
+		struct dproc *p = v;
+
+		if (d.tr)
+			tracker__remove_target(d.tr, (pid_t)key);
+		p->db->procs--;
+		free(p);
+	}
+	u64map__fini(&d.procs);
+	if (d.att)
+		reap_idle_bins(&d, 0, true);
+	u64map__fini(&d.bins);
+	u64map__fini(&d.skipped);
+	events__free(d.ev);
+	tracker__free(d.tr);
+	attacher__free(d.att);
+	httpd__free(d.http);
+	k8s_resolver__free(d.k8s);
+	strbuf__fini(&d.exposition);
+	if (d.o.has_include)
+		regfree(&d.o.include);
+	if (d.o.has_exclude)
+		regfree(&d.o.exclude);
+	return ret;
+}

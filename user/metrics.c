@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "metrics.h"
+#include "report.h"
+#include "u64map.h"
+
+struct site_row {
+	char *labels;		/* rendered label set, the merge key */
+	uint64_t entries, maps, bucket_bytes, grows;
+	int leak;
+};
+
+void metrics__escape(struct strbuf *out, const char *v)
+{
+	for (; v && *v; v++) {
+		if (*v == '\\')
+			strbuf__append(out, "\\\\", 2);
+		else if (*v == '"')
+			strbuf__append(out, "\\\"", 2);
+		else if (*v == '\n')
+			strbuf__append(out, "\\n", 2);
+		else
+			strbuf__append(out, v, 1);
+	}
+}
+
+static char *render_labels(const struct metrics_labels *l, const char *comm, const char *type,
+			   const char *site)
+{
+	struct strbuf sb;
+
+	strbuf__init(&sb);
+	strbuf__printf(&sb, "namespace=\"");
+	metrics__escape(&sb, l->namespace);
+	strbuf__printf(&sb, "\",pod=\"");
+	metrics__escape(&sb, l->pod);
+	strbuf__printf(&sb, "\",container=\"");
+	metrics__escape(&sb, l->container);
+	strbuf__printf(&sb, "\",comm=\"");
+	metrics__escape(&sb, comm);
+	strbuf__printf(&sb, "\",type=\"");
+	metrics__escape(&sb, type);
+	strbuf__printf(&sb, "\",site=\"");
+	metrics__escape(&sb, site);
+	strbuf__printf(&sb, "\"");
+	if (sb.failed) {
+		strbuf__fini(&sb);
+		return NULL;
+	}
+	return sb.buf;
+}
+
+static int cmp_site_age(const void *a, const void *b)
+{
+	const struct tsite *x = *(struct tsite *const *)a, *y = *(struct tsite *const *)b;
+
+	if (x->tgt != y->tgt)
+		return x->tgt->pid < y->tgt->pid ? -1 : 1;
+	if (x->s.first_ns != y->s.first_ns)
+		return x->s.first_ns < y->s.first_ns ? -1 : 1;
+	return x->loc.line - y->loc.line;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	return strcmp(((const struct site_row *)a)->labels, ((const struct site_row *)b)->labels);
+}
+
+/* A site counts as suspected when it, or any live map attributed to it, is a leak. */
+static void mark_leaky_sites(const struct tracker *tr, struct u64map *leaky)
+{
+	struct tmap **maps;
+	size_t nm = tracker__maps(tr, &maps), i;
+
+	for (i = 0; i < nm; i++)
+		if (maps[i]->s.verdict == VERDICT_LEAK && maps[i]->site)
+			u64map__set(leaky, (uintptr_t)maps[i]->site, (void *)1);
+	free(maps);
+}
+
+static size_t build_rows(const struct metrics_input *in, struct site_row **out)
+{
+	struct tsite **sites;
+	size_t ns = tracker__sites(in->tr, &sites), i, n = 0, rank = 0;
+	struct site_row *rows = calloc(ns + 1, sizeof(*rows));
+	const struct target *prev = NULL;
+	struct u64map leaky;
+
+	u64map__init(&leaky);
+	*out = rows;
+	if (!rows)
+		goto out;
+	mark_leaky_sites(in->tr, &leaky);
+	qsort(sites, ns, sizeof(*sites), cmp_site_age);
+	for (i = 0; i < ns; i++) {
+		const struct tsite *s = sites[i];
+		struct metrics_labels l = { "", "", "" };
+		char type[256], loc[512];
+		const char *site_label;
+
+		if (s->tgt->exited)
+			continue;
+		if (s->tgt != prev) {
+			prev = s->tgt;
+			rank = 0;
+		}
+		if (in->labels)
+			in->labels(s->tgt, &l, in->ctx);
+		if (rank++ < in->max_sites) {
+			report__type_name(s->tgt, s->type, type, sizeof(type));
+			site_label = report__loc_str(&s->loc, loc, sizeof(loc));
+		} else {
+			snprintf(type, sizeof(type), "other");
+			site_label = "other";
+		}
+		rows[n].labels = render_labels(&l, s->tgt->comm, type, site_label);
+		if (!rows[n].labels)
+			continue;
+		rows[n].entries = s->s.last;
+		rows[n].maps = s->maps;
+		rows[n].bucket_bytes = s->bucket_bytes;
+		rows[n].grows = s->grows;
+		rows[n].leak = s->s.verdict == VERDICT_LEAK || u64map__get(&leaky, (uintptr_t)s);
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), cmp_rows);
+	/* merge equal label sets (same container and comm, or the "other" bucket) */
+	if (n) {
+		size_t w = 0;
+
+		for (i = 1; i < n; i++) {
+			if (!strcmp(rows[w].labels, rows[i].labels)) {
+				rows[w].entries += rows[i].entries;
+				rows[w].maps += rows[i].maps;
+				rows[w].bucket_bytes += rows[i].bucket_bytes;
+				rows[w].grows += rows[i].grows;
+				rows[w].leak |= rows[i].leak;
+				free(rows[i].labels);
+			} else {
+				rows[++w] = rows[i];
+			}
+		}
+		n = w + 1;
+	}
+out:
+	u64map__fini(&leaky);
+	free(sites);
+	return n;
+}
+
+static void family(struct strbuf *sb, const char *name, const char *type, const char *help)
+{
+	strbuf__printf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void site_family(struct strbuf *sb, const struct site_row *rows, size_t n,
+			const char *name, const char *type, const char *help, int field)
+{
+	size_t i;
+
+	family(sb, name, type, help);
+	for (i = 0; i < n; i++) {
+		uint64_t v = field == 0 ? rows[i].entries : field == 1 ? rows[i].maps :
+			     field == 2 ? rows[i].bucket_bytes : field == 3 ? rows[i].grows :
+			     (uint64_t)rows[i].leak;
+
+		strbuf__printf(sb, "%s{%s} %" PRIu64 "\n", name, rows[i].labels, v);
+	}
+}
+
+static void labelled_counts(struct strbuf *sb, const char *name, const char *type,
+			    const char *help, const char *label, const struct metrics_count *c,
+			    size_t n)
+{
+	size_t i;
+
+	family(sb, name, type, help);
+	for (i = 0; i < n; i++) {
+		strbuf__printf(sb, "%s{%s=\"", name, label);
+		metrics__escape(sb, c[i].label);
+		strbuf__printf(sb, "\"} %" PRIu64 "\n", c[i].value);
+	}
+}
+
+int metrics__render(const struct metrics_input *in, struct strbuf *sb)
+{
+	struct site_row *rows;
+	size_t n = build_rows(in, &rows), i;
+
+	site_family(sb, rows, n, "gomaptrace_map_entries", "gauge",
+		    "Entries in live tracked maps, per site.", 0);
+	site_family(sb, rows, n, "gomaptrace_maps_tracked", "gauge",
+		    "Live tracked maps, per site.", 1);
+	site_family(sb, rows, n, "gomaptrace_map_bucket_bytes_total", "counter",
+		    "Bucket or group bytes allocated by map growth, per site.", 2);
+	site_family(sb, rows, n, "gomaptrace_map_grows_total", "counter",
+		    "Map growth events, per site.", 3);
+	site_family(sb, rows, n, "gomaptrace_map_leak_suspected", "gauge",
+		    "1 while the site, or one of its maps, is judged a leak.", 4);
+	for (i = 0; i < n; i++)
+		free(rows[i].labels);
+	free(rows);
+
+	family(sb, "gomaptrace_targets", "gauge", "Go processes being traced.");
+	strbuf__printf(sb, "gomaptrace_targets %" PRIu64 "\n", in->targets);
+	family(sb, "gomaptrace_binaries_attached", "gauge", "Distinct executables with probes attached.");
+	strbuf__printf(sb, "gomaptrace_binaries_attached %" PRIu64 "\n", in->binaries_attached);
+	labelled_counts(sb, "gomaptrace_attach_failures_total", "counter",
+			"Executables not traced, by reason.", "reason",
+			in->attach_failures, in->attach_failure_cnt);
+	family(sb, "gomaptrace_events_total", "counter", "Events received from the BPF ring buffer.");
+	strbuf__printf(sb, "gomaptrace_events_total %" PRIu64 "\n", in->events);
+	family(sb, "gomaptrace_events_lost_total", "counter", "Events dropped because the ring buffer was full.");
+	strbuf__printf(sb, "gomaptrace_events_lost_total %" PRIu64 "\n", in->events_lost);
+	labelled_counts(sb, "gomaptrace_state_evictions_total", "counter",
+			"Entries evicted from bounded state tables, by table.", "table",
+			in->evictions, in->eviction_cnt);
+	labelled_counts(sb, "gomaptrace_probe_hits_total", "counter",
+			"Uprobe hits, by probe.", "probe", in->probe_hits, in->probe_hit_cnt);
+	family(sb, "gomaptrace_probe_cost_seconds", "gauge", "Calibrated cost of one uprobe hit on this host.");
+	strbuf__printf(sb, "gomaptrace_probe_cost_seconds %.9f\n", in->probe_cost_seconds);
+	family(sb, "gomaptrace_probes_shed", "gauge", "Probes currently shed by the overhead governor.");
+	strbuf__printf(sb, "gomaptrace_probes_shed %" PRIu64 "\n", in->probes_shed);
+	family(sb, "gomaptrace_overhead_ratio", "gauge",
+	       "Estimated fraction of one CPU spent in probes, per traced command.");
+	for (i = 0; i < in->overhead_cnt; i++) {
+		strbuf__printf(sb, "gomaptrace_overhead_ratio{comm=\"");
+		metrics__escape(sb, in->overhead_ppm[i].label);
+		strbuf__printf(sb, "\"} %.6f\n", in->overhead_ppm[i].value / 1e6);
+	}
+	family(sb, "gomaptrace_build_info", "gauge", "gomaptrace version, value 1.");
+	strbuf__printf(sb, "gomaptrace_build_info{version=\"");
+	metrics__escape(sb, in->version);
+	strbuf__printf(sb, "\"} 1\n");
+	return sb->failed ? -1 : 0;
+}
