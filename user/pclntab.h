@@ -43,6 +43,11 @@ int pclntab__format(const struct pclntab *tab);
 /* Virtual address of the pclntab header (what moduledata.pcHeader points to). */
 uint64_t pclntab__header_addr(const struct pclntab *tab);
 uint64_t pclntab__text_start(const struct pclntab *tab);
+/*
+ * Base of funcdata offsets (moduledata.gofunc, Go 1.18+); 0 when it could
+ * not be found, in which case symbolize reports no inlined frames.
+ */
+uint64_t pclntab__gofunc(const struct pclntab *tab);
 
 size_t pclntab__func_cnt(const struct pclntab *tab);
 int pclntab__func_at(const struct pclntab *tab, size_t idx, struct pcln_func *fn);
