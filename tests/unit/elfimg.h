@@ -20,7 +20,7 @@
 
 #define ELFIMG_MAX_SEGS	4
 #define ELFIMG_MAX_SECS	8
-#define ELFIMG_MAX_RELS	64
+#define ELFIMG_MAX_RELS	2048
 
 struct elfimg_seg {
 	uint64_t vaddr;
@@ -51,7 +51,11 @@ static inline void elfimg_init(struct elfimg *img, uint16_t type)
 /* Add a zeroed segment; returns its bytes. */
 static inline uint8_t *elfimg_seg(struct elfimg *img, uint64_t vaddr, size_t size, uint32_t flags)
 {
-	struct elfimg_seg *s = &img->segs[img->seg_cnt++];
+	struct elfimg_seg *s;
+
+	if (img->seg_cnt == ELFIMG_MAX_SEGS)
+		abort();
+	s = &img->segs[img->seg_cnt++];
 
 	s->vaddr = vaddr;
 	s->size = size;
@@ -62,6 +66,8 @@ static inline uint8_t *elfimg_seg(struct elfimg *img, uint64_t vaddr, size_t siz
 
 static inline void elfimg_sec(struct elfimg *img, const char *name, uint64_t addr, uint64_t size)
 {
+	if (img->sec_cnt == ELFIMG_MAX_SECS)
+		abort();
 	img->secs[img->sec_cnt].name = name;
 	img->secs[img->sec_cnt].addr = addr;
 	img->secs[img->sec_cnt].size = size;
@@ -70,7 +76,11 @@ static inline void elfimg_sec(struct elfimg *img, const char *name, uint64_t add
 
 static inline void elfimg_rel(struct elfimg *img, uint64_t where, uint64_t value)
 {
-	Elf64_Rela *r = &img->rels[img->rel_cnt++];
+	Elf64_Rela *r;
+
+	if (img->rel_cnt == ELFIMG_MAX_RELS)
+		abort();
+	r = &img->rels[img->rel_cnt++];
 
 	r->r_offset = where;
 	r->r_info = ELF64_R_INFO(0, R_X86_64_RELATIVE);
