@@ -87,6 +87,14 @@ struct {
 	__type(value, __u64);
 } probe_hits SEC(".maps");
 
+/* Hits per process: what the governor turns into an overhead estimate. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u64);
+} proc_hits SEC(".maps");
+
 static __always_inline void count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
@@ -224,6 +232,17 @@ int gm_probe(struct pt_regs *ctx)
 	hits = bpf_map_lookup_elem(&probe_hits, &spec_idx);
 	if (hits)
 		*hits += 1;
+	hits = bpf_map_lookup_elem(&proc_hits, &tgid);
+	if (hits) {
+		__sync_fetch_and_add(hits, 1);
+	} else {
+		__u64 one = 1;
+
+		bpf_map_update_elem(&proc_hits, &tgid, &one, BPF_NOEXIST);
+	}
+	/* kind 0: the calibration point, whose cost is the trap itself */
+	if (!spec->kind)
+		return 0;
 	if (filter_pids && !bpf_map_lookup_elem(&target_pids, &tgid)) {
 		count(GM_CNT_FILTERED);
 		return 0;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +17,10 @@ struct attached_binary {
 	int refs;
 	dev_t dev;
 	ino_t ino;
+	int fd;			/* pins the inode: re-attaching works after its processes exit */
 	int first_spec, spec_cnt;
 	struct bpf_link **links;
+	uint64_t *offs;		/* file offset of each point, for re-attaching */
 };
 
 struct attacher {
@@ -99,7 +103,10 @@ static void detach_binary(struct attacher *att, struct attached_binary *b)
 		bpf_link__destroy(b->links[i]);
 		att->spec_used[b->first_spec + i] = false;
 	}
+	if (b->fd > 0)
+		close(b->fd);
 	free(b->links);
+	free(b->offs);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -136,6 +143,7 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 {
 	struct probe_point points[256];
 	struct attached_binary *b = NULL;
+	char fd_path[64];
 	int slot, n, first, i, ret;
 	__u32 key;
 
@@ -160,16 +168,29 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 	if (first < 0)
 		return gm_err_set(err, ENOSPC, "no room for %d more probe points", n);
 	b->links = calloc(n, sizeof(*b->links));
-	if (!b->links)
-		return gm_err_set(err, ENOMEM, "out of memory");
+	b->offs = calloc(n, sizeof(*b->offs));
+	b->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (!b->links || !b->offs || b->fd < 0) {
+		ret = b->fd < 0 ? gm_err_set(err, errno, "cannot open %s: %s", path, strerror(errno))
+				: gm_err_set(err, ENOMEM, "out of memory");
+		if (b->fd >= 0)
+			close(b->fd);
+		free(b->links);
+		free(b->offs);
+		memset(b, 0, sizeof(*b));
+		return ret;
+	}
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", b->fd);
 
 	key = slot;
-	ret = bpf_map_update_elem(bpf_map__fd(att->skel->maps.layouts), &key,
-				  &bin->plan->layout, BPF_ANY);
-	if (ret) {
+	if (bpf_map_update_elem(bpf_map__fd(att->skel->maps.layouts), &key,
+				&bin->plan->layout, BPF_ANY)) {
+		ret = gm_err_set(err, errno, "cannot store layout: %s", strerror(errno));
+		close(b->fd);
 		free(b->links);
-		b->links = NULL;
-		return gm_err_set(err, errno, "cannot store layout: %s", strerror(errno));
+		free(b->offs);
+		memset(b, 0, sizeof(*b));
+		return ret;
 	}
 	b->used = true;
 	b->refs = 1;
@@ -191,7 +212,8 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 			goto err_out;
 		}
 		uopts.bpf_cookie = key;
-		b->links[i] = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe, -1, path,
+		b->offs[i] = points[i].file_off;
+		b->links[i] = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe, -1, fd_path,
 							      points[i].file_off, &uopts);
 		if (!b->links[i]) {
 			ret = gm_err_set(err, errno, "cannot attach uprobe to %s at file offset %#llx: %s",
@@ -295,5 +317,150 @@ int attacher__spec_info(const struct attacher *att, int spec_idx, enum gm_probe_
 		return -ENOENT;
 	*kind = att->spec_kind[spec_idx];
 	*function = att->spec_fn[spec_idx];
+	return 0;
+}
+
+static struct attached_binary *binary_of_spec(struct attacher *att, int spec_idx)
+{
+	int slot;
+
+	for (slot = 0; slot < GM_MAX_BINARIES; slot++) {
+		struct attached_binary *b = &att->bins[slot];
+
+		if (b->used && spec_idx >= b->first_spec && spec_idx < b->first_spec + b->spec_cnt)
+			return b;
+	}
+	return NULL;
+}
+
+bool attacher__point_attached(const struct attacher *att, int spec_idx)
+{
+	struct attached_binary *b = binary_of_spec((struct attacher *)att, spec_idx);
+
+	return b && b->links[spec_idx - b->first_spec];
+}
+
+int attacher__set_point(struct attacher *att, int spec_idx, bool on, struct gm_err *err)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
+	struct attached_binary *b = binary_of_spec(att, spec_idx);
+	char fd_path[64];
+	int i;
+
+	if (!b)
+		return gm_err_set(err, ENOENT, "no attachment %d", spec_idx);
+	i = spec_idx - b->first_spec;
+	if (!on) {
+		bpf_link__destroy(b->links[i]);
+		b->links[i] = NULL;
+		return 0;
+	}
+	if (b->links[i])
+		return 0;
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", b->fd);
+	uopts.bpf_cookie = spec_idx;
+	b->links[i] = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe, -1, fd_path,
+						      b->offs[i], &uopts);
+	if (!b->links[i])
+		return gm_err_set(err, errno, "cannot re-attach %s: %s", att->spec_fn[spec_idx],
+				  strerror(errno));
+	return 0;
+}
+
+uint64_t attacher__proc_hits(const struct attacher *att, pid_t pid)
+{
+	__u32 key = pid;
+	__u64 v = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(att->skel->maps.proc_hits), &key, &v))
+		return 0;
+	return v;
+}
+
+void attacher__forget_proc(struct attacher *att, pid_t pid)
+{
+	__u32 key = pid;
+
+	bpf_map_delete_elem(bpf_map__fd(att->skel->maps.proc_hits), &key);
+}
+
+/* What the calibration probes to learn the cost of one hit here. */
+__attribute__((noinline)) void gm_calibration_point(volatile unsigned long *x);
+__attribute__((noinline)) void gm_calibration_point(volatile unsigned long *x)
+{
+	(*x)++;
+	__asm__ volatile("" : : : "memory");
+}
+
+static double time_calls(int n)
+{
+	volatile unsigned long x = 0;
+	struct timespec a, b;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++)
+		gm_calibration_point(&x);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+/* File offset of our own function, from the mapping that holds it. */
+static int self_offset(uintptr_t addr, uint64_t *off)
+{
+	unsigned long long start, end, moff;
+	char line[512], perms[8];
+	FILE *f = fopen("/proc/self/maps", "re");
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx %7s %llx", &start, &end, perms, &moff) != 4)
+			continue;
+		if (addr >= start && addr < end) {
+			*off = addr - start + moff;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+int attacher__calibrate(struct attacher *att, double *cost_s, struct gm_err *err)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
+	struct gm_probe_spec spec = { .kind = 0, .map_reg = GM_REG_NONE, .type_reg = GM_REG_NONE };
+	const int n = 20000;
+	__u32 key = GM_MAX_PROBES - 1;
+	struct bpf_link *link;
+	double base = 1e9, traced = 1e9, t;
+	uint64_t off = 0;
+	int i;
+
+	if (self_offset((uintptr_t)gm_calibration_point, &off))
+		return gm_err_set(err, ENOENT, "cannot find gomaptrace's own text mapping");
+	if (bpf_map_update_elem(bpf_map__fd(att->skel->maps.probe_specs), &key, &spec, BPF_ANY))
+		return gm_err_set(err, errno, "cannot store calibration spec: %s", strerror(errno));
+	att->spec_used[key] = true;	/* never handed to a binary */
+	uopts.bpf_cookie = key;
+	link = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe, getpid(), "/proc/self/exe",
+					       off, &uopts);
+	if (!link)
+		return gm_err_set(err, errno, "cannot attach calibration probe: %s", strerror(errno));
+	/* best of three, traced and not, so a busy neighbour counts least */
+	for (i = 0; i < 3; i++) {
+		t = time_calls(n);
+		if (t < traced)
+			traced = t;
+	}
+	bpf_link__destroy(link);
+	for (i = 0; i < 3; i++) {
+		t = time_calls(n);
+		if (t < base)
+			base = t;
+	}
+	*cost_s = traced > base ? (traced - base) / n : 0;
 	return 0;
 }

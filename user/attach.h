@@ -56,4 +56,17 @@ uint64_t attacher__probe_hits(const struct attacher *att, int spec_idx);
 int attacher__spec_info(const struct attacher *att, int spec_idx, enum gm_probe_kind *kind,
 			const char **function);
 
+/* Overhead governor: take one attachment point off or put it back. */
+int attacher__set_point(struct attacher *att, int spec_idx, bool on, struct gm_err *err);
+bool attacher__point_attached(const struct attacher *att, int spec_idx);
+/* Hits of all probes in one process (BPF LRU table); 0 when unknown. */
+uint64_t attacher__proc_hits(const struct attacher *att, pid_t pid);
+void attacher__forget_proc(struct attacher *att, pid_t pid);
+/*
+ * Cost of one probe hit on this host, in seconds: times a function of our
+ * own with and without a uprobe on it (the same BPF program, which returns
+ * early for a process it does not trace).
+ */
+int attacher__calibrate(struct attacher *att, double *cost_s, struct gm_err *err);
+
 #endif /* ATTACH_H */
