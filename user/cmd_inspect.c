@@ -53,7 +53,8 @@ static const char inspect_usage[] =
 "\"stripped\", \"cgo\", \"buildmode\", \"modinfo\", \"map_impl\": \"classic\"|\"swiss\",\n"
 "\"functions\": [{\"name\", \"state\", \"address\", \"file_offset\", \"size\", \"span\",\n"
 "\"post_prologue_offset\", \"ret_offsets\": [...], \"frameless\", \"args_intact\",\n"
-"\"decode_failed\", \"rets_truncated\", \"tail_jumps\"}], \"layout\": {field: offset},\n"
+"\"decode_failed\", \"rets_truncated\", \"tail_jumps\"}], \"layout\": {\"impl\",\n"
+"\"verified\" (offsets checked against this Go version's sources), field: offset},\n"
 "\"map_types\": [{\"address\", \"name\"}] (with --types)}.  Addresses and\n"
 "offsets are \"0x...\" strings, sizes numbers; null where a function is not\n"
 "present, where it has no prologue, or where a layout field does not exist\n"
@@ -317,7 +318,8 @@ static void print_text(FILE *out, const struct inspect *in)
 		text_fn(out, &plan->fns[i]);
 	text_fn_notes(out, plan);
 
-	fprintf(out, "\nlayout (%s, byte offsets):\n", swiss ? "swiss" : "classic");
+	fprintf(out, "\nlayout (%s, byte offsets%s):\n", swiss ? "swiss" : "classic",
+		plan->layout_verified ? "" : "; NOT checked against this Go version");
 	for (i = 0; i < sizeof(layout_rows) / sizeof(layout_rows[0]); i++) {
 		const struct layout_row *r = &layout_rows[i];
 		const char *label = swiss ? r->swiss : r->classic;
@@ -431,6 +433,7 @@ static int print_json(FILE *out, const struct inspect *in)
 	jsonw_key(w, "layout");
 	jsonw_start_object(w);
 	jsonw_kv_string(w, "impl", probeplan__impl_name(plan->layout.impl));
+	jsonw_kv_bool(w, "verified", plan->layout_verified);
 	for (i = 0; i < sizeof(layout_rows) / sizeof(layout_rows[0]); i++) {
 		__u16 v = layout_val(&plan->layout, &layout_rows[i]);
 

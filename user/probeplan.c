@@ -174,6 +174,13 @@ static void fill_layout(struct gm_layout *l, enum gm_map_impl impl,
 	l->table_capacity_size = 2;
 }
 
+static bool layout_verified(enum gm_map_impl impl, const struct go_buildinfo *bi)
+{
+	if (impl == GM_MAP_CLASSIC)
+		return go_buildinfo__at_least(bi, 1, 17) && !go_buildinfo__at_least(bi, 1, 26);
+	return go_buildinfo__at_least(bi, 1, 24) && !go_buildinfo__at_least(bi, 1, 27);
+}
+
 /*
  * The bytes of [vaddr, vaddr+len) if they lie in one executable, file-backed
  * PT_LOAD; a function table pointing into data must not be decoded as code.
@@ -276,6 +283,7 @@ static bool is_tail_jmp(const cs_insn *insn, uint64_t entry, uint64_t end)
 static int decode_code(csh cs, const uint8_t *code, uint64_t len, struct probe_fn *fn)
 {
 	uint64_t entry = fn->vaddr, end = entry + len, addr = entry, code_end = entry;
+	uint64_t first_int3 = 0;
 	bool in_prologue = true, clobbered = false;
 	const uint8_t *p = code;
 	size_t left = len;
@@ -297,6 +305,8 @@ static int decode_code(csh cs, const uint8_t *code, uint64_t len, struct probe_f
 		}
 		if (insn->id != X86_INS_INT3)
 			code_end = addr;
+		else if (!first_int3)
+			first_int3 = at;
 		if (insn->id == X86_INS_RET) {
 			if (fn->ret_cnt < PROBEPLAN_MAX_RETS)
 				fn->ret_offs[fn->ret_cnt++] = fn->file_off + (at - entry);
@@ -320,6 +330,8 @@ static int decode_code(csh cs, const uint8_t *code, uint64_t len, struct probe_f
 	cs_free(insn, 1);
 	/* Trailing INT3s are the linker's alignment padding, not the function. */
 	fn->size = fn->decode_failed ? len : code_end - entry;
+	if (first_int3 && first_int3 < code_end)
+		fn->int3_off = fn->file_off + (first_int3 - entry);
 	return 0;
 }
 
@@ -375,6 +387,17 @@ static int plan_fn(csh cs, const struct goelf *elf, const struct pclntab *tab,
 	if (ret)
 		return gm_err_set(err, ret, "%s: cannot allocate a disassembler buffer",
 				  fn->name);
+	/*
+	 * The Go compiler puts no INT3 inside these functions.  One there is a
+	 * breakpoint: a uprobe some tracer has on this file shows through a
+	 * MAP_PRIVATE mapping of it, and the instruction it replaced (a RET,
+	 * or the first byte of one the decoder then misreads) is lost.
+	 */
+	if (fn->int3_off)
+		return gm_err_set(err, EBUSY,
+				  "%s: INT3 inside the code at file offset 0x%llx: another tracer's "
+				  "uprobe shows through the file mapping, or the binary is corrupt",
+				  fn->name, (unsigned long long)fn->int3_off);
 	return 0;
 }
 
@@ -397,6 +420,7 @@ struct probeplan *probeplan__new(const struct goelf *elf, const struct pclntab *
 	if (ret)
 		goto cleanup;
 	fill_layout(&plan->layout, plan->impl, bi);
+	plan->layout_verified = layout_verified(plan->impl, bi);
 
 	names = plan->impl == GM_MAP_SWISS ? swiss_fns : classic_fns;
 	cnt = plan->impl == GM_MAP_SWISS ? ARRAY_SIZE(swiss_fns) : ARRAY_SIZE(classic_fns);

@@ -61,6 +61,13 @@ struct probe_fn {
 	bool args_intact;
 	/* Direct JMPs out of the function: returns that are not RETs. */
 	int tail_jmps;
+	/*
+	 * File offset of the first INT3 before the end of the code, else 0.
+	 * Go emits none there: it is a breakpoint, i.e. the bytes were read
+	 * through a mapping where another tracer's uprobe shows, and the
+	 * decode is not trustworthy.  probeplan__new() refuses such a plan.
+	 */
+	uint64_t int3_off;
 };
 
 struct probeplan {
@@ -68,6 +75,12 @@ struct probeplan {
 	struct gm_layout layout;
 	struct probe_fn *fns;
 	size_t fn_cnt;
+	/*
+	 * Added: the layout was checked against this Go version's sources
+	 * (classic 1.17-1.25, swiss 1.24-1.26).  Outside that range the
+	 * offsets are the newest known ones, used on faith.
+	 */
+	bool layout_verified;
 };
 
 struct probeplan *probeplan__new(const struct goelf *elf, const struct pclntab *tab,

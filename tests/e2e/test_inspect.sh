@@ -178,8 +178,8 @@ def check(tc, v, name):
     bad = {k: (j.get(k), w) for k, w in want.items() if j.get(k) != w}
     out(not bad and want["cgo"] == (v == "cgo"), tag + " facts", f"(got, want): {bad}")
     want_impl = "swiss" if tc in SWISS else "classic"
-    out(j["map_impl"] == want_impl and j["layout"]["impl"] == want_impl, tag + " map_impl",
-        f"got {j['map_impl']}, want {want_impl}")
+    out(j["map_impl"] == want_impl and j["layout"]["impl"] == want_impl and j["layout"]["verified"],
+        tag + " map_impl", f"got {j['map_impl']} (layout verified: {j['layout']['verified']}), want {want_impl}")
 
     present = [f for f in j["functions"] if f["state"] == "present"]
     if not present:
@@ -193,8 +193,8 @@ def check(tc, v, name):
             same = a[".text"][:3] == b[".text"][:3] and a[pcln][3] == b.get(pcln, (0, 0, 0, b""))[3]
         except (OSError, KeyError, struct.error, ValueError) as e:
             same = False
+        out(same, tag + " reference", f"{ref} does not share .text/pclntab with the fixture")
         if not same:
-            out(False, tag + " reference", f"{ref} does not share .text/pclntab with the fixture")
             return
 
     # Addresses and sizes against the symbol table.

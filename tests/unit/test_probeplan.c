@@ -178,6 +178,29 @@ static void test_undecodable(void **state)
 	assert_int_equal(fn.size, sizeof(code));
 }
 
+/* A uprobe's INT3 over a RET, seen through a private mapping of the file. */
+static void test_int3_in_body(void **state)
+{
+	static const uint8_t code[] = {
+		0x55, 0x48, 0x89, 0xe5,		/* 0: push rbp; mov rbp, rsp */
+		0x5d,				/* 4: pop rbp */
+		0xcc,				/* 5: was ret */
+		0xe8, 0x00, 0x00, 0x00, 0x00,	/* 6: call */
+		0xeb, 0xf3,			/* 11: jmp entry */
+		0xcc, 0xcc, 0xcc,		/* padding */
+	};
+	struct probe_fn fn;
+
+	(void)state;
+	decode(code, sizeof(code), &fn);
+	assert_int_equal(fn.int3_off, FN_OFF + 5);
+	assert_int_equal(fn.ret_cnt, 0);
+	assert_int_equal(fn.size, 13);
+	/* padding alone is not a breakpoint */
+	decode(code, 5, &fn);
+	assert_int_equal(fn.int3_off, 0);
+}
+
 static void test_tail_jump(void **state)
 {
 	static const uint8_t code[] = {
@@ -344,6 +367,7 @@ static void test_matrix_invariants(void **state)
 			l = &b.plan->layout;
 			assert_int_equal(b.plan->impl, swiss ? GM_MAP_SWISS : GM_MAP_CLASSIC);
 			assert_int_equal(l->impl, b.plan->impl);
+			assert_true(b.plan->layout_verified);
 			assert_int_equal(l->map_count_off, 0);
 			assert_int_equal(l->g_stack_lo_off, 0);
 			assert_int_equal(l->g_stack_hi_off, 8);
@@ -503,6 +527,58 @@ static void test_classic_states(void **state)
 	}
 }
 
+/*
+ * The file as a process sees it while another tracer has a uprobe on a RET
+ * of makemap_small: the plan must refuse rather than hand out offsets
+ * decoded from a patched byte.
+ */
+static void test_foreign_uprobe_refused(void **state)
+{
+	struct gm_err err = { { 0 } };
+	const struct probe_fn *fn;
+	struct probeplan *plan;
+	uint64_t ret_off;
+	uint8_t *buf;
+	size_t len;
+	struct bin b;
+	FILE *f;
+
+	(void)state;
+	bin_open(&b, "go1.26", "plain", "maps");
+	bin_plan(&b);
+	fn = probeplan__fn(b.plan, "runtime.makemap_small");
+	assert_non_null(fn);
+	assert_int_equal(fn->ret_cnt, 1);
+	ret_off = fn->ret_offs[0];
+	bin_close(&b);
+
+	f = fopen(b.path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(len);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, len, f), len);
+	fclose(f);
+	assert_true(ret_off < len);
+	assert_int_equal(buf[ret_off], 0xc3);
+	buf[ret_off] = 0xcc;
+
+	b.elf = goelf__open_mem(buf, len, &err);
+	assert_non_null(b.elf);
+	assert_int_equal(go_buildinfo__parse(b.elf, &b.bi, &err), 0);
+	b.tab = pclntab__new(b.elf, &err);
+	assert_non_null(b.tab);
+	plan = probeplan__new(b.elf, b.tab, &b.bi, &err);
+	assert_null(plan);
+	assert_non_null(strstr(err.msg, "runtime.makemap_small"));
+	assert_non_null(strstr(err.msg, "INT3"));
+	b.plan = NULL;
+	bin_close(&b);
+	free(buf);
+}
+
 /* The experiment list and the functions present must tell the same story. */
 static void test_experiment_disagreement(void **state)
 {
@@ -544,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_prologue_clobbers_arg),
 		cmocka_unit_test(test_c3_inside_instructions),
 		cmocka_unit_test(test_undecodable),
+		cmocka_unit_test(test_int3_in_body),
 		cmocka_unit_test(test_tail_jump),
 		cmocka_unit_test(test_rets_truncated),
 		cmocka_unit_test(test_too_large),
@@ -553,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_pie_stripped_same_states),
 		cmocka_unit_test(test_swiss_states),
 		cmocka_unit_test(test_classic_states),
+		cmocka_unit_test(test_foreign_uprobe_refused),
 		cmocka_unit_test(test_experiment_disagreement),
 	};
 
