@@ -432,7 +432,7 @@ int attacher__calibrate(struct attacher *att, double *cost_s, struct gm_err *err
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
 	struct gm_probe_spec spec = { .kind = 0, .map_reg = GM_REG_NONE, .type_reg = GM_REG_NONE };
-	const int n = 20000;
+	const int n = 4000;
 	__u32 key = GM_MAX_PROBES - 1;
 	struct bpf_link *link;
 	double base = 1e9, traced = 1e9, t;

@@ -19,6 +19,7 @@
 #include "cliutil.h"
 #include "commands.h"
 #include "events.h"
+#include "governor.h"
 #include "httpd.h"
 #include "k8s.h"
 #include "metrics.h"
@@ -84,6 +85,8 @@ struct daemon {
 	struct events *ev;
 	struct httpd *http;
 	struct k8s_resolver *k8s;
+	struct governor *gov;
+	double probe_cost_s;
 	struct u64map bins;	/* dev/ino key -> struct dbin */
 	struct u64map skipped;	/* dev/ino key -> reason + 1, never retried */
 	struct u64map procs;	/* pid -> struct dproc */
@@ -276,6 +279,7 @@ static void drop_proc(struct daemon *d, pid_t pid, uint64_t now)
 		return;
 	tracker__remove_target(d->tr, pid);
 	attacher__remove_pid(d->att, pid);
+	governor__forget(d->gov, pid);
 	if (--p->db->procs == 0)
 		p->db->idle_since_ns = now;
 	if (d->o.verbose)
@@ -298,6 +302,8 @@ static void reap_idle_bins(struct daemon *d, uint64_t now, bool all)
 				keys[n++] = key;
 		for (i = 0; i < n; i++) {
 			db = u64map__del(&d->bins, keys[i]);
+			if (d->gov)
+				governor__forget_slot(d->gov, db->slot);
 			attacher__put_binary(d->att, db->slot);
 			if (d->o.verbose)
 				fprintf(stderr, "gomaptrace daemon: detached %s\n", db->bin->path);
@@ -476,9 +482,24 @@ static void proc_labels(const struct target *t, struct metrics_labels *out, void
 	out->container = p->id.container;
 }
 
+/* The governor looks at every traced process once a tick. */
+static void govern(struct daemon *d, uint64_t now)
+{
+	struct governor_proc procs[MAX_PROCS];
+	struct dproc *p;
+	size_t it = 0, n = 0;
+
+	while (n < MAX_PROCS && u64map__next(&d->procs, &it, NULL, (void **)&p))
+		procs[n++] = (struct governor_proc){ p->t.pid, p->db->slot, p->t.comm };
+	governor__tick(d->gov, procs, n, now);
+}
+
 static void publish(struct daemon *d)
 {
 	struct metrics_count fails[FAIL_MAX], evict[3], hits[GM_PROBE_KIND_MAX];
+	struct metrics_count *over = calloc(d->procs.cnt + 1, sizeof(*over));
+	struct dproc *p;
+	size_t it = 0, no = 0, j;
 	const struct tracker_stats *st = tracker__stats(d->tr);
 	struct metrics_input in = {
 		.tr = d->tr,
@@ -517,9 +538,25 @@ static void publish(struct daemon *d)
 		hits[nh++] = (struct metrics_count){ probe_kind__str(k), by_kind[k] };
 	in.probe_hits = hits;
 	in.probe_hit_cnt = nh;
+	in.probe_cost_seconds = d->probe_cost_s;
+	in.probes_shed = governor__shed_points(d->gov);
+	/* one series per command: the worst of its processes */
+	while (over && u64map__next(&d->procs, &it, NULL, (void **)&p)) {
+		uint64_t ppm = (uint64_t)(governor__overhead(d->gov, p->t.pid) * 1e6);
+
+		for (j = 0; j < no && strcmp(over[j].label, p->t.comm); j++)
+			;
+		if (j == no)
+			over[no++] = (struct metrics_count){ p->t.comm, ppm };
+		else if (ppm > over[j].value)
+			over[j].value = ppm;
+	}
+	in.overhead_ppm = over;
+	in.overhead_cnt = no;
 	strbuf__reset(&d->exposition);
 	if (!metrics__render(&in, &d->exposition))
 		httpd__publish(d->http, d->exposition.buf, d->exposition.len);
+	free(over);
 }
 
 static int run(struct daemon *d)
@@ -541,6 +578,7 @@ static int run(struct daemon *d)
 			reap_idle_bins(d, now, false);
 			tracker__sample(d->tr, now);
 			tracker__tick(d->tr, now);
+			govern(d, now);
 			publish(d);
 			next_sample = now + SAMPLE_NS;
 		}
@@ -593,14 +631,26 @@ int cmd_daemon(int argc, char **argv)
 	topts.judge.min_growth = d.o.min_growth;
 	d.tr = tracker__new(&topts);
 	d.k8s = k8s_resolver__new(&d.o.k8s);
+	if (attacher__calibrate(d.att, &d.probe_cost_s, &err))
+		fprintf(stderr, "gomaptrace daemon: calibration failed, overhead governor off: %s\n", err.msg);
+	{
+		struct governor_opts gopts = {
+			.sz = sizeof(gopts),
+			.max_overhead = d.o.max_overhead,
+			.cost_s = d.probe_cost_s,
+			.verbose = d.o.verbose,
+		};
+
+		d.gov = governor__new(&gopts, d.att);
+	}
 	d.ev = events__new(d.att, on_event, &d, &err);
-	if (!d.tr || !d.ev) {
+	if (!d.tr || !d.ev || !d.gov) {
 		fprintf(stderr, "gomaptrace daemon: %s\n", d.ev ? "out of memory" : err.msg);
 		goto cleanup;
 	}
 	if (d.o.verbose)
-		fprintf(stderr, "gomaptrace daemon: listening on %s (port %d)\n", d.o.listen,
-			httpd__port(d.http));
+		fprintf(stderr, "gomaptrace daemon: listening on %s (port %d), probe hit costs %.2f us\n",
+			d.o.listen, httpd__port(d.http), d.probe_cost_s * 1e6);
 	ret = run(&d);
 
 cleanup:
@@ -619,6 +669,7 @@ cleanup:
 	u64map__fini(&d.bins);
 	u64map__fini(&d.skipped);
 	events__free(d.ev);
+	governor__free(d.gov);
 	tracker__free(d.tr);
 	attacher__free(d.att);
 	httpd__free(d.http);
