@@ -9,8 +9,10 @@
  * function whose decode fails keeps no RET offsets it cannot vouch for.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <elf.h>
 #include <capstone/capstone.h>
 #include "probeplan.h"
@@ -359,6 +361,51 @@ int probeplan__decode(const uint8_t *code, uint64_t len, struct probe_fn *fn)
 	return ret;
 }
 
+/*
+ * The Go compiler puts no INT3 inside these functions, but a uprobe that
+ * some tracer (another gomaptrace, bpftrace, ...) has on this file shows
+ * as one through a MAP_PRIVATE mapping of it: the kernel installs
+ * breakpoints in every private mapping of a probed inode.  read() sees the
+ * page cache, which is never patched.  Decode those bytes instead, once
+ * they agree with the mapping everywhere but at the breakpoints, so they
+ * are the same file.
+ */
+static int redecode_from_file(csh cs, const struct goelf *elf, const uint8_t *mapped,
+			      uint64_t len, struct probe_fn *fn)
+{
+	struct probe_fn clean = { .name = fn->name, .state = fn->state,
+				  .vaddr = fn->vaddr, .file_off = fn->file_off };
+	uint8_t *buf = NULL;
+	uint64_t i;
+	ssize_t n;
+	int fd, ret = -EIO;
+
+	if (!strcmp(goelf__path(elf), "<memory>"))
+		return -ENOENT;
+	fd = open(goelf__path(elf), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(len);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	n = pread(fd, buf, len, (off_t)fn->file_off);
+	if (n < 0 || (uint64_t)n != len)
+		goto cleanup;
+	for (i = 0; i < len; i++)
+		if (buf[i] != mapped[i] && mapped[i] != 0xcc)
+			goto cleanup;
+	ret = decode_code(cs, buf, len, &clean);
+	if (!ret)
+		*fn = clean;
+
+cleanup:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
 static int plan_fn(csh cs, const struct goelf *elf, const struct pclntab *tab,
 		   struct probe_fn *fn, struct gm_err *err)
 {
@@ -384,19 +431,18 @@ static int plan_fn(csh cs, const struct goelf *elf, const struct pclntab *tab,
 				  fn->name, (unsigned long long)pf.entry,
 				  (unsigned long long)pf.end);
 	ret = decode_code(cs, code, pf.end - pf.entry, fn);
-	if (ret)
-		return gm_err_set(err, ret, "%s: cannot allocate a disassembler buffer",
-				  fn->name);
+	if (!ret && fn->int3_off)
+		ret = redecode_from_file(cs, elf, code, pf.end - pf.entry, fn);
+	if (ret == -ENOMEM)
+		return gm_err_set(err, ENOMEM, "%s: out of memory", fn->name);
 	/*
-	 * The Go compiler puts no INT3 inside these functions.  One there is a
-	 * breakpoint: a uprobe some tracer has on this file shows through a
-	 * MAP_PRIVATE mapping of it, and the instruction it replaced (a RET,
-	 * or the first byte of one the decoder then misreads) is lost.
+	 * Still an INT3 inside: the file itself has it, or it changed under
+	 * us.  Offsets decoded past it could split an instruction.
 	 */
-	if (fn->int3_off)
+	if (ret || fn->int3_off)
 		return gm_err_set(err, EBUSY,
-				  "%s: INT3 inside the code at file offset 0x%llx: another tracer's "
-				  "uprobe shows through the file mapping, or the binary is corrupt",
+				  "%s: INT3 inside the code at file offset 0x%llx, "
+				  "not emitted by Go: the binary is corrupt or changing",
 				  fn->name, (unsigned long long)fn->int3_off);
 	return 0;
 }

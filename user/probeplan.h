@@ -63,9 +63,9 @@ struct probe_fn {
 	int tail_jmps;
 	/*
 	 * File offset of the first INT3 before the end of the code, else 0.
-	 * Go emits none there: it is a breakpoint, i.e. the bytes were read
-	 * through a mapping where another tracer's uprobe shows, and the
-	 * decode is not trustworthy.  probeplan__new() refuses such a plan.
+	 * Go emits none there.  Another tracer's uprobe shows as one through
+	 * a private mapping of the file; probeplan__new() then decodes the
+	 * bytes read() returns, and refuses the plan if the INT3 stays.
 	 */
 	uint64_t int3_off;
 };

@@ -331,6 +331,39 @@ for tc in go1.22 go1.26; do
 	fi
 done
 
+# ---- a uprobe on the file must not change the plan ----
+# The kernel shows a probed inode's breakpoints (INT3) in every private
+# mapping of it; inspect must still report the RET and post-prologue
+# offsets the uprobes sit on.  Own copy of the file, own tracefs group.
+TRACEFS=/sys/kernel/tracing
+[ -w "$TRACEFS/uprobe_events" ] || TRACEFS=/sys/kernel/debug/tracing
+probed=$WORK/probed
+cp "$(gm_fixture go1.26 plain maps)" "$probed"
+"$GM" inspect --json "$probed" >"$WORK/unprobed.json" 2>&1
+ret=$(jq -r '.functions[] | select(.name == "runtime.makemap_small") | .ret_offsets[0]' "$WORK/unprobed.json")
+pp=$(jq -r '.functions[] | select(.name == "runtime.makemap_small") | .post_prologue_offset' "$WORK/unprobed.json")
+group=gmtinspect$$
+unprobe() {
+	echo 0 >"$TRACEFS/events/$group/enable" 2>/dev/null
+	echo "-:$group/ret" >>"$TRACEFS/uprobe_events" 2>/dev/null
+	echo "-:$group/pp" >>"$TRACEFS/uprobe_events" 2>/dev/null
+}
+trap unprobe EXIT
+if echo "p:$group/ret $probed:$ret" >>"$TRACEFS/uprobe_events" 2>/dev/null &&
+	echo "p:$group/pp $probed:$pp" >>"$TRACEFS/uprobe_events" &&
+	echo 1 >"$TRACEFS/events/$group/enable"; then
+	if "$GM" inspect --json "$probed" >"$WORK/probed.json" 2>&1 &&
+		cmp -s <(jq -c 'del(.path)' "$WORK/probed.json") <(jq -c 'del(.path)' "$WORK/unprobed.json"); then
+		pass "inspect with uprobes on the file equals inspect without"
+	else
+		fail "inspect with uprobes on the file equals inspect without" "$(head -c 300 "$WORK/probed.json")"
+	fi
+else
+	fail "inspect with uprobes on the file equals inspect without" "cannot add a uprobe through $TRACEFS (needs root)"
+fi
+unprobe
+trap - EXIT
+
 # ---- a running process by PID equals its executable ----
 bin=$(gm_fixture go1.22 plain leaky)
 "$bin" >/dev/null 2>&1 &
