@@ -16,7 +16,7 @@ ARCH       := x86
 WARNINGS   := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude -Iuser -I$(BUILD)
-LDLIBS     := -lbpf -lelf -lz -lcapstone -lmicrohttpd -lncursesw -lm
+LDLIBS     := -lpthread -lbpf -lelf -lz -lcapstone -lmicrohttpd -lncursesw -lm
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 USER_SRCS  := $(sort $(wildcard user/*.c))

@@ -211,8 +211,7 @@ static __always_inline bool assign_due(__u64 map, __u64 entries)
 	return true;
 }
 
-SEC("uprobe")
-int gm_probe(struct pt_regs *ctx)
+static __always_inline int on_probe(struct pt_regs *ctx)
 {
 	__u32 spec_idx = (__u32)bpf_get_attach_cookie(ctx);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -344,6 +343,20 @@ stack:
 	bpf_ringbuf_submit(e, 0);
 	count(GM_CNT_EVENTS);
 	return 0;
+}
+
+/* Kernels before 6.6: one perf-event uprobe per point. */
+SEC("uprobe")
+int gm_probe(struct pt_regs *ctx)
+{
+	return on_probe(ctx);
+}
+
+/* Kernels 6.6+: one uprobe_multi link per binary (attach type set by userspace). */
+SEC("uprobe")
+int gm_probe_multi(struct pt_regs *ctx)
+{
+	return on_probe(ctx);
 }
 
 /* Process lifecycle, for the daemon's discovery and for noticing exits. */

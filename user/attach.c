@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "attach.h"
@@ -19,8 +21,10 @@ struct attached_binary {
 	ino_t ino;
 	int fd;			/* pins the inode: re-attaching works after its processes exit */
 	int first_spec, spec_cnt;
-	struct bpf_link **links;
-	uint64_t *offs;		/* file offset of each point, for re-attaching */
+	uint64_t *offs;		/* file offset of each point */
+	bool *enabled;		/* points the governor has not taken off */
+	int multi_fd;		/* uprobe_multi link over the enabled points, or -1 */
+	struct bpf_link **links;	/* one per point on kernels without uprobe_multi */
 };
 
 struct attacher {
@@ -32,13 +36,66 @@ struct attacher {
 	__u8 spec_kind[GM_MAX_PROBES];
 	bool spec_used[GM_MAX_PROBES];
 	int ncpus;
+	bool multi;		/* kernel >= 6.6: one link per binary */
 };
 
+/* Not in bookworm's UAPI headers (6.1); values from the kernel's own (vmlinux BTF). */
+#define GM_BPF_LINK_CREATE		28
+#define GM_BPF_TRACE_UPROBE_MULTI	48
+
+struct gm_uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 multi_flags;
+	__u32 pid;
+	__u32 _pad;
+};
+
+static int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offs,
+			     const uint64_t *cookies, uint32_t cnt)
+{
+	struct gm_uprobe_multi_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = prog_fd;
+	attr.attach_type = GM_BPF_TRACE_UPROBE_MULTI;
+	attr.path = (uintptr_t)path;
+	attr.offsets = (uintptr_t)offs;
+	attr.cookies = (uintptr_t)cookies;
+	attr.cnt = cnt;
+	fd = syscall(__NR_bpf, GM_BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+static int open_and_load(struct attacher *att, bool multi)
+{
+	att->skel = gomaptrace_bpf__open();
+	if (!att->skel)
+		return -errno;
+	att->skel->rodata->filter_pids = att->opts.filter_pids;
+	bpf_program__set_autoload(att->skel->progs.gm_exec, att->opts.lifecycle);
+	bpf_program__set_autoload(att->skel->progs.gm_exit, att->opts.lifecycle || att->opts.filter_pids);
+	bpf_program__set_autoload(att->skel->progs.gm_probe_multi, multi);
+	if (multi)
+		bpf_program__set_expected_attach_type(att->skel->progs.gm_probe_multi,
+						      GM_BPF_TRACE_UPROBE_MULTI);
+	return gomaptrace_bpf__load(att->skel);
+}
+
 static bool verbose_libbpf;
+static bool quiet_libbpf;	/* while probing for kernel features */
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !verbose_libbpf)
+	if (!verbose_libbpf && (level == LIBBPF_DEBUG || quiet_libbpf))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -60,15 +117,15 @@ struct attacher *attacher__new(const struct attacher_opts *opts, struct gm_err *
 		gm_err_set(err, EINVAL, "cannot count possible CPUs");
 		goto err_out;
 	}
-	att->skel = gomaptrace_bpf__open();
-	if (!att->skel) {
-		gm_err_set(err, errno, "cannot open BPF object: %s", strerror(errno));
-		goto err_out;
+	/* uprobe_multi detaches with one grace period per binary instead of one per point */
+	quiet_libbpf = true;
+	ret = open_and_load(att, true);
+	quiet_libbpf = false;
+	att->multi = !ret;
+	if (ret) {
+		gomaptrace_bpf__destroy(att->skel);
+		ret = open_and_load(att, false);
 	}
-	att->skel->rodata->filter_pids = att->opts.filter_pids;
-	bpf_program__set_autoload(att->skel->progs.gm_exec, att->opts.lifecycle);
-	bpf_program__set_autoload(att->skel->progs.gm_exit, att->opts.lifecycle || att->opts.filter_pids);
-	ret = gomaptrace_bpf__load(att->skel);
 	if (ret) {
 		gm_err_set(err, -ret, "cannot load BPF programs: %s (need root or CAP_BPF+CAP_PERFMON, kernel >= 5.15 with BTF)",
 			   strerror(-ret));
@@ -95,32 +152,153 @@ err_out:
 	return NULL;
 }
 
+struct destroy_job {
+	struct bpf_link **links;	/* or fds, when links is NULL */
+	int *fds;
+	int n, start, step;
+};
+
+static void *destroy_some(void *arg)
+{
+	struct destroy_job *job = arg;
+	int i;
+
+	for (i = job->start; i < job->n; i += job->step) {
+		if (job->links)
+			bpf_link__destroy(job->links[i]);
+		else if (job->fds[i] >= 0)
+			close(job->fds[i]);
+	}
+	return NULL;
+}
+
+/*
+ * Each uprobe detach waits for an RCU grace period (tens of ms here); done
+ * one after another, a daemon with a few binaries would take seconds to
+ * stop.  The waits overlap when the links are closed from several threads.
+ */
+static void destroy_links(struct bpf_link **links, int *fds, int n)
+{
+	enum { THREADS = 16 };
+	struct destroy_job jobs[THREADS];
+	pthread_t tids[THREADS];
+	bool started[THREADS] = {};
+	int t, nt = n < THREADS ? n : THREADS;
+
+	for (t = 0; t < nt; t++) {
+		jobs[t] = (struct destroy_job){ links, fds, n, t, nt };
+		started[t] = !pthread_create(&tids[t], NULL, destroy_some, &jobs[t]);
+		if (!started[t])
+			destroy_some(&jobs[t]);
+	}
+	for (t = 0; t < nt; t++)
+		if (started[t])
+			pthread_join(tids[t], NULL);
+}
+
 static void detach_binary(struct attacher *att, struct attached_binary *b)
 {
 	int i;
 
-	for (i = 0; i < b->spec_cnt; i++) {
-		bpf_link__destroy(b->links[i]);
+	if (b->links)
+		destroy_links(b->links, NULL, b->spec_cnt);
+	if (b->multi_fd >= 0)
+		close(b->multi_fd);
+	for (i = 0; i < b->spec_cnt; i++)
 		att->spec_used[b->first_spec + i] = false;
-	}
 	if (b->fd > 0)
 		close(b->fd);
 	free(b->links);
 	free(b->offs);
+	free(b->enabled);
 	memset(b, 0, sizeof(*b));
+	b->multi_fd = -1;
 }
 
 void attacher__free(struct attacher *att)
 {
-	int i;
+	struct bpf_link **all;
+	int *fds, i, j, n = 0, nf = 0;
 
 	if (!att)
 		return;
+	/* every binary's links in one parallel batch: stopping must be quick */
+	all = calloc(GM_MAX_PROBES, sizeof(*all));
+	fds = calloc(GM_MAX_BINARIES, sizeof(*fds));
+	for (i = 0; all && fds && i < GM_MAX_BINARIES; i++) {
+		struct attached_binary *b = &att->bins[i];
+
+		if (!b->used)
+			continue;
+		for (j = 0; b->links && j < b->spec_cnt; j++) {
+			all[n++] = b->links[j];
+			b->links[j] = NULL;
+		}
+		if (b->multi_fd >= 0) {
+			fds[nf++] = b->multi_fd;
+			b->multi_fd = -1;
+		}
+	}
+	if (all && fds) {
+		destroy_links(all, NULL, n);
+		destroy_links(NULL, fds, nf);
+	}
+	free(all);
+	free(fds);
 	for (i = 0; i < GM_MAX_BINARIES; i++)
 		if (att->bins[i].used)
 			detach_binary(att, &att->bins[i]);
 	gomaptrace_bpf__destroy(att->skel);
 	free(att);
+}
+
+/*
+ * Make the kernel's attachments match b->enabled.  With uprobe_multi the
+ * binary's link is replaced whole (the new one first, so no point is ever
+ * uncovered); otherwise single uprobes come and go one by one.
+ */
+static int sync_points(struct attacher *att, struct attached_binary *b, struct gm_err *err)
+{
+	char fd_path[64];
+	int i, n = 0, fd;
+
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", b->fd);
+	if (att->multi) {
+		uint64_t offs[b->spec_cnt + 1], cookies[b->spec_cnt + 1];
+
+		for (i = 0; i < b->spec_cnt; i++) {
+			if (!b->enabled[i])
+				continue;
+			offs[n] = b->offs[i];
+			cookies[n++] = b->first_spec + i;
+		}
+		fd = n ? uprobe_multi_link(bpf_program__fd(att->skel->progs.gm_probe_multi), fd_path,
+					    offs, cookies, n) : -1;
+		if (n && fd < 0)
+			return gm_err_set(err, -fd, "cannot attach %d uprobes: %s", n, strerror(-fd));
+		if (b->multi_fd >= 0)
+			close(b->multi_fd);
+		b->multi_fd = fd;
+		return 0;
+	}
+	for (i = 0; i < b->spec_cnt; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uopts);
+
+		if (!b->enabled[i] && b->links[i]) {
+			bpf_link__destroy(b->links[i]);
+			b->links[i] = NULL;
+		}
+		if (!b->enabled[i] || b->links[i])
+			continue;
+		uopts.bpf_cookie = b->first_spec + i;
+		b->links[i] = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe, -1, fd_path,
+							      b->offs[i], &uopts);
+		if (!b->links[i])
+			return gm_err_set(err, errno, "cannot attach uprobe to %s at file offset %#llx: %s",
+					  att->spec_fn[b->first_spec + i],
+					  (unsigned long long)b->offs[i], strerror(errno));
+	}
+	return 0;
 }
 
 /* A contiguous run of free probe_specs slots. */
@@ -143,7 +321,6 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 {
 	struct probe_point points[256];
 	struct attached_binary *b = NULL;
-	char fd_path[64];
 	int slot, n, first, i, ret;
 	__u32 key;
 
@@ -167,20 +344,23 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 	first = alloc_specs(att, n);
 	if (first < 0)
 		return gm_err_set(err, ENOSPC, "no room for %d more probe points", n);
-	b->links = calloc(n, sizeof(*b->links));
+	b->multi_fd = -1;
+	b->links = att->multi ? NULL : calloc(n, sizeof(*b->links));
 	b->offs = calloc(n, sizeof(*b->offs));
+	b->enabled = calloc(n, sizeof(*b->enabled));
 	b->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (!b->links || !b->offs || b->fd < 0) {
+	if ((!att->multi && !b->links) || !b->offs || !b->enabled || b->fd < 0) {
 		ret = b->fd < 0 ? gm_err_set(err, errno, "cannot open %s: %s", path, strerror(errno))
 				: gm_err_set(err, ENOMEM, "out of memory");
 		if (b->fd >= 0)
 			close(b->fd);
 		free(b->links);
 		free(b->offs);
+		free(b->enabled);
 		memset(b, 0, sizeof(*b));
+		b->multi_fd = -1;
 		return ret;
 	}
-	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", b->fd);
 
 	key = slot;
 	if (bpf_map_update_elem(bpf_map__fd(att->skel->maps.layouts), &key,
@@ -189,7 +369,9 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 		close(b->fd);
 		free(b->links);
 		free(b->offs);
+		free(b->enabled);
 		memset(b, 0, sizeof(*b));
+		b->multi_fd = -1;
 		return ret;
 	}
 	b->used = true;
@@ -198,7 +380,6 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 	b->ino = bin->ino;
 	b->first_spec = first;
 	for (i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, uopts);
 		struct gm_probe_spec spec = points[i].spec;
 
 		key = first + i;
@@ -207,21 +388,16 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 		att->spec_fn[key] = points[i].function;
 		att->spec_kind[key] = spec.kind;
 		b->spec_cnt = i + 1;
+		b->offs[i] = points[i].file_off;
+		b->enabled[i] = true;
 		if (bpf_map_update_elem(bpf_map__fd(att->skel->maps.probe_specs), &key, &spec, BPF_ANY)) {
 			ret = gm_err_set(err, errno, "cannot store probe spec: %s", strerror(errno));
 			goto err_out;
 		}
-		uopts.bpf_cookie = key;
-		b->offs[i] = points[i].file_off;
-		b->links[i] = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe, -1, fd_path,
-							      points[i].file_off, &uopts);
-		if (!b->links[i]) {
-			ret = gm_err_set(err, errno, "cannot attach uprobe to %s at file offset %#llx: %s",
-				   points[i].function, (unsigned long long)points[i].file_off,
-				   strerror(errno));
-			goto err_out;
-		}
 	}
+	ret = sync_points(att, b, err);
+	if (ret)
+		goto err_out;
 	return slot;
 
 err_out:
@@ -337,34 +513,21 @@ bool attacher__point_attached(const struct attacher *att, int spec_idx)
 {
 	struct attached_binary *b = binary_of_spec((struct attacher *)att, spec_idx);
 
-	return b && b->links[spec_idx - b->first_spec];
+	return b && b->enabled[spec_idx - b->first_spec];
 }
 
 int attacher__set_point(struct attacher *att, int spec_idx, bool on, struct gm_err *err)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
 	struct attached_binary *b = binary_of_spec(att, spec_idx);
-	char fd_path[64];
 	int i;
 
 	if (!b)
 		return gm_err_set(err, ENOENT, "no attachment %d", spec_idx);
 	i = spec_idx - b->first_spec;
-	if (!on) {
-		bpf_link__destroy(b->links[i]);
-		b->links[i] = NULL;
+	if (b->enabled[i] == on)
 		return 0;
-	}
-	if (b->links[i])
-		return 0;
-	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", b->fd);
-	uopts.bpf_cookie = spec_idx;
-	b->links[i] = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe, -1, fd_path,
-						      b->offs[i], &uopts);
-	if (!b->links[i])
-		return gm_err_set(err, errno, "cannot re-attach %s: %s", att->spec_fn[spec_idx],
-				  strerror(errno));
-	return 0;
+	b->enabled[i] = on;
+	return sync_points(att, b, err);
 }
 
 uint64_t attacher__proc_hits(const struct attacher *att, pid_t pid)
@@ -437,7 +600,7 @@ int attacher__calibrate(struct attacher *att, double *cost_s, struct gm_err *err
 	struct bpf_link *link;
 	double base = 1e9, traced = 1e9, t;
 	uint64_t off = 0;
-	int i;
+	int i, multi_fd = -1;
 
 	if (self_offset((uintptr_t)gm_calibration_point, &off))
 		return gm_err_set(err, ENOENT, "cannot find gomaptrace's own text mapping");
@@ -445,10 +608,22 @@ int attacher__calibrate(struct attacher *att, double *cost_s, struct gm_err *err
 		return gm_err_set(err, errno, "cannot store calibration spec: %s", strerror(errno));
 	att->spec_used[key] = true;	/* never handed to a binary */
 	uopts.bpf_cookie = key;
-	link = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe, getpid(), "/proc/self/exe",
-					       off, &uopts);
-	if (!link)
-		return gm_err_set(err, errno, "cannot attach calibration probe: %s", strerror(errno));
+	/* the same kind of attachment the binaries get, so the cost is theirs */
+	if (att->multi) {
+		uint64_t cookie = key;
+
+		link = NULL;
+		multi_fd = uprobe_multi_link(bpf_program__fd(att->skel->progs.gm_probe_multi),
+					     "/proc/self/exe", &off, &cookie, 1);
+		if (multi_fd < 0)
+			return gm_err_set(err, -multi_fd, "cannot attach calibration probe: %s",
+					  strerror(-multi_fd));
+	} else {
+		link = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe, getpid(),
+						       "/proc/self/exe", off, &uopts);
+		if (!link)
+			return gm_err_set(err, errno, "cannot attach calibration probe: %s", strerror(errno));
+	}
 	/* best of three, traced and not, so a busy neighbour counts least */
 	for (i = 0; i < 3; i++) {
 		t = time_calls(n);
@@ -456,6 +631,8 @@ int attacher__calibrate(struct attacher *att, double *cost_s, struct gm_err *err
 			traced = t;
 	}
 	bpf_link__destroy(link);
+	if (multi_fd >= 0)
+		close(multi_fd);
 	for (i = 0; i < 3; i++) {
 		t = time_calls(n);
 		if (t < base)

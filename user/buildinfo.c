@@ -219,9 +219,16 @@ static void add_experiments(struct go_buildinfo *bi, const char *items, size_t l
 			n++;
 		if (n && !list_has(bi->experiments, items + off, n) &&
 		    have + (have ? 1 : 0) + n < sizeof(bi->experiments)) {
+			size_t k;
+
 			if (have)
 				bi->experiments[have++] = ',';
-			memcpy(bi->experiments + have, items + off, n);
+			/* names are identifiers: anything else is shown, not trusted */
+			for (k = 0; k < n; k++) {
+				unsigned char c = items[off + k];
+
+				bi->experiments[have + k] = c <= ' ' || c >= 0x7f ? '?' : (char)c;
+			}
 			bi->experiments[have + n] = '\0';
 		}
 		off += n + 1;

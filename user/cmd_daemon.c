@@ -328,6 +328,11 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, dev_t
 	if (!db)
 		return NULL;
 	db->bin = gobin__open(link, &err);
+	if (!db->bin && !target__alive(pid)) {
+		/* it exited under us: say nothing about its executable */
+		free(db);
+		return NULL;
+	}
 	if (!db->bin) {
 		why = classify(err.msg);
 		goto skip;

@@ -264,7 +264,8 @@ struct goelf *goelf__open(const char *path, struct gm_err *err)
 		close(fd);
 		return NULL;
 	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* MAP_SHARED: a private mapping shows the INT3s of uprobes attached to the file */
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
 		gm_err_set(err, errno, "cannot map: %s", strerror(errno));

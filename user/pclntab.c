@@ -169,7 +169,7 @@ static int parse_header(struct pclntab *tab, struct gm_err *err)
 	case PCLN_MAGIC_12:
 		return gm_err_set(err, ENOTSUP, "Go before 1.16 pclntab format not supported");
 	default:
-		return gm_err_set(err, ENOEXEC, "bad pclntab magic %#x: not a Go pclntab", magic);
+		return gm_err_set(err, ENOEXEC, "bad pclntab magic 0x%08x: not a Go pclntab", magic);
 	}
 	if (a->p[4] || a->p[5])
 		return gm_err_set(err, ENOEXEC, "pclntab header padding is not zero");

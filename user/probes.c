@@ -104,9 +104,11 @@ int probes__select(const struct probeplan *plan, enum probes_mode mode,
 			continue;
 		if (r->at_ret) {
 			/* Without every RET a creation could slip by unseen. */
-			if (fn->rets_truncated)
-				return gm_err_set(err, E2BIG, "%s has more RET instructions than supported",
-						  r->function);
+			if (fn->rets_truncated || fn->decode_failed || fn->tail_jmps)
+				return gm_err_set(err, E2BIG, "%s: cannot find every way out of it (%s)",
+						  r->function, fn->rets_truncated ? "too many RETs" :
+						  fn->decode_failed ? "instructions failed to decode" :
+						  "tail jumps");
 			for (j = 0; j < fn->ret_cnt; j++) {
 				n = push(points, n, max, r, fn->ret_offs[j], GM_AT_RET);
 				if (n < 0)
