@@ -97,6 +97,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all fixtures
 	@tests/demo.sh
 
+# Benchmarks are not tests: they print ratios against an untraced run of the
+# same session and write docs/performance.md.  Needs root.
+bench: deps
+	@$(MAKE) --no-print-directory all fixtures
+	@bench/run.sh $(BENCH_ARGS)
+
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/unit $(BUILD)/unit-san $(BUILD)/fuzz \
 		$(BUILD)/*.o $(BUILD)/*.a $(BUILD)/*.skel.h $(BUILD)/gomaptrace
