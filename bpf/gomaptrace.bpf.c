@@ -200,7 +200,11 @@ static __always_inline bool assign_due(__u64 map, __u64 entries)
 	__u64 *last = bpf_map_lookup_elem(&assign_reported, &map);
 	__u64 step;
 
-	if (last) {
+	/* small maps never report: per-request maps would flood the ring */
+	if (!last) {
+		if (entries < exact_min_step)
+			return false;
+	} else {
 		step = *last / 8;
 		if (step < exact_min_step)
 			step = exact_min_step;
