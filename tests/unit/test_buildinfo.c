@@ -342,6 +342,23 @@ static void test_version_forms(void **state)
 	}
 }
 
+/* Experiment names come from the file: they are shown, never trusted. */
+static void test_experiments_sanitized(void **state)
+{
+	struct gm_err err = { { 0 } };
+	struct go_buildinfo bi;
+
+	assert_int_equal(parse_inline("go1.24.1 X:a\001b,,c\377,a\001b trailing", "build\tGOEXPERIMENT=c\377,d\n",
+				      &bi, &err), 0);
+	assert_string_equal(bi.version, "go1.24.1");
+	/* empty items dropped; the raw duplicate of a sanitized item may repeat */
+	assert_non_null(strstr(bi.experiments, "a?b"));
+	assert_non_null(strstr(bi.experiments, "c?"));
+	assert_true(go_buildinfo__has_experiment(&bi, "d"));
+	assert_null(strstr(bi.experiments, ",,"));
+	go_buildinfo__free(&bi);
+}
+
 static void test_go116_reason(void **state)
 {
 	struct gm_err err = { { 0 } };
@@ -602,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_not_go),
 		cmocka_unit_test(test_inline_settings),
 		cmocka_unit_test(test_version_forms),
+		cmocka_unit_test(test_experiments_sanitized),
 		cmocka_unit_test(test_go116_reason),
 		cmocka_unit_test(test_modinfo_framing),
 		cmocka_unit_test(test_inline_found_without_section),
