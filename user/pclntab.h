@@ -53,7 +53,11 @@ size_t pclntab__func_cnt(const struct pclntab *tab);
 int pclntab__func_at(const struct pclntab *tab, size_t idx, struct pcln_func *fn);
 /* The function whose [entry, end) contains pc; -ENOENT if none. */
 int pclntab__find_func(const struct pclntab *tab, uint64_t pc, struct pcln_func *fn);
-/* Exact name lookup; -ENOENT if the function is absent (or only inlined). */
+/*
+ * Exact name lookup, first match in address order; -ENOENT if the function
+ * is absent (or only inlined).  A few names appear twice: an assembly
+ * function and the ABIInternal wrapper the compiler made for it.
+ */
 int pclntab__func_by_name(const struct pclntab *tab, const char *name,
 			  struct pcln_func *fn);
 /* True if some function's inline tree records `name` as an inlined callee. */
