@@ -210,26 +210,24 @@ static bool list_has(const char *list, const char *name, size_t name_len)
 /* Append each item of a comma list not already present; drops what does not fit. */
 static void add_experiments(struct go_buildinfo *bi, const char *items, size_t len)
 {
-	size_t off = 0;
+	char item[sizeof(bi->experiments)];
+	size_t off = 0, n, k, have;
 
 	while (off < len) {
-		size_t n = 0, have = strlen(bi->experiments);
+		for (n = 0; off + n < len && items[off + n] != ','; n++) {
+			unsigned char c = items[off + n];
 
-		while (off + n < len && items[off + n] != ',')
-			n++;
-		if (n && !list_has(bi->experiments, items + off, n) &&
-		    have + (have ? 1 : 0) + n < sizeof(bi->experiments)) {
-			size_t k;
-
-			if (have)
-				bi->experiments[have++] = ',';
 			/* names are identifiers: anything else is shown, not trusted */
-			for (k = 0; k < n; k++) {
-				unsigned char c = items[off + k];
-
-				bi->experiments[have + k] = c <= ' ' || c >= 0x7f ? '?' : (char)c;
-			}
-			bi->experiments[have + n] = '\0';
+			if (n < sizeof(item))
+				item[n] = c <= ' ' || c >= 0x7f ? '?' : (char)c;
+		}
+		have = strlen(bi->experiments);
+		k = have ? have + 1 : 0;
+		if (n && n < sizeof(bi->experiments) - k && !list_has(bi->experiments, item, n)) {
+			if (have)
+				bi->experiments[have] = ',';
+			memcpy(bi->experiments + k, item, n);
+			bi->experiments[k + n] = '\0';
 		}
 		off += n + 1;
 	}
