@@ -18,7 +18,8 @@
 # For the pclntab the table itself is rebuilt with a window of a few dozen
 # functions (names, pc tables and inline trees of just those), and the
 # moduledata fields that describe it are rewritten to match, so a seed of a
-# few tens of KB still parses end to end.  A few seeds keep the whole table.
+# few tens of KB still parses end to end; likewise the type descriptors are
+# cut down to the map types listed in typelinks.
 #
 # --check-compact BIN compares `go tool addr2line` on BIN with the same PCs
 # on BIN carrying a compacted table, to show the rewrite is faithful.
@@ -597,22 +598,6 @@ def compact_seed(e, lo, count, with_types=False):
     return s.build()
 
 
-def full_seed(e, with_types):
-    s = base(e)
-    s.keep_section('.go.buildinfo', '.gopclntab', '.data.rel.ro.gopclntab')
-    hdr, blob, _ = find_pclntab(e)
-    t = Pcln(blob)
-    md = find_moduledata(e, hdr, t.fno)
-    s.keep(md, 0x300)
-    gofunc = md_gofunc(e, md, hdr + len(blob))
-    if gofunc:   # inline trees, in .rodata up to 1.25
-        p = e.load_of(gofunc)
-        s.keep(gofunc, p[3] + p[5] - gofunc)
-    if with_types:
-        s.keep_section('.typelink', '.data.rel.ro.typelink', '.rodata', '.data.rel.ro')
-    return s.build()
-
-
 def seeds_for(target, path):
     e = Elf(open(path, 'rb').read())
     tag = '-'.join(path.split('/')[-3:-1])
@@ -636,10 +621,10 @@ def seeds_for(target, path):
         if i is not None:
             windows.append(max(0, i - 8))
     if target == 'pclntab':
+        # No whole-table seeds: at 0.7 MB one run costs as much as a hundred
+        # of these, and their mutants crowd the corpus.
         for w in windows:
             yield '%s-w%d' % (tag, w), compact_seed(e, w, 24)
-        if tag.endswith('plain') and ('go1.19' in tag or 'go1.26' in tag):
-            yield tag + '-full', full_seed(e, False)
         return
     if target == 'gotypes':
         # the moduledata must agree with the pclntab, and real binaries have
