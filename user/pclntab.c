@@ -305,18 +305,21 @@ static int read_uvarint(const uint8_t **p, const uint8_t *end, uint32_t *v)
 }
 
 /*
- * The value of pc-value program `off` at target, -1 when the program has
- * none (as runtime.pcvalue).  Each step eats at least two bytes of a
- * bounded table, so the loop ends.
+ * Run pc-value program `off` of fi (as runtime.pcvalue): *val is its value
+ * at target, -1 when the program has none there; *max, if asked, the
+ * largest value it takes anywhere (target UINT64_MAX walks it all).  Each
+ * step eats at least two bytes of a bounded table, so the loop ends.
  */
-static int pcvalue(const struct pclntab *tab, const struct finfo *fi, uint32_t off,
-		   uint64_t target, int32_t *val)
+static int pcwalk(const struct pclntab *tab, const struct finfo *fi, uint32_t off,
+		  uint64_t target, int32_t *val, int32_t *max)
 {
 	const uint8_t *p, *end = tab->pctab.p + tab->pctab.len;
 	uint64_t pc = fi->entry;
 	uint32_t v = (uint32_t)-1, uv, pcd;
 
 	*val = -1;
+	if (max)
+		*max = -1;
 	if (!off)
 		return 0;
 	if (off >= tab->pctab.len)
@@ -328,6 +331,8 @@ static int pcvalue(const struct pclntab *tab, const struct finfo *fi, uint32_t o
 		if (!uv && pc != fi->entry)
 			return 0;
 		v += -(uv & 1) ^ (uv >> 1);
+		if (max && (int32_t)v > *max)
+			*max = (int32_t)v;
 		if (read_uvarint(&p, end, &pcd))
 			return -EINVAL;
 		pc += pcd;	/* quantum 1, checked in the header */
@@ -338,16 +343,17 @@ static int pcvalue(const struct pclntab *tab, const struct finfo *fi, uint32_t o
 	}
 }
 
-static int pcdata_value(const struct pclntab *tab, const struct finfo *fi, uint32_t table,
-			uint64_t target, int32_t *val)
+static int pcvalue(const struct pclntab *tab, const struct finfo *fi, uint32_t off,
+		   uint64_t target, int32_t *val)
 {
-	uint32_t off;
+	return pcwalk(tab, fi, off, target, val, NULL);
+}
 
-	*val = -1;
+static uint32_t pcdata_off(const struct pclntab *tab, const struct finfo *fi, uint32_t table)
+{
 	if (table >= fi->npcdata)
 		return 0;
-	off = u32_at(&tab->pcln, fi->off + FUNC_SIZE(tab->format) + table * 4ULL);
-	return pcvalue(tab, fi, off, target, val);
+	return u32_at(&tab->pcln, fi->off + FUNC_SIZE(tab->format) + table * 4ULL);
 }
 
 /* Virtual address of funcdata i, 0 if absent or unreachable. */
@@ -377,37 +383,19 @@ static uint64_t funcdata(const struct pclntab *tab, const struct finfo *fi, uint
  */
 static int inl_tree(const struct pclntab *tab, const struct finfo *fi, struct inltree *t)
 {
-	const uint8_t *p, *end = tab->pctab.p + tab->pctab.len;
-	uint32_t off, uv, pcd, v = (uint32_t)-1;
-	int64_t max = -1;
-	uint64_t at, pc = fi->entry;
+	int32_t max, unused;
+	uint64_t at;
+	int ret;
 
 	t->p = NULL;
 	t->cnt = 0;
 	at = funcdata(tab, fi, FUNCDATA_INLTREE);
-	if (!at || PCDATA_INLTREEINDEX >= fi->npcdata)
+	if (!at)
 		return 0;
-	off = u32_at(&tab->pcln, fi->off + FUNC_SIZE(tab->format) + PCDATA_INLTREEINDEX * 4);
-	if (!off)
-		return 0;
-	if (off >= tab->pctab.len)
-		return -EINVAL;
-	p = tab->pctab.p + off;
-	for (;;) {
-		if (read_uvarint(&p, end, &uv))
-			return -EINVAL;
-		if (!uv && pc != fi->entry)
-			break;
-		v += -(uv & 1) ^ (uv >> 1);
-		if ((int32_t)v > max)
-			max = (int32_t)v;
-		if (read_uvarint(&p, end, &pcd))
-			return -EINVAL;
-		pc += pcd;
-	}
-	if (max < 0)
-		return 0;
-	if (max >= PCLN_MAX_INLINE)
+	ret = pcwalk(tab, fi, pcdata_off(tab, fi, PCDATA_INLTREEINDEX), UINT64_MAX, &unused, &max);
+	if (ret || max < 0)
+		return ret;
+	if (max >= (int32_t)PCLN_MAX_INLINE)
 		return -EINVAL;
 	t->cnt = (uint32_t)max + 1;
 	t->p = goelf__vaddr_ptr(tab->elf, at, (uint64_t)t->cnt * INL_SIZE(tab->format));
@@ -453,6 +441,8 @@ static int file_line(const struct pclntab *tab, const struct finfo *fi, uint64_t
 
 /* ---- locating the table ---- */
 
+static int open_here(struct pclntab *tab, struct gm_err *err);
+
 static bool looks_like_header(const uint8_t *p, uint64_t avail)
 {
 	uint32_t magic;
@@ -469,7 +459,8 @@ static bool looks_like_header(const uint8_t *p, uint64_t avail)
 /*
  * Externally linked PIE keeps the table but not its section name: look for
  * a header inside the loaded, non-executable data.  The table is an 8-byte
- * aligned symbol; a candidate counts only if the whole header parses.
+ * aligned symbol; a candidate counts only if the header, the text start
+ * and the whole function table check out.
  */
 static int scan_for_header(struct pclntab *tab, struct gm_err *err)
 {
@@ -495,7 +486,7 @@ static int scan_for_header(struct pclntab *tab, struct gm_err *err)
 			tab->all.p = seg + o;
 			tab->all.len = sg->filesz - o;
 			e.msg[0] = '\0';
-			ret = parse_header(tab, &e);
+			ret = open_here(tab, &e);
 			if (!ret)
 				return 0;
 			/* refusing an old format is an answer, not a miss */
@@ -525,7 +516,7 @@ static int locate(struct pclntab *tab, struct gm_err *err)
 	tab->hdr = sec->addr;
 	if (!tab->all.p)
 		return gm_err_set(err, ENOEXEC, "%s section has no file data", sec->name);
-	return parse_header(tab, err);
+	return open_here(tab, err);
 }
 
 /* ---- moduledata: text start (1.26) and gofunc (1.18+) ---- */
@@ -647,10 +638,24 @@ static int resolve_bases(struct pclntab *tab, struct gm_err *err)
 	return 0;
 }
 
+/* Take the table at tab->all / tab->hdr, or say why not. */
+static int open_here(struct pclntab *tab, struct gm_err *err)
+{
+	int ret;
+
+	tab->text_start = 0;
+	tab->gofunc = 0;
+	ret = parse_header(tab, err);
+	if (!ret)
+		ret = resolve_bases(tab, err);
+	if (!ret)
+		ret = check_ftab(tab, err);
+	return ret;
+}
+
 struct pclntab *pclntab__new(const struct goelf *elf, struct gm_err *err)
 {
 	struct pclntab *tab;
-	int ret;
 
 	tab = calloc(1, sizeof(*tab));
 	if (!tab) {
@@ -658,16 +663,7 @@ struct pclntab *pclntab__new(const struct goelf *elf, struct gm_err *err)
 		return NULL;
 	}
 	tab->elf = elf;
-	ret = locate(tab, err);
-	if (ret)
-		goto cleanup;
-	ret = resolve_bases(tab, err);
-	if (ret)
-		goto cleanup;
-	ret = check_ftab(tab, err);
-
-cleanup:
-	if (ret) {
+	if (locate(tab, err)) {
 		free(tab);
 		return NULL;
 	}
@@ -801,7 +797,7 @@ int pclntab__symbolize(const struct pclntab *tab, uint64_t pc,
 		int line;
 
 		if (t.cnt) {
-			ret = pcdata_value(tab, &fi, PCDATA_INLTREEINDEX, pc, &ix);
+			ret = pcvalue(tab, &fi, pcdata_off(tab, &fi, PCDATA_INLTREEINDEX), pc, &ix);
 			if (ret)
 				return ret;
 			if (ix >= 0 && (uint32_t)ix >= t.cnt)
