@@ -549,7 +549,8 @@ def compact_types(e, md, md_words, s, extra=16):
     offs = struct.unpack_from('<%di' % nlinks, e.read(links_at, 4 * nlinks))
     maps = [o for o in offs if region[o + 23] & 0x1f == 21]
     others = [o for o in offs if region[o + 23] & 0x1f != 21][:extra]
-    keep = sorted(set(maps + others))
+    chosen = set(maps + others)
+    keep = [o for o in dict.fromkeys(offs) if o in chosen]   # typelinks order
     out = bytearray(8)     # Str 0 means "no name": keep offset 0 unused
     moved = {}
     for o in keep:
