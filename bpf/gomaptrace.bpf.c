@@ -364,8 +364,8 @@ int gm_probe_multi(struct pt_regs *ctx)
 }
 
 /* Process lifecycle, for the daemon's discovery and for noticing exits. */
-SEC("tp/sched/sched_process_exec")
-int gm_exec(struct trace_event_raw_sched_process_exec *ctx)
+SEC("raw_tp/sched_process_exec")
+int gm_exec(void *ctx)
 {
 	struct gm_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -383,7 +383,7 @@ int gm_exec(struct trace_event_raw_sched_process_exec *ctx)
 	return 0;
 }
 
-SEC("tp/sched/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int gm_exit(void *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
