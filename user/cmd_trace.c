@@ -17,12 +17,16 @@
 #include "cliutil.h"
 #include "commands.h"
 #include "events.h"
+#include "folded.h"
+#include "liveview.h"
+#include "pprof.h"
 #include "report.h"
 #include "tracker.h"
 
 #define MAX_TARGETS 64
 #define SAMPLE_NS 1000000000ULL
 #define POLL_MS 100
+#define LIVE_NS 1000000000ULL	/* live view redraw period */
 
 struct trace_opts {
 	pid_t pids[MAX_TARGETS];
@@ -38,6 +42,10 @@ struct trace_opts {
 	bool fail_on_leak;
 	bool exact;
 	bool verbose;
+	/* outputs of issue 6 */
+	const char *pprof_path;
+	const char *folded_path;
+	bool no_live;
 };
 
 struct trace_session {
@@ -51,6 +59,7 @@ struct trace_session {
 	pid_t child;			/* started with --: still to be released */
 	int release_fd;
 	uint64_t start_ns;
+	struct liveview *lv;		/* NULL: plain mode */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -79,6 +88,13 @@ static void usage(FILE *out)
 "      --json FILE|-    write the JSON report (docs/report.md) to FILE\n"
 "  -o, --output FILE    write the text report to FILE (default: stdout; stderr\n"
 "                       when CMD is given, so CMD's stdout stays its own)\n"
+"      --pprof FILE     write a gzipped pprof profile (bucket_bytes, grows,\n"
+"                       entries per stack and map type) for go tool pprof\n"
+"      --folded FILE    write folded stacks of bucket bytes (flamegraph.pl,\n"
+"                       speedscope): root frame \"comm (Go version, map\n"
+"                       implementation)\", leaf frame \"[map type]\"\n"
+"      --no-live        no live view even when stdout is a terminal (the view:\n"
+"                       top-like, redrawn every second; q quits, s sorts)\n"
 "      --fail-on-leak   exit 3 when any map or site is judged a leak\n"
 "      --exact          also probe every insert (mapassign*, growWork*) and\n"
 "                       bucket allocation (mallocgc): exact, and costly\n"
@@ -91,7 +107,8 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct trace_opts *o)
 {
-	enum { OPT_WINDOW = 256, OPT_INTERVAL, OPT_JSON, OPT_FAIL, OPT_EXACT, OPT_MINWIN, OPT_MINGROW };
+	enum { OPT_WINDOW = 256, OPT_INTERVAL, OPT_JSON, OPT_FAIL, OPT_EXACT, OPT_MINWIN, OPT_MINGROW,
+	       OPT_PPROF, OPT_FOLDED, OPT_NOLIVE };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -105,6 +122,9 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 		{ "exact", no_argument, NULL, OPT_EXACT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "pprof", required_argument, NULL, OPT_PPROF },
+		{ "folded", required_argument, NULL, OPT_FOLDED },
+		{ "no-live", no_argument, NULL, OPT_NOLIVE },
 		{}
 	};
 	struct gm_err err;
@@ -166,6 +186,15 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 		case 'h':
 			usage(stdout);
 			exit(GM_EXIT_OK);
+		case OPT_PPROF:
+			o->pprof_path = optarg;
+			break;
+		case OPT_FOLDED:
+			o->folded_path = optarg;
+			break;
+		case OPT_NOLIVE:
+			o->no_live = true;
+			break;
 		default:
 			usage(stderr);
 			return -1;
@@ -459,6 +488,62 @@ static bool any_leak(const struct tracker *tr)
 	return leak;
 }
 
+/* --pprof and --folded (issue 6). */
+static int write_profiles(struct trace_session *ss, const struct report_session *rs)
+{
+	struct gm_err err = {};
+	int ret = 0;
+
+	if (ss->o.pprof_path && pprof__write_maps(ss->o.pprof_path, ss->tr, rs, &err)) {
+		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
+		ret = GM_EXIT_FAILURE;
+	}
+	if (ss->o.folded_path && folded__write_file(ss->o.folded_path, ss->tr, &err)) {
+		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
+		ret = GM_EXIT_FAILURE;
+	}
+	return ret;
+}
+
+/*
+ * The live view takes stdout when it is a terminal nobody else asked for:
+ * not with -o (the report would not come after it), --interval (interim
+ * text reports asked for) or --json - (stdout carries JSON).
+ */
+static void live_start(struct trace_session *ss)
+{
+	struct liveview_opts lo = { .sz = sizeof(lo), .full_repaint = ss->child > 0 };
+
+	if (ss->o.no_live || ss->o.output_path || ss->o.interval_ns || !isatty(STDOUT_FILENO) ||
+	    (ss->o.json_path && !strcmp(ss->o.json_path, "-")))
+		return;
+	ss->lv = liveview__new(&lo);
+}
+
+/* Give the terminal back: whatever is printed next lands on the normal screen. */
+static void live_stop(struct trace_session *ss)
+{
+	liveview__free(ss->lv);
+	ss->lv = NULL;
+}
+
+/* Redraw once a second or on a key; q stops like Ctrl-C. */
+static void live_tick(struct trace_session *ss, uint64_t now, uint64_t *next_draw)
+{
+	enum liveview_action act = liveview__poll(ss->lv);
+	struct report_session rs;
+
+	if (act == LIVEVIEW_QUIT) {
+		stop_requested = 1;
+		return;
+	}
+	if (act == LIVEVIEW_NONE && now < *next_draw)
+		return;
+	fill_session(ss, &rs, false);
+	liveview__draw(ss->lv, ss->tr, &rs);
+	*next_draw = now + LIVE_NS;
+}
+
 static int write_reports(struct trace_session *ss)
 {
 	struct report_session rs;
@@ -488,12 +573,14 @@ static int write_reports(struct trace_session *ss)
 		if (json && json != stdout)
 			fclose(json);
 	}
+	if (write_profiles(ss, &rs))
+		ret = GM_EXIT_FAILURE;
 	return ret;
 }
 
 static int run(struct trace_session *ss)
 {
-	uint64_t now, next_sample, next_interval = 0, deadline = 0;
+	uint64_t now, next_sample, next_interval = 0, deadline = 0, next_draw = 0;
 	struct report_session rs;
 	int err;
 
@@ -510,9 +597,11 @@ static int run(struct trace_session *ss)
 		close(ss->release_fd);
 		ss->release_fd = -1;
 	}
+	live_start(ss);
 	while (!stop_requested) {
 		err = events__poll(ss->ev, POLL_MS);
 		if (err < 0 && err != -EINTR) {
+			live_stop(ss);
 			fprintf(stderr, "gomaptrace trace: ring buffer poll failed: %s\n", strerror(-err));
 			return GM_EXIT_FAILURE;
 		}
@@ -533,6 +622,8 @@ static int run(struct trace_session *ss)
 			break;
 		if (all_exited(ss))
 			break;
+		if (ss->lv)
+			live_tick(ss, now, &next_draw);
 	}
 	/* what is still in the ring buffer belongs to the report */
 	events__poll(ss->ev, 0);
@@ -557,6 +648,7 @@ int cmd_trace(int argc, char **argv)
 	if (ret)
 		goto cleanup;
 	ret = run(&ss);
+	live_stop(&ss);
 	if (ret)
 		goto cleanup;
 	ret = write_reports(&ss);
@@ -564,6 +656,7 @@ int cmd_trace(int argc, char **argv)
 		ret = GM_EXIT_LEAK;
 
 cleanup:
+	live_stop(&ss);
 	if (ss.release_fd >= 0)
 		close(ss.release_fd);	/* the held child reads EOF and exits 127 */
 	if (ss.child > 0 && !(ss.target_cnt && ss.targets[0]->exited)) {
