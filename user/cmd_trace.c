@@ -60,6 +60,7 @@ struct trace_session {
 	int release_fd;
 	uint64_t start_ns;
 	struct liveview *lv;		/* NULL: plain mode */
+	double probe_cost_s;		/* calibrated; 0 when calibration failed */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -383,6 +384,9 @@ static int attach_all(struct trace_session *ss)
 		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
 		return GM_EXIT_FAILURE;
 	}
+	/* the report prices the probes it fired with what one hit costs here */
+	if (attacher__calibrate(ss->att, &ss->probe_cost_s, &err) && ss->o.verbose)
+		fprintf(stderr, "gomaptrace trace: no overhead estimate: %s\n", err.msg);
 	ss->tr = tracker__new(&topts);
 	if (!ss->tr)
 		return GM_EXIT_FAILURE;
@@ -446,6 +450,7 @@ static void fill_session(const struct trace_session *ss, struct report_session *
 	rs->events_lost = events__lost(ss->ev);
 	rs->events_malformed = events__malformed(ss->ev);
 	rs->probe_hits = total_probe_hits(ss);
+	rs->probe_cost_s = ss->probe_cost_s;
 	rs->window_s = ss->o.window_ns / 1e9;
 	rs->final = final;
 }

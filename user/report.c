@@ -158,6 +158,12 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 		rs->events_received, rs->events_lost,
 		rs->events_lost ? " (ring buffer full: verdicts may miss growth)" : "",
 		(uint64_t)nm, st->gone_maps, st->evicted_maps, rs->probe_hits);
+	if (rs->probe_cost_s > 0 && rs->duration_s > 0) {
+		double rate = rs->probe_hits / rs->duration_s;
+
+		fprintf(out, "overhead: %.0f probe hits/s x %.1f us = %.2f%% of one CPU, spread over the targets\n",
+			rate, rs->probe_cost_s * 1e6, 100 * rate * rs->probe_cost_s);
+	}
 	free(maps);
 	free(sites);
 }
@@ -300,6 +306,12 @@ int report__json(FILE *out, const struct tracker *tr, const struct report_sessio
 	jsonw_kv_u64(w, "lost", rs->events_lost);
 	jsonw_kv_u64(w, "malformed", rs->events_malformed);
 	jsonw_kv_u64(w, "probe_hits", rs->probe_hits);
+	jsonw_end_object(w);
+	jsonw_key(w, "overhead");
+	jsonw_start_object(w);
+	jsonw_kv_double(w, "probe_cost_seconds", rs->probe_cost_s);
+	jsonw_kv_double(w, "cpu_ratio", rs->duration_s > 0 ?
+			rs->probe_hits / rs->duration_s * rs->probe_cost_s : 0);
 	jsonw_end_object(w);
 	jsonw_key(w, "maps");
 	jsonw_start_array(w);
