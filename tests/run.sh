@@ -26,11 +26,17 @@ FUZZ_SMOKE_SECONDS=${FUZZ_SMOKE_SECONDS:-15}
 JOBS=${GM_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 UNIT_TIMEOUT=${GM_UNIT_TIMEOUT:-300}
 E2E_TIMEOUT=${GM_E2E_TIMEOUT:-900}
-LOGS=$GM_BUILD/test-logs
+# One directory per run, build/test-logs/latest pointing at the newest:
+# several people may run the suite on one tree, and wiping a shared log
+# directory under a running suite loses its results.
+TOP=$GM_BUILD/test-logs
+mkdir -p "$TOP"
+LOGS=$(mktemp -d "$TOP/run-$(date +%Y%m%d-%H%M%S)-XXXX")
 RES=$LOGS/.results
-
-rm -rf "$LOGS"
 mkdir -p "$RES"
+ln -sfn "$(basename "$LOGS")" "$TOP/latest"
+# keep the ten newest runs
+ls -1dt "$TOP"/run-* 2>/dev/null | tail -n +11 | xargs -r rm -rf
 
 # A stray CMOCKA_MESSAGE_OUTPUT=xml in the caller's environment would hide
 # the summary lines this script counts.
@@ -62,11 +68,13 @@ run_unit() {
 	local name=$1 bin=$2 log t0 rc p f note=
 	log=$(logname "$name")
 	t0=$(now)
-	# cmocka prints results on stdout and failure details on stderr; line
-	# buffering keeps a summary line from being split by an interleaved
-	# stderr write.
-	timeout -k 10 "$UNIT_TIMEOUT" stdbuf -oL -eL "$bin" >"$log" 2>&1
+	# cmocka writes results to stdout and failure details to stderr.  Kept
+	# apart, neither stream can split a line of the other (a block-buffered
+	# stdout flushes mid-line); they are joined into the log afterwards.
+	timeout -k 10 "$UNIT_TIMEOUT" "$bin" >"$log.out" 2>"$log.err"
 	rc=$?
+	{ cat "$log.out"; echo "--- stderr:"; cat "$log.err"; } >"$log"
+	rm -f "$log.out" "$log.err"
 	p=$(sed -nE 's/.*\[  PASSED  \] ([0-9]+) test.*/\1/p' "$log" | awk '{ n += $1 } END { print n + 0 }')
 	f=$(sed -nE 's/.*\[  FAILED  \] ([0-9]+) test\(s\), listed below.*/\1/p' "$log" | awk '{ n += $1 } END { print n + 0 }')
 	if ! grep -qE '\[  (PASSED|FAILED)  \] [0-9]+ test' "$log"; then
@@ -101,7 +109,7 @@ run_fuzz() {
 	FUZZ_SECONDS=$FUZZ_SMOKE_SECONDS tests/fuzz/run.sh "$bin" >"$log" 2>&1
 	rc=$?
 	if ((rc == 0)); then
-		note=$(grep -oE '[0-9]+ runs in [0-9]+ second' "$log" | tail -1 | sed 's/ second/s/')
+		note=$(grep -oE '\([0-9?]+ exec/s\)' "$log" | tail -1 | tr -d '()')
 		record "$name" 1 0 "$(elapsed "$t0" "$(now)")" "$note"
 	else
 		note=$(grep -m1 -oE 'crash reproducer: .*' "$log")
