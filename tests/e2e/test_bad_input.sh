@@ -220,12 +220,22 @@ run_cases "$GM"
 
 # ---- again under ASan+UBSan, when the sanitizer objects exist ------------
 SAN=$W/gomaptrace-san
-if compgen -G "$GM_BUILD/san/*.o" >/dev/null; then
+# The objects of the current sources only: a stale one of a deleted file
+# would not link.
+san_objs=()
+for f in user/*.c; do
+	[ "$f" = user/main.c ] && continue
+	san_objs+=("$GM_BUILD/san/$(basename "${f%.c}").o")
+done
+# the libraries the Makefile links gomaptrace with
+LDLIBS=$(sed -nE 's/^LDLIBS[[:space:]]*:?=[[:space:]]*//p' Makefile)
+missing=$(for o in "${san_objs[@]}"; do [ -f "$o" ] || echo "$o"; done | head -1)
+if [ -z "$missing" ]; then
 	# Rebuild when any object is newer: `make unit` keeps them current.
-	if [ ! -x "$SAN" ] || [ -n "$(find "$GM_BUILD/san" user/main.c -newer "$SAN" -print -quit)" ]; then
+	if [ ! -x "$SAN" ] || [ -n "$(find "${san_objs[@]}" user/main.c -newer "$SAN" -print -quit)" ]; then
 		if ! cc -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
-			-fno-sanitize-recover=all -Iinclude -Iuser -I"$GM_BUILD" user/main.c "$GM_BUILD"/san/*.o \
-			-lbpf -lelf -lz -lcapstone -lmicrohttpd -lncursesw -lm -o "$SAN" >"$W/san-link.log" 2>&1; then
+			-fno-sanitize-recover=all -Iinclude -Iuser -I"$GM_BUILD" user/main.c "${san_objs[@]}" \
+			$LDLIBS -o "$SAN" >"$W/san-link.log" 2>&1; then
 			rm -f "$SAN"
 			echo "note: no sanitizer build ($(grep -m1 -E 'error|undefined' "$W/san-link.log"))"
 		fi
@@ -236,6 +246,6 @@ if compgen -G "$GM_BUILD/san/*.o" >/dev/null; then
 			run_cases "$SAN" "asan: "
 	fi
 else
-	echo "note: $GM_BUILD/san/*.o absent (make unit builds them): sanitizer pass not run"
+	echo "note: $missing absent (make unit builds the sanitizer objects): sanitizer pass not run"
 fi
 exit 0
