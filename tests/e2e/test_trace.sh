@@ -36,6 +36,10 @@
 #     tracer itself exits 0 (issue 3: target exit -> exit 0)
 #   preleak: processes leaking for 3 s ("ready") are attached with -p, all
 #     five toolchains of one variant in one session: each one's map is "leak"
+#   sigterm, sigterm-report: the cgo variant's preleak session has no -d and
+#     is ended by SIGTERM: exit 0, final report of its five targets
+#   not-go-binary, no-such-pid: `trace -- /bin/true` and `trace -p DEAD` exit
+#     2 with a one-line error
 #
 # Judging uses short windows (--window 1s --min-windows 4) so each session
 # lasts about 10 s.  Logs and JSON reports stay in $GM_BUILD/e2e/trace/.
@@ -89,7 +93,12 @@ expected_impl() {
 }
 
 # go_version BIN: the toolchain's own answer ("go1.24.13"), the oracle.
-go_version() { go version "$1" 2>/dev/null | awk '{print $2}'; }
+# (never empty: an empty prefix would match any version)
+go_version() {
+	local v
+	v=$(go version "$1" 2>/dev/null | awk '{print $2}')
+	echo "${v:-unknown: go version $1 failed}"
+}
 
 # ---------------------------------------------------------------- checks
 
@@ -284,6 +293,32 @@ run_pair() {
 	done
 }
 
+# ---------------------------------------------------------------- bad targets
+
+# Issue 3: a target that is not a Go binary, or a process that is gone before
+# attach, is a clear one-line error and exit 2.
+run_bad_targets() {
+	local d=$LOGDIR/bad dead lines
+	mkdir -p "$d"
+	tl_trace "$d" notgo -d 2s -- /bin/true
+	lines=$(grep -c . "$d/notgo.err")
+	if [ "$(tl_rc "$d" notgo)" = 2 ] && [ "$lines" = 1 ]; then
+		pass "trace/not-go-binary"
+	else
+		fail "trace/not-go-binary" "trace -- /bin/true: exit $(tl_rc "$d" notgo) with $lines stderr lines, want exit 2 and one line: $(tl_stderr_tail "$d/notgo.err")"
+	fi
+	sleep 0 &
+	dead=$!
+	wait "$dead"
+	tl_trace "$d" dead -d 2s -p "$dead"
+	lines=$(grep -c . "$d/dead.err")
+	if [ "$(tl_rc "$d" dead)" = 2 ] && [ "$lines" = 1 ]; then
+		pass "trace/no-such-pid"
+	else
+		fail "trace/no-such-pid" "trace -p $dead (exited): exit $(tl_rc "$d" dead) with $lines stderr lines, want exit 2 and one line: $(tl_stderr_tail "$d/dead.err")"
+	fi
+}
+
 # ---------------------------------------------------------------- preleak
 
 # Every pair's fixture leaks for 3 s before it is attached with -p; one
@@ -315,10 +350,25 @@ run_preleak() {
 			[ -n "${pids[$tc/$v]:-}" ] && args+=(-p "${pids[$tc/$v]}")
 		done
 		[ ${#args[@]} -gt 0 ] || continue
-		tl_trace "$d" "$v" "${WIN[@]}" -d "$SESSION" --json "$d/$v.json" "${args[@]}" &
+		if [ "$v" = cgo ]; then
+			# No --duration: this session ends on SIGTERM, as from a
+			# service manager, and must still write its report.
+			tl_trace_term "$d" "$v" "${SESSION%s}" "${WIN[@]}" --json "$d/$v.json" "${args[@]}" &
+		else
+			tl_trace "$d" "$v" "${WIN[@]}" -d "$SESSION" --json "$d/$v.json" "${args[@]}" &
+		fi
 		sessions+=($!)
 	done
 	[ ${#sessions[@]} -gt 0 ] && wait "${sessions[@]}"
+	if [ -f "$d/cgo.rc" ]; then
+		check_rc "trace/sigterm" "$d" cgo 0
+		if tl_json_ok "trace/sigterm-report" "$d/cgo.json" "$d" cgo; then
+			tl_assert "trace/sigterm-report" "$(tl_min "$d/cgo.json")" \
+				'.final == true and (.targets | length) == $N and .duration_seconds > 0' \
+				'"want the final report of the \($N) targets after SIGTERM; got final \(.final), \(.targets | length) targets, duration \(.duration_seconds)"' \
+				--argjson N "$(for tc in "${GM_TOOLCHAINS[@]}"; do [ -n "${pids[$tc/cgo]:-}" ] && echo; done | wc -l)"
+		fi
+	fi
 	for k in "${!pids[@]}"; do
 		kill "${pids[$k]}" 2>/dev/null
 	done
@@ -350,6 +400,7 @@ run_preleak() {
 	done
 }
 
+run_bad_targets
 run_preleak
 
 # Pairs, TL_JOBS at a time; each pair's lines are printed when it ends.

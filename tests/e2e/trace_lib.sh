@@ -32,6 +32,17 @@ tl_trace() {
 	echo $? >"$dir/$name.rc"
 }
 
+# tl_trace_term DIR NAME SECS ARGS...: like tl_trace, but the session is
+# ended by SIGTERM after SECS seconds (SIGKILL 10 s later if it hangs on);
+# the exit status recorded is gomaptrace's own (143: killed by the SIGTERM).
+tl_trace_term() {
+	local dir=$1 name=$2 secs=$3
+	shift 3
+	timeout --preserve-status -s TERM -k 10 "$secs" "$GM" trace "$@" \
+		>"$dir/$name.out" 2>"$dir/$name.err" </dev/null
+	echo $? >"$dir/$name.rc"
+}
+
 # tl_rc DIR NAME: exit status recorded by tl_trace (or by a reference run).
 tl_rc() { cat "$1/$2.rc" 2>/dev/null || echo missing; }
 
