@@ -30,6 +30,7 @@
 #     clean-exit     the session exits 0 (nothing leaked)
 #   report-consistent (both)  leaks/leaking_sites are exactly the "leak"
 #                    entries of maps/sites
+#   schema           every field of docs/report.md is in the report, typed
 #   recursion, goroutines, exitcode: `trace -- scenarios MODE` runs to the
 #     target's exit; the target's stdout equals an untraced run's and the
 #     exit status the report gives equals the untraced one (0, 0, 7); the
@@ -171,6 +172,34 @@ check_consistent() {
 		'"leaks/leaking_sites must be exactly the leak entries of maps/sites; verdicts, bloated, kind well-formed. maps leak: \([.maps[] | select(.verdict == "leak")] | length), leaks: \(.leaks | length), sites leak: \([.sites[] | select(.verdict == "leak")] | length), leaking_sites: \(.leaking_sites | length), verdicts: \([.maps[].verdict] | unique), kinds: \([.sites[].kind] | unique)"'
 }
 
+# check_schema NAME JSON: every field docs/report.md documents is there, with
+# its type (the checked copy has no "stack" arrays: not checked here).
+check_schema() {
+	tl_assert "$1" "$2" '
+		def keys_ok($ks): . as $o | all($ks[]; . as $k | $o | has($k));
+		def num: type == "number";
+		def loc: . == null or (type == "object" and (.function | type) == "string"
+			and (.file | type) == "string" and (.line | num));
+		(.targets | type) == "array" and (.mode | type) == "string" and (.final | type) == "boolean"
+		and (.duration_seconds | num) and (.window_seconds | num)
+		and (.events | keys_ok(["received", "lost", "malformed", "probe_hits"]))
+		and all(.events[]; num)
+		and (.overhead | keys_ok(["probe_cost_seconds", "cpu_ratio"])) and all(.overhead[]; num)
+		and all(.targets[]; keys_ok(["pid", "comm", "exe", "go_version", "map_impl", "exited", "exit_code"])
+			and (.exit_code == null or (.exit_code | num)))
+		and all(.maps[]; keys_ok(["pid", "address", "type", "verdict", "bloated", "capacity",
+				"entries_first", "entries_last", "entries_max", "growth_per_minute",
+				"bucket_bytes", "grows", "created_at", "insert_at", "evidence"])
+			and (.address | test("^0x[0-9a-f]+$")) and (.created_at | loc) and (.insert_at | loc)
+			and all(.capacity, .entries_first, .entries_last, .entries_max, .growth_per_minute, .bucket_bytes, .grows; num)
+			and (.evidence | keys_ok(["windows", "rising_windows", "growth_in_rising_windows", "windows_since_decrease"])))
+		and all(.sites[]; keys_ok(["site", "kind", "pid", "type", "maps", "entries_first", "entries_last",
+				"growth_per_minute", "bucket_bytes", "exact_bucket_bytes", "grows", "verdict", "evidence"])
+			and (.site | loc) and .site != null)
+		and ([.leaks, .leaking_sites] | all(type == "array"))' \
+		'"report does not match docs/report.md; top-level keys: \(keys), a map: \(.maps[0] // {} | keys), a site: \(.sites[0] // {} | keys), targets: \(.targets | map(keys))"'
+}
+
 # check_rc NAME DIR SESSION WANT
 check_rc() {
 	local rc
@@ -270,6 +299,7 @@ run_pair() {
 			'"want one target \($V) \($I), mode default, every map of its pid; got targets " + (.targets | tostring) + ", mode \(.mode), duration \(.duration_seconds), map pids \([.maps[].pid] | unique)"' \
 			--arg V "$(go_version "$bin")" --arg I "$(expected_impl "$tc")"
 		check_consistent "$p/report-consistent" "$pos"
+		check_schema "$p/schema" "$pos"
 	fi
 
 	check_rc "$p/clean-exit" "$d" neg 0
