@@ -122,7 +122,10 @@ fuzz_one() {
 		echo "reproduce with: $bin ${artifact:-SEED}"
 		return 1
 	fi
-	reached=$(grep -cE "^$name: (parsed|accepted):" "$log.seedrun")
+	# per input file, since libFuzzer may run one input more than once
+	reached=$(awk -v re="^$name: (parsed|accepted):" '
+		/^Running: / { cur = $2 } $0 ~ re && cur != "" { ok[cur] = 1 }
+		END { n = 0; for (k in ok) n++; print n }' "$log.seedrun")
 	first_refusal=$(grep -m1 -E "^$name: (refused|no )" "$log.seedrun")
 	echo "fuzz: $name: $reached of $total seeds get through the parser${first_refusal:+ (e.g. $first_refusal)}"
 	if ((reached == 0)); then
