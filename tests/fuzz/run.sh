@@ -13,6 +13,7 @@
 #
 # Environment: FUZZ_SECONDS (default 60) per target, FUZZ_TIMEOUT (default
 # 10) seconds for one input, FUZZ_JOBS (default: CPUs) targets at once,
+# FUZZ_CORPUS_MAX (default 1000) files before the corpus is minimized,
 # GM_BUILD (default ./build).  Exit status non-zero if any target failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -160,6 +161,22 @@ fuzz_one() {
 		echo "crash reproducer: ${artifact:-none written, see $log}"
 		echo "reproduce with: $bin ${artifact:-}"
 		return 1
+	fi
+	# Every run starts by executing the whole corpus, so an ever-growing one
+	# would eat a short run's budget: past FUZZ_CORPUS_MAX files, keep only
+	# the inputs that still add coverage.
+	if ((corp > ${FUZZ_CORPUS_MAX:-1000})); then
+		local fresh
+		fresh=$(mktemp -d "$ROOT/corpus/.merge-$name.XXXXXX")
+		if "$bin" -merge=1 -use_value_profile=1 -max_len="$maxlen" -timeout="$FUZZ_TIMEOUT" -rss_limit_mb=2048 \
+			"$fresh" "$corpus" >"$log.merge" 2>&1; then
+			echo "fuzz: $name: corpus minimized from $corp to $(find "$fresh" -type f | wc -l) files"
+			rm -rf "$corpus"
+			mv "$fresh" "$corpus"
+		else
+			echo "fuzz: $name: corpus minimization failed, see $log.merge"
+			rm -rf "$fresh"
+		fi
 	fi
 	if ((after > before)); then
 		echo "fuzz: $name: new files in $crashes although the run ended cleanly:"
