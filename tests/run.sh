@@ -258,6 +258,10 @@ if ((ran == 0)); then
 	echo "0 passed, 0 failed"
 	exit 1
 fi
+if ((passed + failed == 0)); then
+	echo
+	echo "run: components ran but reported no tests"
+fi
 echo
 echo "$passed passed, $failed failed"
 ((failed == 0 && passed > 0))
