@@ -451,8 +451,6 @@ static void test_pie_relocation(void **state)
 		if (!first_relative(&b, &where, &addend))
 			fail_msg("%s: no file-backed R_X86_64_RELATIVE relocation", path);
 		assert_true(raw_v2o(&b, where, &off));
-		memcpy(&site, b.data + off, 8);
-		assert_int_equal(site, addend);	/* the fact stated above */
 
 		elf = goelf__open_mem(b.data, b.len, &err);
 		if (!elf)
