@@ -344,9 +344,9 @@ const struct goelf_section *goelf__section_by_name(const struct goelf *elf,
 const uint8_t *goelf__section_data(const struct goelf *elf,
 				   const struct goelf_section *sec)
 {
-	if (!sec || sec->type == SHT_NOBITS || !sec->size)
+	/* parse() bounds-checked every section except NOBITS and NULL ones */
+	if (!sec || sec->type == SHT_NOBITS || sec->type == SHT_NULL || !sec->size)
 		return NULL;
-	/* checked in parse() */
 	return elf->data + sec->offset;
 }
 
