@@ -459,8 +459,14 @@ static bool all_exited(struct trace_session *ss)
 {
 	int i, status;
 
-	if (ss->child > 0 && !ss->targets[0]->exited) {
-		pid_t r = waitpid(ss->child, &status, WNOHANG);
+	/*
+	 * Our child's status comes from waitpid alone.  It may already be
+	 * marked exited (exit tracepoint, or a failed memory read) before it is
+	 * a zombie: then wait for it, which is a matter of moments.
+	 */
+	if (ss->child > 0 && ss->targets[0]->exit_status < 0) {
+		bool marked = ss->targets[0]->exited;
+		pid_t r = waitpid(ss->child, &status, marked ? 0 : WNOHANG);
 
 		if (r == ss->child) {
 			ss->targets[0]->exit_status = WIFEXITED(status) ? WEXITSTATUS(status)

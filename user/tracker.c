@@ -236,6 +236,9 @@ static void series_start(struct tseries *s, uint64_t entries, uint64_t now)
 
 static void series_sample(struct tseries *s, uint64_t v, uint64_t now)
 {
+	/* an event queued while memory was read is older than that read */
+	if (now < s->last_ns)
+		return;
 	if (v < s->last)
 		s->win_decreased = true;
 	s->last = v;
@@ -518,9 +521,21 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 	if (!e->map)
 		return;
 	m = u64map__get(&p->maps, e->map);
-	if (m && m->seed != e->seed) {
-		map_gone(tr, p, m);
-		m = NULL;
+	/*
+	 * Go reseeds a map that becomes empty (clear, or deleting the last
+	 * key), so a new seed here is no proof of a new map: a creation event
+	 * or the memory read (seed and bucket array both changed) decides.
+	 */
+	if (m && m->seed != e->seed && now >= m->s.last_ns)
+		m->seed = e->seed;
+	/* a first insert into a small map: too small to leak, not worth tracking */
+	if (!m && e->kind == GM_PROBE_GROW_TO_SMALL) {
+		struct pending *pd = u64map__get(&p->pending, e->map);
+
+		if (pd)
+			pd->seed = e->seed;	/* NewEmptyMap left the seed for growToSmall */
+		announce_type(tr, p, e->type);
+		return;
 	}
 	if (!m) {
 		m = new_map(tr, p, e, now);
@@ -540,6 +555,8 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 		tracker__user_frame(p->tgt, &m->grow_stack, &m->insert_at);
 		return;
 	}
+	/* growth swaps the bucket array: the next read learns the new one */
+	m->buckets = 0;
 	growth_cost(p->tgt, e, &bytes, &cap);
 	m->bucket_bytes += bytes;
 	if (cap > m->capacity)
@@ -575,6 +592,8 @@ static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
 	len = lay->map_seed_off + lay->map_seed_size;
 	if (len < (size_t)lay->map_count_off + 8)
 		len = lay->map_count_off + 8;
+	if (len < (size_t)lay->map_buckets_off + 8)
+		len = lay->map_buckets_off + 8;
 	maps = calloc(n, sizeof(*maps));
 	addrs = calloc(n, sizeof(*addrs));
 	buf = calloc(n, len);
@@ -588,12 +607,14 @@ static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
 	}
 	n = i;
 	got = target__read_many(p->tgt->pid, addrs, n, len, buf, ok);
+	/* the values are as of the end of the reads: events stamped earlier are older */
+	now = gm_now_ns();
 	if (got == -ESRCH) {
 		tracker__target_exited(tr, p->tgt->pid);
 		goto out;
 	}
 	for (k = 0; k < n; k++) {
-		uint64_t count = 0, seed = 0;
+		uint64_t count = 0, seed = 0, buckets = 0;
 
 		m = maps[k];
 		if (!ok[k]) {
@@ -603,10 +624,14 @@ static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
 		}
 		memcpy(&count, buf + k * len + lay->map_count_off, 8);
 		memcpy(&seed, buf + k * len + lay->map_seed_off, lay->map_seed_size > 8 ? 8 : lay->map_seed_size);
-		if (seed != m->seed) {
+		memcpy(&buckets, buf + k * len + lay->map_buckets_off, 8);
+		/* reused address: new seed and new buckets (a clear keeps the buckets) */
+		if (seed != m->seed && m->buckets && buckets != m->buckets) {
 			map_gone(tr, p, m);
 			continue;
 		}
+		m->seed = seed;
+		m->buckets = buckets;
 		series_sample(&m->s, count, now);
 	}
 out:

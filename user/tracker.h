@@ -64,6 +64,7 @@ struct tsite;
 struct tmap {
 	struct target *tgt;
 	uint64_t addr, seed;
+	uint64_t buckets;		/* bucket array / directory: survives a clear, unlike the seed */
 	uint64_t type;			/* runtime address of the map type; 0 unknown */
 	bool created_seen;
 	bool gone;
