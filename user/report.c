@@ -68,7 +68,7 @@ static void text_stack(FILE *out, const struct target *t, const struct tstack *s
 	}
 }
 
-static void text_map(FILE *out, const struct tmap *m)
+static void text_map(FILE *out, const struct tmap *m, bool with_stack)
 {
 	char type[256], loc[512], bytes[32];
 	const struct target *t = m->tgt;
@@ -87,6 +87,8 @@ static void text_map(FILE *out, const struct tmap *m)
 	if (m->bloated)
 		fprintf(out, "      bloated: %" PRIu64 " slots hold %" PRIu64 " entries; Go maps never shrink, copy it into a fresh map\n",
 			m->capacity, m->s.last);
+	if (!with_stack)
+		return;
 	fprintf(out, "      stack (%s):\n", m->created_seen ? "creation" : "latest growth");
 	text_stack(out, t, m->created_seen ? &m->create_stack : &m->grow_stack, TEXT_STACK_FRAMES);
 }
@@ -137,7 +139,7 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 		fprintf(out, "LEAKS: %d map%s never stopped growing\n", leaks, leaks > 1 ? "s" : "");
 		for (i = 0; i < nm; i++)
 			if (maps[i]->s.verdict == VERDICT_LEAK)
-				text_map(out, maps[i]);
+				text_map(out, maps[i], true);
 	}
 	if (leak_sites) {
 		fprintf(out, "\nLEAKING SITES: %d site%s whose maps together never stopped growing\n",
@@ -151,7 +153,7 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 			continue;
 		if (!others++)
 			fprintf(out, "\nOther large maps:\n");
-		text_map(out, maps[i]);
+		text_map(out, maps[i], false);
 	}
 	fprintf(out, "\nevents: %" PRIu64 " received, %" PRIu64 " lost%s; %" PRIu64 " maps tracked, "
 		"%" PRIu64 " gone, %" PRIu64 " evicted; %" PRIu64 " probe hits\n",

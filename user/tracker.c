@@ -571,10 +571,25 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 	}
 }
 
-struct map_read {
-	uint64_t count;
-	uint64_t seed;
-};
+/*
+ * A freed map's memory may hold anything by now.  A live header obeys its
+ * own invariants: entries fit the bucket array (classic, with generous room
+ * for overflow chains) or the directory (swiss: at most 1024 slots a table).
+ */
+static bool plausible_header(const struct gm_layout *lay, const uint8_t *hdr, uint64_t count)
+{
+	uint64_t dirlen;
+	uint8_t B;
+
+	if (lay->impl == GM_MAP_CLASSIC) {
+		B = hdr[lay->map_B_off];
+		return B < 58 && count <= (64ULL << B);
+	}
+	memcpy(&dirlen, hdr + lay->map_dirlen_off, 8);
+	if (!dirlen)
+		return count <= 8;
+	return dirlen <= (1ULL << 24) && !(dirlen & (dirlen - 1)) && count <= dirlen * 1024;
+}
 
 static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
 {
@@ -594,6 +609,10 @@ static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
 		len = lay->map_count_off + 8;
 	if (len < (size_t)lay->map_buckets_off + 8)
 		len = lay->map_buckets_off + 8;
+	if (lay->impl == GM_MAP_SWISS && len < (size_t)lay->map_dirlen_off + 8)
+		len = lay->map_dirlen_off + 8;
+	if (lay->impl == GM_MAP_CLASSIC && len < (size_t)lay->map_B_off + 1)
+		len = lay->map_B_off + 1;
 	maps = calloc(n, sizeof(*maps));
 	addrs = calloc(n, sizeof(*addrs));
 	buf = calloc(n, len);
@@ -626,7 +645,8 @@ static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
 		memcpy(&seed, buf + k * len + lay->map_seed_off, lay->map_seed_size > 8 ? 8 : lay->map_seed_size);
 		memcpy(&buckets, buf + k * len + lay->map_buckets_off, 8);
 		/* reused address: new seed and new buckets (a clear keeps the buckets) */
-		if (seed != m->seed && m->buckets && buckets != m->buckets) {
+		if ((seed != m->seed && m->buckets && buckets != m->buckets) ||
+		    !plausible_header(lay, buf + k * len, count)) {
 			map_gone(tr, p, m);
 			continue;
 		}
