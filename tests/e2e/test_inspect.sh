@@ -336,6 +336,8 @@ done
 # mapping of it; inspect must still report the RET and post-prologue
 # offsets the uprobes sit on.  Own copy of the file, own tracefs group.
 TRACEFS=/sys/kernel/tracing
+# A fresh machine may not have tracefs mounted: as root, mount it.
+[ -e "$TRACEFS/uprobe_events" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null
 [ -w "$TRACEFS/uprobe_events" ] || TRACEFS=/sys/kernel/debug/tracing
 probed=$WORK/probed
 cp "$(gm_fixture go1.26 plain maps)" "$probed"
