@@ -411,6 +411,27 @@ int goelf__read_ptr(const struct goelf *elf, uint64_t vaddr, uint64_t *val)
 	return 0;
 }
 
+bool goelf__find_word(const struct goelf *elf, uint64_t value, goelf_word_cb cb, void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < elf->seg_cnt; i++) {
+		const struct goelf_segment *sg = &elf->segs[i];
+		uint64_t a, v;
+
+		if (sg->type != PT_LOAD || !(sg->flags & PF_W) || sg->filesz < 8)
+			continue;
+		for (a = (sg->vaddr + 7) & ~7ULL; a - sg->vaddr <= sg->filesz - 8; a += 8) {
+			/* in PIE the word is zero in the file: read through relocations */
+			if (goelf__read_ptr(elf, a, &v) || v != value)
+				continue;
+			if (cb(a, ctx))
+				return true;
+		}
+	}
+	return false;
+}
+
 static int find_sym(const struct goelf *elf, const struct goelf_section *tab,
 		    const struct goelf_section *str, const char *name, size_t name_len,
 		    bool prefix, uint64_t *addr, uint64_t *size)

@@ -74,6 +74,15 @@ int goelf__vaddr_to_off(const struct goelf *elf, uint64_t vaddr, uint64_t *off);
 /* Read an 8-byte pointer at vaddr, applying a RELATIVE relocation if any. */
 int goelf__read_ptr(const struct goelf *elf, uint64_t vaddr, uint64_t *val);
 
+/*
+ * Call cb for every 8-aligned word of the writable PT_LOAD segments whose
+ * value (relocations applied) equals value, until cb returns true.  How
+ * moduledata is found in a stripped binary: its first word points at the
+ * pclntab header.  Returns true if cb accepted one.
+ */
+typedef bool (*goelf_word_cb)(uint64_t vaddr, void *ctx);
+bool goelf__find_word(const struct goelf *elf, uint64_t value, goelf_word_cb cb, void *ctx);
+
 /* .symtab lookup (absent in stripped binaries: -ENOENT). */
 bool goelf__has_symtab(const struct goelf *elf);
 int goelf__symbol(const struct goelf *elf, const char *name,

@@ -186,34 +186,25 @@ static bool md_try(const struct md_probe *pr, const struct go_buildinfo *bi, uin
 	return false;
 }
 
-/* Every 8-byte word of the writable segments that points at the pclntab header. */
-static bool md_scan(const struct md_probe *pr, const struct go_buildinfo *bi,
-		    struct gotypes *t)
+struct md_scan_ctx {
+	const struct md_probe *pr;
+	const struct go_buildinfo *bi;
+	struct gotypes *t;
+};
+
+static bool md_scan_try(uint64_t md, void *ctx)
 {
-	const struct goelf *elf = pr->elf;
-	size_t i;
+	struct md_scan_ctx *c = ctx;
 
-	for (i = 0; i < goelf__segment_cnt(elf); i++) {
-		const struct goelf_segment *sg = goelf__segment(elf, i);
-		uint64_t a, v;
-
-		if (sg->type != PT_LOAD || !(sg->flags & PF_W) || sg->filesz < 8)
-			continue;
-		for (a = (sg->vaddr + 7) & ~7ULL; a - sg->vaddr <= sg->filesz - 8; a += 8) {
-			/* relocations matter: in PIE this word is zero in the file */
-			if (rd(elf, a, &v) || v != pr->pchdr)
-				continue;
-			if (md_try(pr, bi, a, t))
-				return true;
-		}
-	}
-	return false;
+	return md_try(c->pr, c->bi, md, c->t);
 }
 
-struct gotypes *gotypes__new_at(const struct goelf *elf, uint64_t pchdr, int pcln_format,
-				const struct go_buildinfo *bi, struct gm_err *err)
+/* hint: where pclntab already found moduledata (0: unknown), tried first */
+static struct gotypes *new_at(const struct goelf *elf, uint64_t pchdr, int pcln_format,
+			      const struct go_buildinfo *bi, uint64_t hint, struct gm_err *err)
 {
 	struct md_probe pr = { .elf = elf, .pchdr = pchdr, .pcln_format = pcln_format };
+	struct md_scan_ctx scan;
 	const struct goelf_section *sec;
 	struct gotypes *t = NULL;
 	const uint8_t *h;
@@ -249,12 +240,15 @@ struct gotypes *gotypes__new_at(const struct goelf *elf, uint64_t pchdr, int pcl
 
 	/* A symbol or a section is only a hint: it must pass the same checks. */
 	ret = 0;
+	if (hint && md_try(&pr, bi, hint, t))
+		goto cleanup;
 	if (!goelf__symbol(elf, "runtime.firstmoduledata", &md, NULL) && md_try(&pr, bi, md, t))
 		goto cleanup;
 	sec = goelf__section_by_name(elf, ".go.module");
 	if (sec && sec->addr && md_try(&pr, bi, sec->addr, t))
 		goto cleanup;
-	if (md_scan(&pr, bi, t))
+	scan = (struct md_scan_ctx){ &pr, bi, t };
+	if (goelf__find_word(elf, pchdr, md_scan_try, &scan))
 		goto cleanup;
 	ret = gm_err_set(err, ENOENT, "no moduledata refers to the pclntab at %#llx: type names unavailable",
 			 (unsigned long long)pchdr);
@@ -274,7 +268,14 @@ struct gotypes *gotypes__new(const struct goelf *elf, const struct pclntab *tab,
 		gm_err_set(err, EINVAL, "no pclntab: cannot find moduledata");
 		return NULL;
 	}
-	return gotypes__new_at(elf, pclntab__header_addr(tab), pclntab__format(tab), bi, err);
+	return new_at(elf, pclntab__header_addr(tab), pclntab__format(tab), bi,
+		      pclntab__moduledata(tab), err);
+}
+
+struct gotypes *gotypes__new_at(const struct goelf *elf, uint64_t pchdr, int pcln_format,
+				const struct go_buildinfo *bi, struct gm_err *err)
+{
+	return new_at(elf, pchdr, pcln_format, bi, 0, err);
 }
 
 void gotypes__free(struct gotypes *types)

@@ -86,6 +86,7 @@ struct pclntab {
 	uint32_t ftab_ent;		/* bytes per function table field */
 	uint64_t text_start;
 	uint64_t gofunc;		/* 0: funcdata unreachable, no inline expansion */
+	uint64_t moduledata;		/* 0: not found */
 };
 
 /* One _func record, checked to lie inside pcln with its pcdata/funcdata arrays. */
@@ -571,26 +572,19 @@ static bool md_check(struct pclntab *tab, uint64_t md, uint64_t *text, uint64_t 
 	return true;
 }
 
-static bool md_scan(struct pclntab *tab, uint64_t *text, uint64_t *gofunc)
+struct md_scan_ctx {
+	struct pclntab *tab;
+	uint64_t *text, *gofunc;
+};
+
+static bool md_scan_try(uint64_t md, void *ctx)
 {
-	const struct goelf *elf = tab->elf;
-	size_t i;
+	struct md_scan_ctx *c = ctx;
 
-	for (i = 0; i < goelf__segment_cnt(elf); i++) {
-		const struct goelf_segment *sg = goelf__segment(elf, i);
-		uint64_t a, v;
-
-		if (sg->type != PT_LOAD || !(sg->flags & PF_W) || sg->filesz < 8)
-			continue;
-		for (a = (sg->vaddr + 7) & ~7ULL; a - sg->vaddr <= sg->filesz - 8; a += 8) {
-			/* in PIE the word is zero in the file: read through relocations */
-			if (goelf__read_ptr(elf, a, &v) || v != tab->hdr)
-				continue;
-			if (md_check(tab, a, text, gofunc))
-				return true;
-		}
-	}
-	return false;
+	if (!md_check(c->tab, md, c->text, c->gofunc))
+		return false;
+	c->tab->moduledata = md;
+	return true;
 }
 
 static bool find_moduledata(struct pclntab *tab, uint64_t *text, uint64_t *gofunc)
@@ -598,13 +592,15 @@ static bool find_moduledata(struct pclntab *tab, uint64_t *text, uint64_t *gofun
 	const struct goelf_section *sec;
 	uint64_t md;
 
+	struct md_scan_ctx scan = { tab, text, gofunc };
+
 	if (!goelf__symbol(tab->elf, "runtime.firstmoduledata", &md, NULL) &&
-	    md_check(tab, md, text, gofunc))
+	    md_scan_try(md, &scan))
 		return true;
 	sec = goelf__section_by_name(tab->elf, ".go.module");
-	if (sec && sec->addr && md_check(tab, sec->addr, text, gofunc))
+	if (sec && sec->addr && md_scan_try(sec->addr, &scan))
 		return true;
-	return md_scan(tab, text, gofunc);
+	return goelf__find_word(tab->elf, tab->hdr, md_scan_try, &scan);
 }
 
 static int resolve_bases(struct pclntab *tab, struct gm_err *err)
@@ -822,4 +818,9 @@ int pclntab__symbolize(const struct pclntab *tab, uint64_t pc,
 		pc = fi.entry + (uint64_t)ppc;
 	}
 	return -ELOOP;
+}
+
+uint64_t pclntab__moduledata(const struct pclntab *tab)
+{
+	return tab->moduledata;
 }

@@ -49,6 +49,9 @@ uint64_t pclntab__text_start(const struct pclntab *tab);
  */
 uint64_t pclntab__gofunc(const struct pclntab *tab);
 
+/* Where the module's moduledata was found while reading the table; 0 if not. */
+uint64_t pclntab__moduledata(const struct pclntab *tab);
+
 size_t pclntab__func_cnt(const struct pclntab *tab);
 int pclntab__func_at(const struct pclntab *tab, size_t idx, struct pcln_func *fn);
 /* The function whose [entry, end) contains pc; -ENOENT if none. */
