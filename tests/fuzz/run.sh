@@ -9,7 +9,8 @@
 # or out-of-memory input is kept in build/fuzz/crashes/<target>/.  Before
 # fuzzing, every seed is run once and must not crash, and at least one must
 # get all the way through the parser: a fuzzer whose seeds are all refused
-# at the first check explores nothing.
+# at the first check explores nothing.  Past crashers committed under
+# tests/fuzz/regress/<target>/ must run clean too.
 #
 # Environment: FUZZ_SECONDS (default 60) per target, FUZZ_TIMEOUT (default
 # 10) seconds for one input, FUZZ_JOBS (default: CPUs) targets at once,
@@ -134,6 +135,22 @@ fuzz_one() {
 		return 1
 	fi
 
+	# Inputs that once crashed a parser (tests/fuzz/regress/<target>/, kept
+	# in git): they must keep running clean, and stay in the corpus.
+	local regress=tests/fuzz/regress/$name extra=()
+	if [ -d "$regress" ] && [ -n "$(find "$regress" -type f -print -quit)" ]; then
+		if ! "$bin" -timeout="$FUZZ_TIMEOUT" $(find "$regress" -type f | sort) >"$log.regress" 2>&1; then
+			artifact=$(sed -nE 's/^Running: (.*)$/\1/p' "$log.regress" | tail -1)
+			echo "fuzz: $name: a regression input crashes the target again"
+			grep -E '==ERROR|ERROR:|SUMMARY:|runtime error:|broken promise|^    #[0-9]' "$log.regress" | head -30
+			echo "crash reproducer: $artifact"
+			echo "reproduce with: $bin $artifact"
+			return 1
+		fi
+		echo "fuzz: $name: $(find "$regress" -type f | wc -l) regression inputs run clean"
+		extra=("$regress")
+	fi
+
 	# Inputs as large as the largest seed: big enough for a whole-table seed,
 	# no larger, since every extra byte is one more place to mutate.
 	maxlen=$(find "$seeds" -type f ! -name '.*' -printf '%s\n' | sort -n | tail -1)
@@ -141,7 +158,7 @@ fuzz_one() {
 
 	local before after
 	before=$(find "$crashes" -type f | wc -l)
-	"$bin" "$corpus" "$seeds" -max_total_time="$FUZZ_SECONDS" -max_len="$maxlen" \
+	"$bin" "$corpus" "$seeds" "${extra[@]}" -max_total_time="$FUZZ_SECONDS" -max_len="$maxlen" \
 		-timeout="$FUZZ_TIMEOUT" -rss_limit_mb=2048 -malloc_limit_mb=1024 \
 		-use_value_profile=1 -dict="$dict" -artifact_prefix="$crashes/" \
 		-print_final_stats=1 -close_fd_mask=1 >"$log" 2>&1
