@@ -352,27 +352,14 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 	if ((!att->multi && !b->links) || !b->offs || !b->enabled || b->fd < 0) {
 		ret = b->fd < 0 ? gm_err_set(err, errno, "cannot open %s: %s", path, strerror(errno))
 				: gm_err_set(err, ENOMEM, "out of memory");
-		if (b->fd >= 0)
-			close(b->fd);
-		free(b->links);
-		free(b->offs);
-		free(b->enabled);
-		memset(b, 0, sizeof(*b));
-		b->multi_fd = -1;
-		return ret;
+		goto err_out;
 	}
 
 	key = slot;
 	if (bpf_map_update_elem(bpf_map__fd(att->skel->maps.layouts), &key,
 				&bin->plan->layout, BPF_ANY)) {
 		ret = gm_err_set(err, errno, "cannot store layout: %s", strerror(errno));
-		close(b->fd);
-		free(b->links);
-		free(b->offs);
-		free(b->enabled);
-		memset(b, 0, sizeof(*b));
-		b->multi_fd = -1;
-		return ret;
+		goto err_out;
 	}
 	b->used = true;
 	b->refs = 1;
