@@ -66,7 +66,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
-$(BUILD) $(BUILD)/obj $(BUILD)/san $(BUILD)/unit $(BUILD)/unit-san $(BUILD)/fuzz:
+$(BUILD) $(BUILD)/obj $(BUILD)/san $(BUILD)/unit $(BUILD)/unit-san $(BUILD)/fuzz $(BUILD)/fuzzobj:
 	mkdir -p $@
 
 # Unit tests: cmocka, once plain and once under ASan+UBSan.
@@ -76,10 +76,16 @@ $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libgomaptrace.a | $(BUILD)/unit
 $(BUILD)/unit-san/%: tests/unit/%.c $(SAN_OBJS) | $(BUILD)/unit-san
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(SAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
-# libFuzzer targets, built with clang over the parser sources directly.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS) $(SKELS) | $(BUILD)/fuzz
-	$(CLANG) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$< $(LIB_SRCS) $(LDLIBS) -o $@
+# libFuzzer targets: the library compiled once with clang's coverage and
+# sanitizers, then linked into each target.
+FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS  := $(patsubst user/%.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
+
+$(BUILD)/fuzzobj/%.o: user/%.c $(HDRS) $(SKELS) | $(BUILD)/fuzzobj
+	$(CLANG) $(ALL_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | $(BUILD)/fuzz
+	$(CLANG) $(ALL_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -o $@
 
 fixtures:
 	@tests/build-fixtures.sh
@@ -104,5 +110,5 @@ bench: deps
 	@bench/run.sh $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/unit $(BUILD)/unit-san $(BUILD)/fuzz \
+	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/unit $(BUILD)/unit-san $(BUILD)/fuzz $(BUILD)/fuzzobj \
 		$(BUILD)/*.o $(BUILD)/*.a $(BUILD)/*.skel.h $(BUILD)/gomaptrace
