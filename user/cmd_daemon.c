@@ -284,6 +284,7 @@ static void drop_proc(struct daemon *d, pid_t pid, uint64_t now)
 		p->db->idle_since_ns = now;
 	if (d->o.verbose)
 		fprintf(stderr, "gomaptrace daemon: pid %d (%s) gone\n", (int)pid, p->t.comm);
+	target__fini(&p->t);
 	free(p);
 }
 
@@ -421,6 +422,7 @@ static void consider_pid(struct daemon *d, pid_t pid)
 	    attacher__add_pid(d->att, pid)) {
 		u64map__del(&d->procs, (uint64_t)pid);
 		tracker__remove_target(d->tr, pid);
+		target__fini(&p->t);
 		free(p);
 		return;
 	}
@@ -666,6 +668,7 @@ cleanup:
 		if (d.tr)
 			tracker__remove_target(d.tr, (pid_t)key);
 		p->db->procs--;
+		target__fini(&p->t);
 		free(p);
 	}
 	u64map__fini(&d.procs);

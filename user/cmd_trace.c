@@ -679,6 +679,8 @@ cleanup:
 	tracker__free(ss.tr);
 	attacher__free(ss.att);
 	for (i = 0; i < MAX_TARGETS; i++) {
+		if (ss.targets[i])
+			target__fini(ss.targets[i]);
 		free(ss.targets[i]);
 		gobin__free(ss.bins[i]);
 	}

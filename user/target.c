@@ -172,6 +172,68 @@ int target__read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EFAULT;
 }
 
+#define USER_FRAME_CACHE_MAX 65536
+
+struct user_frame {
+	bool found;
+	struct tloc loc;
+};
+
+static bool is_runtime(const char *fn)
+{
+	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "internal/runtime/", 17) ||
+	       !strncmp(fn, "runtime/internal/", 17);
+}
+
+static void drop_user_frames(struct target *t)
+{
+	size_t it = 0;
+	void *v;
+
+	while (u64map__next(&t->user_frames, &it, NULL, &v))
+		free(v);
+	u64map__fini(&t->user_frames);
+}
+
+void target__fini(struct target *t)
+{
+	drop_user_frames(t);
+}
+
+bool target__user_frame(struct target *t, uint64_t pc, bool ret_addr, struct tloc *loc)
+{
+	uint64_t key = pc ^ ((uint64_t)ret_addr << 63);
+	struct user_frame *uf = u64map__get(&t->user_frames, key);
+	struct pcln_frame fr[16];
+	int n, k;
+
+	if (!uf) {
+		if (!t->bias_known)
+			return false;	/* not cached: the answer may change */
+		uf = calloc(1, sizeof(*uf));
+		if (!uf)
+			return false;
+		n = target__symbolize(t, pc, ret_addr, fr, 16);
+		for (k = 0; k < n; k++) {
+			if (!fr[k].function || is_runtime(fr[k].function))
+				continue;
+			uf->found = true;
+			uf->loc = (struct tloc){ fr[k].function, fr[k].file, fr[k].line };
+			break;
+		}
+		/* bounded: a process with endless distinct pcs starts over */
+		if (t->user_frames.cnt >= USER_FRAME_CACHE_MAX)
+			drop_user_frames(t);
+		if (u64map__set(&t->user_frames, key, uf)) {
+			free(uf);
+			return false;
+		}
+	}
+	if (uf->found)
+		*loc = uf->loc;
+	return uf->found;
+}
+
 int target__symbolize(const struct target *t, uint64_t pc, bool ret_addr,
 		      struct pcln_frame *frames, int max)
 {

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include "gobin.h"
+#include "u64map.h"
 
 struct target {
 	pid_t pid;
@@ -29,11 +30,20 @@ struct target {
 	bool exited;
 	int exit_status;	/* wait status when we are its parent; -1 unknown */
 	uint64_t start_ns;	/* when tracing started (CLOCK_MONOTONIC) */
+	/* pc -> its innermost frame outside the Go runtime (symbolizing is the hot path) */
+	struct u64map user_frames;
+};
+
+struct tloc {
+	const char *function, *file;	/* NULL: unknown; point into the binary */
+	int line;
 };
 
 /* Path to attach/open: "/proc/PID/exe" (works across mount namespaces). */
 void target__exe_link(pid_t pid, char *buf, size_t len);
 int target__init(struct target *t, pid_t pid, struct gobin *bin, struct gm_err *err);
+/* Release what target__init and later lookups allocated (not the struct). */
+void target__fini(struct target *t);
 void target__refresh_comm(struct target *t);
 /* Find the executable's mapping with file offset 0 in /proc/PID/maps. */
 int target__resolve_bias(struct target *t);
@@ -56,6 +66,13 @@ int target__read(pid_t pid, uint64_t addr, void *buf, size_t len);
  */
 int target__symbolize(const struct target *t, uint64_t pc, bool ret_addr,
 		      struct pcln_frame *frames, int max);
+
+/*
+ * The innermost frame of pc outside the Go runtime (runtime.*,
+ * internal/runtime/...), inlined frames included; false if pc has none.
+ * Cached per pc: stacks repeat, and decoding pclntab is the costly part.
+ */
+bool target__user_frame(struct target *t, uint64_t pc, bool ret_addr, struct tloc *loc);
 
 uint64_t gm_now_ns(void);	/* CLOCK_MONOTONIC, same clock as bpf_ktime_get_ns */
 

@@ -150,29 +150,13 @@ void tracker__remove_target(struct tracker *tr, pid_t pid)
 	free_proc(tr, p);
 }
 
-static bool is_runtime(const char *fn)
+bool tracker__user_frame(struct target *tgt, const struct tstack *st, struct tloc *loc)
 {
-	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "internal/runtime/", 17) ||
-	       !strncmp(fn, "runtime/internal/", 17);
-}
-
-bool tracker__user_frame(const struct target *tgt, const struct tstack *st, struct tloc *loc)
-{
-	struct pcln_frame fr[16];
 	uint32_t i;
-	int n, k;
 
-	for (i = 0; i < st->nr && i < GM_MAX_STACK_DEPTH; i++) {
-		n = target__symbolize(tgt, st->pcs[i], i > 0, fr, 16);
-		for (k = 0; k < n; k++) {
-			if (!fr[k].function || is_runtime(fr[k].function))
-				continue;
-			loc->function = fr[k].function;
-			loc->file = fr[k].file;
-			loc->line = fr[k].line;
+	for (i = 0; i < st->nr && i < GM_MAX_STACK_DEPTH; i++)
+		if (target__user_frame(tgt, st->pcs[i], i > 0, loc))
 			return true;
-		}
-	}
 	return false;
 }
 

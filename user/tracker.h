@@ -35,11 +35,6 @@ struct tstack {
 	uint64_t pcs[GM_MAX_STACK_DEPTH];	/* runtime pcs; [0] is the probe point */
 };
 
-struct tloc {
-	const char *function, *file;	/* NULL: unknown; point into the binary */
-	int line;
-};
-
 enum tsite_kind {
 	TSITE_CREATED = 0,
 	TSITE_INSERTED,
@@ -141,6 +136,6 @@ const struct tracker_stats *tracker__stats(const struct tracker *tr);
 uint64_t tracker__windows_closed(const struct tracker *tr);
 
 /* Innermost frame of a stack outside the Go runtime; false if none. */
-bool tracker__user_frame(const struct target *tgt, const struct tstack *st, struct tloc *loc);
+bool tracker__user_frame(struct target *tgt, const struct tstack *st, struct tloc *loc);
 
 #endif /* TRACKER_H */
