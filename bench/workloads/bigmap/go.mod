@@ -1,0 +1,3 @@
+module gomaptrace.bench/bigmap
+
+go 1.19

@@ -1,0 +1,3 @@
+module gomaptrace.bench/churn
+
+go 1.19

@@ -1,0 +1,3 @@
+module gomaptrace.bench/fleet
+
+go 1.19

@@ -1,0 +1,3 @@
+module gomaptrace.bench/service
+
+go 1.19
