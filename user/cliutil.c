@@ -60,3 +60,34 @@ int cli_parse_pid(const char *s, pid_t *pid, struct gm_err *err)
 	*pid = (pid_t)v;
 	return 0;
 }
+
+void cli_judging__init(struct cli_judging *j)
+{
+	j->window_ns = 60ULL * 1000000000ULL;
+	j->min_windows = 5;
+	j->min_growth = 32;
+}
+
+int cli_judging_opt(struct cli_judging *j, int opt, const char *arg, int max_windows,
+		    struct gm_err *err)
+{
+	uint64_t v;
+	int ret;
+
+	switch (opt) {
+	case CLI_OPT_WINDOW:
+		ret = cli_parse_duration(arg, &j->window_ns, err);
+		break;
+	case CLI_OPT_MIN_WINDOWS:
+		ret = cli_parse_uint(arg, 1, max_windows, &v, err);
+		if (!ret)
+			j->min_windows = (int)v;
+		break;
+	case CLI_OPT_MIN_GROWTH:
+		ret = cli_parse_uint(arg, 0, UINT32_MAX, &j->min_growth, err);
+		break;
+	default:
+		return 0;
+	}
+	return ret ? ret : 1;
+}

@@ -52,9 +52,7 @@ static const char *const fail_names[FAIL_MAX] = {
 
 struct daemon_opts {
 	const char *listen;
-	uint64_t window_ns;
-	int min_windows;
-	uint64_t min_growth;
+	struct cli_judging judging;
 	regex_t include, exclude;
 	bool has_include, has_exclude;
 	size_t max_sites;
@@ -136,13 +134,11 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
 {
-	enum { OPT_LISTEN = 256, OPT_WINDOW, OPT_INCLUDE, OPT_EXCLUDE, OPT_MAXSITES, OPT_MAXMAPS,
-	       OPT_OVERHEAD, OPT_PODS, OPT_CONTAINERS, OPT_PROC, OPT_MINWIN, OPT_MINGROW };
+	enum { OPT_LISTEN = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_MAXSITES, OPT_MAXMAPS,
+	       OPT_OVERHEAD, OPT_PODS, OPT_CONTAINERS, OPT_PROC };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
-		{ "window", required_argument, NULL, OPT_WINDOW },
-		{ "min-windows", required_argument, NULL, OPT_MINWIN },
-		{ "min-growth", required_argument, NULL, OPT_MINGROW },
+		CLI_JUDGING_LONGOPTS,
 		{ "include", required_argument, NULL, OPT_INCLUDE },
 		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "max-sites", required_argument, NULL, OPT_MAXSITES },
@@ -158,34 +154,24 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 	struct gm_err err;
 	uint64_t v;
 	char *end;
-	int c;
+	int c, ret;
 
 	o->listen = "0.0.0.0:9435";
-	o->window_ns = 60ULL * 1000000000ULL;
-	o->min_windows = 5;
-	o->min_growth = 32;
+	cli_judging__init(&o->judging);
 	o->max_sites = 20;
 	o->max_maps = 65536;
 	o->max_overhead = 0.01;
 	o->k8s.sz = sizeof(o->k8s);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		ret = cli_judging_opt(&o->judging, c, optarg, TRACK_WINDOWS, &err);
+		if (ret < 0)
+			goto bad;
+		if (ret)
+			continue;
 		switch (c) {
 		case OPT_LISTEN:
 			o->listen = optarg;
-			break;
-		case OPT_WINDOW:
-			if (cli_parse_duration(optarg, &o->window_ns, &err))
-				goto bad;
-			break;
-		case OPT_MINWIN:
-			if (cli_parse_uint(optarg, 1, TRACK_WINDOWS, &v, &err))
-				goto bad;
-			o->min_windows = (int)v;
-			break;
-		case OPT_MINGROW:
-			if (cli_parse_uint(optarg, 0, UINT32_MAX, &o->min_growth, &err))
-				goto bad;
 			break;
 		case OPT_INCLUDE:
 		case OPT_EXCLUDE: {
@@ -631,11 +617,11 @@ int cmd_daemon(int argc, char **argv)
 		fprintf(stderr, "gomaptrace daemon: %s\n", err.msg);
 		goto cleanup;
 	}
-	topts.window_ns = d.o.window_ns;
+	topts.window_ns = d.o.judging.window_ns;
 	topts.max_maps = d.o.max_maps;
 	judge_opts__init(&topts.judge);
-	topts.judge.min_windows = d.o.min_windows;
-	topts.judge.min_growth = d.o.min_growth;
+	topts.judge.min_windows = d.o.judging.min_windows;
+	topts.judge.min_growth = d.o.judging.min_growth;
 	d.tr = tracker__new(&topts);
 	d.k8s = k8s_resolver__new(&d.o.k8s);
 	if (attacher__calibrate(d.att, &d.probe_cost_s, &err))

@@ -33,10 +33,8 @@ struct trace_opts {
 	int pid_cnt;
 	char **cmd;			/* argv after "--", or NULL */
 	uint64_t duration_ns;		/* 0: until Ctrl-C or exit */
-	uint64_t window_ns;
+	struct cli_judging judging;	/* --window, --min-windows, --min-growth */
 	uint64_t interval_ns;
-	int min_windows;
-	uint64_t min_growth;
 	const char *json_path;
 	const char *output_path;
 	bool fail_on_leak;
@@ -108,14 +106,12 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct trace_opts *o)
 {
-	enum { OPT_WINDOW = 256, OPT_INTERVAL, OPT_JSON, OPT_FAIL, OPT_EXACT, OPT_MINWIN, OPT_MINGROW,
+	enum { OPT_INTERVAL = 256, OPT_JSON, OPT_FAIL, OPT_EXACT,
 	       OPT_PPROF, OPT_FOLDED, OPT_NOLIVE };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "window", required_argument, NULL, OPT_WINDOW },
-		{ "min-windows", required_argument, NULL, OPT_MINWIN },
-		{ "min-growth", required_argument, NULL, OPT_MINGROW },
+		CLI_JUDGING_LONGOPTS,
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "output", required_argument, NULL, 'o' },
@@ -129,15 +125,17 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 		{}
 	};
 	struct gm_err err;
-	uint64_t v;
-	int c;
+	int c, ret;
 
-	o->window_ns = 60ULL * 1000000000ULL;
-	o->min_windows = 5;
-	o->min_growth = 32;
+	cli_judging__init(&o->judging);
 	optind = 1;
 	/* '+': stop at the first non-option, so CMD's own flags are left alone */
 	while ((c = getopt_long(argc, argv, "+p:d:o:vh", longopts, NULL)) != -1) {
+		ret = cli_judging_opt(&o->judging, c, optarg, TRACK_WINDOWS, &err);
+		if (ret < 0)
+			goto bad;
+		if (ret)
+			continue;
 		switch (c) {
 		case 'p':
 			if (o->pid_cnt == MAX_TARGETS) {
@@ -152,21 +150,8 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 			if (cli_parse_duration(optarg, &o->duration_ns, &err))
 				goto bad;
 			break;
-		case OPT_WINDOW:
-			if (cli_parse_duration(optarg, &o->window_ns, &err))
-				goto bad;
-			break;
 		case OPT_INTERVAL:
 			if (cli_parse_duration(optarg, &o->interval_ns, &err))
-				goto bad;
-			break;
-		case OPT_MINWIN:
-			if (cli_parse_uint(optarg, 1, TRACK_WINDOWS, &v, &err))
-				goto bad;
-			o->min_windows = (int)v;
-			break;
-		case OPT_MINGROW:
-			if (cli_parse_uint(optarg, 0, UINT32_MAX, &o->min_growth, &err))
 				goto bad;
 			break;
 		case OPT_JSON:
@@ -368,7 +353,7 @@ static int attach_all(struct trace_session *ss)
 	};
 	struct tracker_opts topts = {
 		.sz = sizeof(topts),
-		.window_ns = ss->o.window_ns,
+		.window_ns = ss->o.judging.window_ns,
 		.on_type = ss->o.exact ? on_type : NULL,
 		.ctx = ss,
 	};
@@ -377,8 +362,8 @@ static int attach_all(struct trace_session *ss)
 	int i, slot;
 
 	judge_opts__init(&topts.judge);
-	topts.judge.min_windows = ss->o.min_windows;
-	topts.judge.min_growth = ss->o.min_growth;
+	topts.judge.min_windows = ss->o.judging.min_windows;
+	topts.judge.min_growth = ss->o.judging.min_growth;
 	ss->att = attacher__new(&aopts, &err);
 	if (!ss->att) {
 		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
@@ -451,7 +436,7 @@ static void fill_session(const struct trace_session *ss, struct report_session *
 	rs->events_malformed = events__malformed(ss->ev);
 	rs->probe_hits = total_probe_hits(ss);
 	rs->probe_cost_s = ss->probe_cost_s;
-	rs->window_s = ss->o.window_ns / 1e9;
+	rs->window_s = ss->o.judging.window_ns / 1e9;
 	rs->final = final;
 }
 
