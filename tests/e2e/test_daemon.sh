@@ -23,13 +23,16 @@ free_port() {
 }
 
 DPORT=$(free_port)
-"$GM" daemon --listen 127.0.0.1:"$DPORT" --window 1s --min-windows 4 \
+"$GM" daemon -v --listen 127.0.0.1:"$DPORT" --window 1s --min-windows 4 \
 	--include '^(leakone|leaktwo|bounded|stormer)$' --exclude 'prometheus' 2>"$WORK/daemon.err" &
 DAEMON=$!
 PIDS+=("$DAEMON")
+# Never 'metrics | grep -q': grep would close the pipe early and, with
+# pipefail, curl's SIGPIPE would turn a match into a failure.
 metrics() { curl -sf "http://127.0.0.1:$DPORT/metrics"; }
-for _ in $(seq 50); do metrics >/dev/null && break; sleep 0.1; done
-if ! metrics >/dev/null; then
+# Ready once the first exposition is out: BPF loaded, hit cost calibrated.
+for _ in $(seq 100); do metrics 2>/dev/null | grep '^gomaptrace_build_info' >/dev/null && break; sleep 0.1; done
+if ! metrics | grep '^gomaptrace_build_info' >/dev/null; then
 	fail daemon/start "no /metrics on port $DPORT: $(tail -3 "$WORK/daemon.err")"
 	exit 0
 fi
@@ -52,7 +55,9 @@ cp "$LEAK2" "$WORK/leaktwo"
 cp "$BOUNDED" "$WORK/bounded"
 "$WORK/leakone" leak >/dev/null & PIDS+=($!)
 "$WORK/leaktwo" leak >/dev/null & PIDS+=($!)
-"$WORK/bounded" lru >/dev/null & PIDS+=($!)
+# slow enough that the cache still grows after discovery (so it is tracked),
+# fast enough that it is full within three 1 s windows (so it is no leak)
+"$WORK/bounded" lru -rate 150 >/dev/null & PIDS+=($!)
 
 # Prometheus on loopback, scraping every second.
 PPORT=$(free_port)
@@ -85,15 +90,15 @@ for c in leakone leaktwo; do
 		fail "daemon/leak-suspected/$c" "no leak_suspected=1 series for main.remember: $(metrics | grep "comm=\"$c\"" | grep leak_suspected | head -3)"
 	fi
 done
-if metrics | grep '^gomaptrace_map_leak_suspected{' | grep 'comm="bounded"' | grep -q ' 1$'; then
+if metrics | grep '^gomaptrace_map_leak_suspected{' | grep 'comm="bounded"' | grep ' 1$' >/dev/null; then
 	fail daemon/bounded-not-suspected "$(metrics | grep 'comm="bounded"' | grep leak_suspected)"
 else
 	pass daemon/bounded-not-suspected
 fi
-if metrics | grep -q '^gomaptrace_map_entries{.*comm="bounded"'; then
+if metrics | grep '^gomaptrace_map_entries{.*comm="bounded"' >/dev/null; then
 	pass daemon/bounded-traced
 else
-	fail daemon/bounded-traced "no series for the bounded cache process"
+	fail daemon/bounded-traced "no series for the bounded cache process; targets $(metrics | awk '/^gomaptrace_targets /{print $2}'); $(metrics | grep -c 'comm="bounded"') bounded lines; $(grep -i bounded "$WORK/daemon.err" | head -3)"
 fi
 t=$(metrics | awk '/^gomaptrace_targets /{print $2}')
 [ "${t:-0}" -ge 3 ] && pass daemon/targets || fail daemon/targets "gomaptrace_targets=$t"
@@ -149,7 +154,7 @@ fd1=$(fds)
 rss1=$(rss)
 [ "$fd1" -le $((fd0 + 4)) ] && pass daemon/storm-fds || fail daemon/storm-fds "fds $fd0 -> $fd1"
 [ "$rss1" -le $((rss0 + 8192)) ] && pass daemon/storm-rss || fail daemon/storm-rss "RSS ${rss0} kB -> ${rss1} kB"
-if metrics | grep -q 'comm="stormer"'; then
+if metrics | grep 'comm="stormer"' >/dev/null; then
 	fail daemon/storm-no-stale-series "$(metrics | grep 'comm="stormer"' | head -2)"
 else
 	pass daemon/storm-no-stale-series
