@@ -51,7 +51,7 @@ if ((QUICK)); then
 	ATT_REPS=3
 else
 	: "${REPS:=5}"
-	WARM=5 DUR=10 GOV_DUR=75 GOV_PAIRS=2 FOOT_SECS=60 PIPE_EVENTS=4000000 PIPE_RATE=20000 PIPE_RUNS=3
+	WARM=5 DUR=10 GOV_DUR=75 GOV_PAIRS=3 FOOT_SECS=60 PIPE_EVENTS=4000000 PIPE_RATE=20000 PIPE_RUNS=3
 	ATT_REPS=5
 fi
 FOOT_PROCS=${GMB_FOOT_PROCS:-200}
@@ -201,10 +201,11 @@ if not rows:
 last = rows[-1]
 ovs = [num(r.get('ov')) for r in rows if num(r.get('ov')) is not None]
 shed = [num(r.get('shed')) or 0 for r in rows]
+on_secs = sum(1 for s in shed if s == 0)  # every point attached: startup, on-windows
 print(f"d_attached={int(attached)} d_scrapes={len(rows)} d_cost_us={num(last.get('cost')) * 1e6:.2f} "
       f"d_hits={last.get('hits')} d_events={last.get('events')} d_lost={last.get('lost')} "
       f"d_ov_max={max(ovs) if ovs else 'na'} d_ov_last={ovs[-1] if ovs else 'na'} "
-      f"d_shed_max={int(max(shed))} d_shed_secs={sum(1 for s in shed if s > 0)} d_shed_decisions={sheds}")
+      f"d_shed_max={int(max(shed))} d_shed_secs={sum(1 for s in shed if s > 0)} d_on_secs={on_secs} d_shed_decisions={sheds}")
 EOF
 }
 
@@ -351,7 +352,8 @@ run_service() { # TC MODE REP [WARM DUR SECTION]
 		;;
 	esac
 	record "section=$section tc=$tc workload=service mode=$mode rep=$rep load1=$l0 steal_pct=$steal secs=$dur $(wrk_summary "$d/wrk")" \
-		"requests=$(kv "$d/out" requests) misses=$(kv "$d/out" misses) cache_entries=$(kv "$d/out" cache_entries) cpu_s=$(kv "$d/out" cpu_s) $extra"
+		"requests=$(kv "$d/out" requests) misses=$(kv "$d/out" misses) cache_entries=$(kv "$d/out" cache_entries) cpu_s=$(kv "$d/out" cpu_s) $extra" \
+		"series=$(sed -n 's/^SERIES //p' "$d/out" | tr ' ' ,)"
 }
 
 overhead() {

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -139,6 +140,19 @@ func main() {
 		}
 		os.Rename(tmp, *addrFile)
 	}
+	// requests per second over the server's life, for the governor's timeline
+	var seriesMu sync.Mutex
+	var series []uint64
+	go func() {
+		last := uint64(0)
+		for range time.Tick(time.Second) {
+			n := atomic.LoadUint64(&requests)
+			seriesMu.Lock()
+			series = append(series, n-last)
+			seriesMu.Unlock()
+			last = n
+		}
+	}()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
@@ -148,6 +162,13 @@ func main() {
 		items.mu.Unlock()
 		fmt.Printf("RESULT workload=service requests=%d misses=%d cache_entries=%d evictions=%d cpu_s=%.3f\n",
 			atomic.LoadUint64(&requests), atomic.LoadUint64(&misses), size, ev, cpuSeconds())
+		seriesMu.Lock()
+		parts := make([]string, len(series))
+		for i, v := range series {
+			parts[i] = strconv.FormatUint(v, 10)
+		}
+		seriesMu.Unlock()
+		fmt.Printf("SERIES %s\n", strings.Join(parts, " "))
 		os.Exit(0)
 	}()
 	mux := http.NewServeMux()
