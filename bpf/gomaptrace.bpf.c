@@ -23,6 +23,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile bool filter_pids = false;
 /* --exact: a mapassign event only when entries grew by this much (or 1/8). */
 const volatile __u64 exact_min_step = 64;
+/*
+ * Hits within one GM_ALARM_WINDOW_NS that make a process over budget; 0 =
+ * no alarms.  Writable after load: the daemon sets it once it has measured
+ * the cost of a hit.
+ */
+__u32 alarm_hits = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -92,7 +98,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct gm_proc_hits);
 } proc_hits SEC(".maps");
 
 static __always_inline void count(__u32 idx)
@@ -161,20 +167,11 @@ static __always_inline __u64 read_user_sized(__u64 addr, __u16 off, __u16 size, 
 	return v;
 }
 
-static __always_inline void walk_stack(struct pt_regs *ctx, __u8 placement, struct gm_event *e)
+/* Frame records from bp upward into frames[n..]; returns the new count. */
+static __always_inline __u32 walk_frames(__u64 bp, __u32 n, struct gm_event *e)
 {
-	__u64 bp = ctx->bp, sp = ctx->sp, ret = 0;
-	__u32 n = 0;
 	struct { __u64 next_bp, ret; } frame;
 
-	e->frames[0] = ctx->ip;
-	n = 1;
-	if (placement != GM_AT_POST_PROLOGUE) {
-		if (bpf_probe_read_user(&ret, sizeof(ret), (void *)sp) == 0 && ret) {
-			e->frames[1] = ret;
-			n = 2;
-		}
-	}
 	for (int i = 0; i < GM_MAX_STACK_DEPTH; i++) {
 		if (n >= GM_MAX_STACK_DEPTH || !bp)
 			break;
@@ -191,7 +188,49 @@ static __always_inline void walk_stack(struct pt_regs *ctx, __u8 placement, stru
 			break;
 		bp = frame.next_bp;
 	}
-	e->nr_frames = n;
+	return n;
+}
+
+static __always_inline void walk_stack(struct pt_regs *ctx, __u8 placement, struct gm_event *e)
+{
+	__u64 ret = 0;
+	__u32 n = 1;
+
+	e->frames[0] = ctx->ip;
+	if (placement != GM_AT_POST_PROLOGUE) {
+		if (bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp) == 0 && ret) {
+			e->frames[1] = ret;
+			n = 2;
+		}
+	}
+	e->nr_frames = walk_frames(ctx->bp, n, e);
+}
+
+/*
+ * At allocLarge: is hashGrow up the frame chain?  The probe's run-time
+ * address minus its link-time one is the load bias, so return addresses
+ * compare with hashGrow's link-time range in PIE binaries too.  On success
+ * *grow_bp is hashGrow's frame and *grow_pc the return address into it.
+ */
+static __always_inline bool find_grow_frame(struct pt_regs *ctx, const struct gm_layout *lay,
+					    __u64 *grow_bp, __u64 *grow_pc)
+{
+	struct { __u64 next_bp, ret; } frame;
+	__u64 bias = ctx->ip - lay->large_probe_vaddr, bp = ctx->bp;
+
+	for (int i = 0; i < GM_LARGE_GROW_HOPS; i++) {
+		if (!bp || bpf_probe_read_user(&frame, sizeof(frame), (void *)bp))
+			return false;
+		if (frame.ret - bias >= lay->grow_lo && frame.ret - bias < lay->grow_hi) {
+			*grow_bp = frame.next_bp;
+			*grow_pc = frame.ret;
+			return frame.next_bp > bp;
+		}
+		if (frame.next_bp <= bp)
+			return false;
+		bp = frame.next_bp;
+	}
+	return false;
 }
 
 /* exact mode: emit only when entries crossed the map's next threshold. */
@@ -215,6 +254,38 @@ static __always_inline bool assign_due(__u64 map, __u64 entries)
 	return true;
 }
 
+/*
+ * The alarm: the hit that brings a process's count in the current window to
+ * alarm_hits raises one event; the window restarts once GM_ALARM_WINDOW_NS
+ * has passed.  Threads race on the window fields; an alarm more or less in
+ * a hot process does not matter.
+ */
+static __always_inline void check_budget(struct gm_proc_hits *ph, __u32 tgid)
+{
+	__u64 now = bpf_ktime_get_ns(), start = ph->window_start_ns;
+	struct gm_event *e;
+
+	if (now - start >= GM_ALARM_WINDOW_NS) {
+		ph->window_start_ns = now;
+		ph->window_hits = 0;
+		start = now;
+	}
+	if (++ph->window_hits != alarm_hits)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(GM_CNT_LOST);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = now;
+	e->tgid = tgid;
+	e->kind = GM_EVENT_OVER_BUDGET;
+	e->arg = alarm_hits;
+	e->arg2 = now - start;
+	bpf_ringbuf_submit(e, 0);
+}
+
 static __always_inline int on_probe(struct pt_regs *ctx)
 {
 	__u32 spec_idx = (__u32)bpf_get_attach_cookie(ctx);
@@ -224,7 +295,8 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 	struct gm_layout *lay;
 	struct gm_regs regs;
 	struct gm_event *e;
-	__u64 *hits, map, type = 0, g, lo = 0, hi = 0;
+	struct gm_proc_hits *ph;
+	__u64 *hits, map, type = 0, g, lo = 0, hi = 0, grow_bp = 0, grow_pc = 0;
 	bool ok = true;
 
 	spec = bpf_map_lookup_elem(&probe_specs, &spec_idx);
@@ -235,13 +307,16 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 	hits = bpf_map_lookup_elem(&probe_hits, &spec_idx);
 	if (hits)
 		*hits += 1;
-	hits = bpf_map_lookup_elem(&proc_hits, &tgid);
-	if (hits) {
-		__sync_fetch_and_add(hits, 1);
+	ph = bpf_map_lookup_elem(&proc_hits, &tgid);
+	if (ph) {
+		__sync_fetch_and_add(&ph->hits, 1);
+		if (alarm_hits)
+			check_budget(ph, tgid);
 	} else {
-		__u64 one = 1;
+		struct gm_proc_hits first = { .hits = 1, .window_start_ns = bpf_ktime_get_ns(),
+					      .window_hits = 1 };
 
-		bpf_map_update_elem(&proc_hits, &tgid, &one, BPF_NOEXIST);
+		bpf_map_update_elem(&proc_hits, &tgid, &first, BPF_NOEXIST);
 	}
 	/* kind 0: the calibration point, whose cost is the trap itself */
 	if (!spec->kind)
@@ -267,6 +342,17 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 		/* map_reg holds the size here; only bucket/group types count. */
 		if (!bpf_map_lookup_elem(&bucket_types, &key))
 			return 0;
+	} else if (spec->kind == GM_PROBE_LARGE_GROW) {
+		if (lay->grow_map_slot == GM_SLOT_ABSENT ||
+		    !find_grow_frame(ctx, lay, &grow_bp, &grow_pc)) {
+			count(GM_CNT_LARGE_NOT_MAP);
+			return 0;
+		}
+		map = read_user_sized(grow_bp + (__s64)lay->grow_map_slot, 0, 8, &ok);
+		if (!ok || !map) {
+			count(GM_CNT_LARGE_NOT_MAP);
+			return 0;
+		}
 	} else if (spec->kind == GM_PROBE_MAPASSIGN || spec->kind == GM_PROBE_GROWWORK) {
 		__u64 n = read_user_sized(map, lay->map_count_off, lay->map_count_size, &ok);
 
@@ -285,7 +371,8 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 	e->tgid = tgid;
 	e->tid = (__u32)pid_tgid;
 	e->spec_idx = spec_idx;
-	e->kind = spec->kind;
+	/* what the tracker sees: the growth, wherever it was caught */
+	e->kind = spec->kind == GM_PROBE_LARGE_GROW ? GM_PROBE_HASHGROW : spec->kind;
 	e->flags = 0;
 	e->map = map;
 	e->type = type;
@@ -343,7 +430,13 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 	if (!ok)
 		e->flags |= GM_EV_READ_FAIL;
 stack:
-	walk_stack(ctx, spec->placement, e);
+	if (spec->kind == GM_PROBE_LARGE_GROW) {
+		/* as a probe in hashGrow would see it */
+		e->frames[0] = grow_pc;
+		e->nr_frames = walk_frames(grow_bp, 1, e);
+	} else {
+		walk_stack(ctx, spec->placement, e);
+	}
 	bpf_ringbuf_submit(e, 0);
 	count(GM_CNT_EVENTS);
 	return 0;

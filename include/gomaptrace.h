@@ -40,10 +40,20 @@ enum gm_probe_kind {
 	GM_PROBE_MAPASSIGN,		/* --exact: every insert, rate-limited in BPF */
 	GM_PROBE_GROWWORK,		/* --exact */
 	GM_PROBE_MALLOCGC,		/* --exact: bucket/group allocations */
+	/*
+	 * classic: a bucket array over the large-object size (32 KiB, maps of
+	 * roughly a thousand entries and up) allocated under hashGrow.  Fires
+	 * for big maps only, so the governor can shed hashGrow and still see
+	 * them grow; the event reads as a GM_PROBE_HASHGROW one.
+	 */
+	GM_PROBE_LARGE_GROW,
 	GM_PROBE_KIND_MAX,
 	/* not uprobes: process lifecycle from tracepoints */
 	GM_EVENT_EXEC = 100,		/* a process exec'd: tgid, comm */
 	GM_EVENT_EXIT,			/* a process (thread group leader) exited */
+	GM_EVENT_OVER_BUDGET,		/* a process hit probes alarm_hits times within one
+					 * alarm window: arg = hits, arg2 = ns since the
+					 * window opened */
 };
 
 /* x86-64 Go ABIInternal integer argument registers, in order. */
@@ -72,9 +82,24 @@ struct gm_layout {
 	__u16 map_extra_off;		/* classic hmap.extra (40; 48 in 1.24 noswissmap) */
 	__u16 extra_nextoverflow_off;	/* classic mapextra.nextOverflow (16) */
 	__u16 table_capacity_size;	/* 2 */
+	/*
+	 * Classic maps, large-growth point (runtime.(*mcache).allocLarge):
+	 * hashGrow's code range and where it keeps h relative to its frame
+	 * pointer; the link-time address of the probe turns run-time return
+	 * addresses into link-time ones (PIE).  The map type is not kept
+	 * anywhere findable on that path: those events carry none.
+	 */
+	__s16 grow_map_slot;		/* hashGrow: h; GM_SLOT_ABSENT = no such point */
+	__u16 _pad16;
+	__u32 _pad;
+	__u64 grow_lo, grow_hi;		/* runtime.hashGrow [entry, end), link-time */
+	__u64 large_probe_vaddr;	/* link-time address of the allocLarge probe */
 };
 
 #define GM_OFF_ABSENT 0xffff
+#define GM_SLOT_ABSENT (-1)
+/* hashGrow is at most this many frames above allocLarge (mallocgc[Large], newarray, makeBucketArray) */
+#define GM_LARGE_GROW_HOPS 6
 
 /* Indexed by the BPF cookie of an attachment. */
 struct gm_probe_spec {
@@ -118,6 +143,20 @@ struct gm_event {
 	__u64 frames[GM_MAX_STACK_DEPTH];	/* return addresses, innermost first */
 };
 
+/*
+ * Per-process hit accounting (proc_hits values).  The window lets the BPF
+ * side raise GM_EVENT_OVER_BUDGET within milliseconds of a process going
+ * hot, so the governor sheds before a once-a-second tick would notice.
+ */
+struct gm_proc_hits {
+	__u64 hits;		/* every probe hit of this process */
+	__u64 window_start_ns;	/* when the current alarm window opened */
+	__u32 window_hits;	/* hits since then */
+	__u32 _pad;
+};
+
+#define GM_ALARM_WINDOW_NS	100000000ULL	/* 100 ms */
+
 /* Per-CPU counters, indexed by enum gm_counter. */
 enum gm_counter {
 	GM_CNT_EVENTS = 0,	/* records submitted */
@@ -125,6 +164,7 @@ enum gm_counter {
 	GM_CNT_NO_SPEC,		/* cookie named no spec (attach bug) */
 	GM_CNT_FILTERED,	/* hit from a process not being traced */
 	GM_CNT_RATE_LIMITED,	/* exact mode: mapassign below threshold */
+	GM_CNT_LARGE_NOT_MAP,	/* a large allocation not made by hashGrow */
 	GM_CNT_MAX,
 };
 

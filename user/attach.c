@@ -517,14 +517,44 @@ int attacher__set_point(struct attacher *att, int spec_idx, bool on, struct gm_e
 	return sync_points(att, b, err);
 }
 
+int attacher__set_points(struct attacher *att, const int *spec_idx, int cnt, bool on,
+			 struct gm_err *err)
+{
+	struct attached_binary *b;
+	bool changed = false;
+	int i;
+
+	if (cnt <= 0)
+		return 0;
+	b = binary_of_spec(att, spec_idx[0]);
+	if (!b)
+		return gm_err_set(err, ENOENT, "no attachment %d", spec_idx[0]);
+	for (i = 0; i < cnt; i++) {
+		int k = spec_idx[i] - b->first_spec;
+
+		if (k < 0 || k >= b->spec_cnt)
+			return gm_err_set(err, EINVAL, "attachments %d and %d belong to different binaries",
+					  spec_idx[0], spec_idx[i]);
+		changed |= b->enabled[k] != on;
+		b->enabled[k] = on;
+	}
+	/* one new uprobe_multi link for the whole change, not one per point */
+	return changed ? sync_points(att, b, err) : 0;
+}
+
 uint64_t attacher__proc_hits(const struct attacher *att, pid_t pid)
 {
+	struct gm_proc_hits v = {};
 	__u32 key = pid;
-	__u64 v = 0;
 
 	if (bpf_map_lookup_elem(bpf_map__fd(att->skel->maps.proc_hits), &key, &v))
 		return 0;
-	return v;
+	return v.hits;
+}
+
+void attacher__set_alarm(struct attacher *att, uint32_t hits_per_window)
+{
+	att->skel->bss->alarm_hits = hits_per_window;
 }
 
 void attacher__forget_proc(struct attacher *att, pid_t pid)

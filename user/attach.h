@@ -58,7 +58,15 @@ int attacher__spec_info(const struct attacher *att, int spec_idx, enum gm_probe_
 
 /* Overhead governor: take one attachment point off or put it back. */
 int attacher__set_point(struct attacher *att, int spec_idx, bool on, struct gm_err *err);
+/* The same for several points of one binary, in one re-attachment. */
+int attacher__set_points(struct attacher *att, const int *spec_idx, int cnt, bool on,
+			 struct gm_err *err);
 bool attacher__point_attached(const struct attacher *att, int spec_idx);
+/*
+ * Raise GM_EVENT_OVER_BUDGET when a process hits probes this many times
+ * within GM_ALARM_WINDOW_NS (0: never).
+ */
+void attacher__set_alarm(struct attacher *att, uint32_t hits_per_window);
 /* Hits of all probes in one process (BPF LRU table); 0 when unknown. */
 uint64_t attacher__proc_hits(const struct attacher *att, pid_t pid);
 void attacher__forget_proc(struct attacher *att, pid_t pid);

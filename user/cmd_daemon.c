@@ -450,6 +450,33 @@ static void sweep_dead(struct daemon *d, uint64_t now)
 	} while (n == 64);
 }
 
+/*
+ * While a binary's hot points are shed, its growth events are a sample
+ * (on-windows) plus the large-map points.  A small map seen that way cannot
+ * be followed: its later growth goes unseen and, once dead, its memory
+ * still reads as a map, so a site of short-lived maps would seem to pile
+ * up.  Only maps already big enough to matter start being tracked then.
+ */
+#define SHED_MIN_TRACK_ENTRIES 128
+
+static bool shed_small_growth(struct daemon *d, const struct gm_event *e)
+{
+	struct dproc *p;
+
+	switch (e->kind) {
+	case GM_PROBE_HASHGROW: case GM_PROBE_NEWOVERFLOW: case GM_PROBE_GROW_TO_SMALL:
+	case GM_PROBE_GROW_TO_TABLE: case GM_PROBE_TABLE_GROW: case GM_PROBE_TABLE_SPLIT:
+		break;
+	default:
+		return false;
+	}
+	if (e->entries >= SHED_MIN_TRACK_ENTRIES)
+		return false;
+	p = u64map__get(&d->procs, e->tgid);
+	return p && governor__slot_shed(d->gov, p->db->slot) &&
+	       !tracker__tracks(d->tr, e->tgid, e->map);
+}
+
 static void on_event(const struct gm_event *e, void *ctx)
 {
 	struct daemon *d = ctx;
@@ -462,6 +489,15 @@ static void on_event(const struct gm_event *e, void *ctx)
 		drop_proc(d, e->tgid, gm_now_ns());
 		return;
 	}
+	if (e->kind == GM_EVENT_OVER_BUDGET) {
+		struct dproc *p = u64map__get(&d->procs, e->tgid);
+
+		if (p && d->gov)
+			governor__alarm(d->gov, p->t.pid, p->db->slot, gm_now_ns());
+		return;
+	}
+	if (shed_small_growth(d, e))
+		return;
 	tracker__handle_event(d->tr, e);
 }
 
@@ -533,6 +569,7 @@ static void publish(struct daemon *d)
 	in.probe_hit_cnt = nh;
 	in.probe_cost_seconds = d->probe_cost_s;
 	in.probes_shed = governor__shed_points(d->gov);
+	in.governor_alarms = governor__alarms(d->gov);
 	/* one series per command: the worst of its processes */
 	while (over && u64map__next(&d->procs, &it, NULL, (void **)&p)) {
 		uint64_t ppm = (uint64_t)(governor__overhead(d->gov, p->t.pid) * 1e6);
@@ -566,6 +603,7 @@ static int run(struct daemon *d)
 			return GM_EXIT_FAILURE;
 		}
 		now = gm_now_ns();
+		governor__timers(d->gov, now);
 		if (now >= next_sample) {
 			sweep_dead(d, now);
 			reap_idle_bins(d, now, false);

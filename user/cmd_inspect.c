@@ -329,6 +329,10 @@ static void print_text(FILE *out, const struct inspect *in)
 			continue;
 		fprintf(out, "  %-24s %4u  (%s)\n", label, v, r->key);
 	}
+	if (!swiss && plan->layout.grow_map_slot != GM_SLOT_ABSENT) {
+		fprintf(out, "\nlarge growth (allocLarge, frame-pointer relative):\n");
+		fprintf(out, "  %-24s %+4d  (grow_map_slot)\n", "hashGrow h", plan->layout.grow_map_slot);
+	}
 
 	if (!in->types)
 		return;
@@ -443,6 +447,11 @@ static int print_json(FILE *out, const struct inspect *in)
 		else
 			jsonw_u64(w, v);
 	}
+	jsonw_key(w, "grow_map_slot");
+	if (plan->layout.grow_map_slot == GM_SLOT_ABSENT)
+		jsonw_null(w);
+	else
+		jsonw_i64(w, plan->layout.grow_map_slot);
 	jsonw_end_object(w);
 
 	if (in->types) {

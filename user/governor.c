@@ -6,11 +6,12 @@
 #include "u64map.h"
 
 #define MAX_POINTS_PER_BIN 256
+#define NS 1000000000ULL
 
 enum bin_state {
 	BIN_FULL = 0,	/* every point attached */
 	BIN_SHED_OFF,	/* hot points detached until next_ns */
-	BIN_SHED_ON,	/* hot points back on, measuring, until next_ns */
+	BIN_SHED_ON,	/* hot points back on until an alarm, or calm at next_ns */
 };
 
 struct bin_gov {
@@ -19,7 +20,8 @@ struct bin_gov {
 	uint64_t cycle_ns;
 	int shed[MAX_POINTS_PER_BIN];	/* spec indexes taken off */
 	int shed_cnt;
-	uint64_t last_hits[MAX_POINTS_PER_BIN];
+	uint64_t on_start_ns, on_start_hits;	/* the current on-window */
+	uint64_t last_hits[MAX_POINTS_PER_BIN];	/* per point, at last_ns */
 	uint64_t last_ns;
 };
 
@@ -31,9 +33,22 @@ struct proc_gov {
 struct governor {
 	struct governor_opts opts;
 	struct attacher *att;
+	uint64_t alarms;
 	struct bin_gov bins[GM_MAX_BINARIES];
 	struct u64map procs;	/* pid -> struct proc_gov */
 };
+
+uint32_t governor__alarm_hits(double budget, double cost_s)
+{
+	double n;
+
+	if (budget <= 0 || cost_s <= 0)
+		return 0;
+	n = budget * (GM_ALARM_WINDOW_NS / 1e9) / cost_s;
+	if (n < 1)
+		return 1;
+	return n > 1e9 ? 1000000000U : (uint32_t)n;
+}
 
 struct governor *governor__new(const struct governor_opts *opts, struct attacher *att)
 {
@@ -43,11 +58,16 @@ struct governor *governor__new(const struct governor_opts *opts, struct attacher
 		return NULL;
 	memcpy(&gov->opts, opts, opts->sz < sizeof(gov->opts) ? opts->sz : sizeof(gov->opts));
 	if (!gov->opts.on_ns)
-		gov->opts.on_ns = 1000000000ULL;	/* one tick: the on-window is measured whole */
+		gov->opts.on_ns = NS;
+	if (!gov->opts.min_cycle_ns)
+		gov->opts.min_cycle_ns = 5 * NS;
 	if (!gov->opts.max_cycle_ns)
-		gov->opts.max_cycle_ns = 60ULL * 1000000000ULL;
+		gov->opts.max_cycle_ns = 60 * NS;
+	if (gov->opts.min_cycle_ns > gov->opts.max_cycle_ns)
+		gov->opts.min_cycle_ns = gov->opts.max_cycle_ns;
 	gov->att = att;
 	u64map__init(&gov->procs);
+	attacher__set_alarm(att, governor__alarm_hits(gov->opts.max_overhead, gov->opts.cost_s));
 	return gov;
 }
 
@@ -58,6 +78,7 @@ void governor__free(struct governor *gov)
 
 	if (!gov)
 		return;
+	attacher__set_alarm(gov->att, 0);
 	while (u64map__next(&gov->procs, &it, NULL, &v))
 		free(v);
 	u64map__fini(&gov->procs);
@@ -92,29 +113,43 @@ int governor__plan(const double *rates, int n, double cost_s, double target, int
 	return shed;
 }
 
-uint64_t governor__cycle_ns(uint64_t on_ns, double overhead_on, double budget, uint64_t max_ns)
+uint64_t governor__cycle_ns(double on_cost_s, double budget, uint64_t min_ns, uint64_t max_ns)
 {
 	double cycle;
 
-	if (budget <= 0 || overhead_on <= budget)
-		return on_ns;
-	cycle = (double)on_ns * overhead_on / budget;
+	if (budget <= 0 || on_cost_s <= 0)
+		return min_ns;
+	cycle = on_cost_s / budget * 1e9;
+	if (cycle < (double)min_ns)
+		return min_ns;
 	return cycle > (double)max_ns ? max_ns : (uint64_t)cycle;
 }
 
 static void set_points(struct governor *gov, struct bin_gov *b, bool on)
 {
 	struct gm_err err;
+
+	if (attacher__set_points(gov->att, b->shed, b->shed_cnt, on, &err) && gov->opts.verbose)
+		fprintf(stderr, "gomaptrace governor: %s\n", err.msg);
+}
+
+static uint64_t shed_hits(struct governor *gov, struct bin_gov *b)
+{
+	uint64_t n = 0;
 	int i;
 
 	for (i = 0; i < b->shed_cnt; i++)
-		if (attacher__set_point(gov->att, b->shed[i], on, &err) && gov->opts.verbose)
-			fprintf(stderr, "gomaptrace governor: %s\n", err.msg);
+		n += attacher__probe_hits(gov->att, b->shed[i]);
+	return n;
 }
 
-/* Hit rates of a binary's points since the last look. */
+/*
+ * Hit rates of a binary's points since the last look.  The first look has
+ * no interval: an alarm means those hits are recent, so they are spread
+ * over one alarm window; a tick just takes the snapshot.
+ */
 static int point_rates(struct governor *gov, struct bin_gov *b, int slot, uint64_t now,
-		       double *rates, int *first)
+		       bool alarm, double *rates, int *first)
 {
 	int cnt, i;
 	uint64_t hits;
@@ -124,7 +159,10 @@ static int point_rates(struct governor *gov, struct bin_gov *b, int slot, uint64
 		return 0;
 	if (cnt > MAX_POINTS_PER_BIN)
 		cnt = MAX_POINTS_PER_BIN;
-	dt = b->last_ns ? (now - b->last_ns) / 1e9 : 0;
+	if (b->last_ns)
+		dt = (now - b->last_ns) / 1e9;
+	else
+		dt = alarm ? GM_ALARM_WINDOW_NS / 1e9 : 0;
 	for (i = 0; i < cnt; i++) {
 		hits = attacher__probe_hits(gov->att, *first + i);
 		rates[i] = dt > 0 && hits >= b->last_hits[i] ? (hits - b->last_hits[i]) / dt : 0;
@@ -132,6 +170,94 @@ static int point_rates(struct governor *gov, struct bin_gov *b, int slot, uint64
 	}
 	b->last_ns = now;
 	return cnt;
+}
+
+/* Takes off the hottest attached points until the rest fit in half the budget. */
+static void shed(struct governor *gov, struct bin_gov *b, int slot, uint64_t now, bool alarm)
+{
+	double rates[MAX_POINTS_PER_BIN];
+	int order[MAX_POINTS_PER_BIN];
+	int n, first, k, i, j;
+	bool dup;
+
+	n = point_rates(gov, b, slot, now, alarm, rates, &first);
+	for (i = 0; i < b->shed_cnt; i++)	/* already off: silent, not a candidate */
+		if (b->shed[i] - first >= 0 && b->shed[i] - first < n)
+			rates[b->shed[i] - first] = 0;
+	k = governor__plan(rates, n, gov->opts.cost_s, gov->opts.max_overhead / 2, order);
+	if (!k)
+		return;
+	for (i = 0; i < k && b->shed_cnt < MAX_POINTS_PER_BIN; i++) {
+		for (dup = false, j = 0; j < b->shed_cnt; j++)
+			dup |= b->shed[j] == first + order[i];
+		if (!dup)
+			b->shed[b->shed_cnt++] = first + order[i];
+	}
+	set_points(gov, b, false);
+	if (b->state == BIN_FULL)
+		b->cycle_ns = gov->opts.min_cycle_ns;
+	b->state = BIN_SHED_OFF;
+	b->next_ns = now + b->cycle_ns;
+	if (gov->opts.verbose)
+		fprintf(stderr, "gomaptrace governor: slot %d over budget (%s): %d points off, next on-window in %.1fs\n",
+			slot, alarm ? "alarm" : "tick", b->shed_cnt, b->cycle_ns / 1e9);
+}
+
+void governor__alarm(struct governor *gov, pid_t pid, int slot, uint64_t now)
+{
+	struct bin_gov *b;
+
+	(void)pid;
+	if (slot < 0 || slot >= GM_MAX_BINARIES || !gov->opts.cost_s)
+		return;
+	b = &gov->bins[slot];
+	gov->alarms++;
+	switch (b->state) {
+	case BIN_FULL:
+	case BIN_SHED_OFF:	/* the points left on went hot too */
+		shed(gov, b, slot, now, true);
+		break;
+	case BIN_SHED_ON: {
+		/* still hot: off again, and space the windows by what this one cost */
+		double on_cost;
+
+		set_points(gov, b, false);
+		on_cost = (double)(shed_hits(gov, b) - b->on_start_hits) * gov->opts.cost_s;
+		b->cycle_ns = governor__cycle_ns(on_cost, gov->opts.max_overhead / 2,
+						 gov->opts.min_cycle_ns, gov->opts.max_cycle_ns);
+		b->state = BIN_SHED_OFF;
+		b->next_ns = now + b->cycle_ns;
+		if (gov->opts.verbose)
+			fprintf(stderr, "gomaptrace governor: slot %d still hot after %.1f ms on (%.2f ms CPU): next on-window in %.1fs\n",
+				slot, (now - b->on_start_ns) / 1e6, on_cost * 1e3, b->cycle_ns / 1e9);
+		break;
+	}
+	}
+}
+
+void governor__timers(struct governor *gov, uint64_t now)
+{
+	int slot;
+
+	for (slot = 0; slot < GM_MAX_BINARIES; slot++) {
+		struct bin_gov *b = &gov->bins[slot];
+
+		if (b->state == BIN_FULL || now < b->next_ns)
+			continue;
+		if (b->state == BIN_SHED_OFF) {
+			b->on_start_hits = shed_hits(gov, b);
+			b->on_start_ns = now;
+			set_points(gov, b, true);
+			b->state = BIN_SHED_ON;
+			b->next_ns = now + gov->opts.on_ns;
+		} else {
+			/* a whole on-window without an alarm: calm */
+			b->state = BIN_FULL;
+			b->shed_cnt = 0;
+			if (gov->opts.verbose)
+				fprintf(stderr, "gomaptrace governor: slot %d calm: every point on\n", slot);
+		}
+	}
 }
 
 static void update_proc(struct governor *gov, pid_t pid, uint64_t now)
@@ -163,10 +289,9 @@ void governor__tick(struct governor *gov, const struct governor_proc *procs, siz
 {
 	double worst[GM_MAX_BINARIES] = {};
 	double rates[MAX_POINTS_PER_BIN];
-	int order[MAX_POINTS_PER_BIN];
 	bool seen[GM_MAX_BINARIES] = {};
 	size_t i;
-	int slot, n, first, k;
+	int slot, first;
 
 	for (i = 0; i < cnt; i++) {
 		double o;
@@ -184,46 +309,11 @@ void governor__tick(struct governor *gov, const struct governor_proc *procs, siz
 
 		if (!seen[slot])
 			continue;
-		n = point_rates(gov, b, slot, now, rates, &first);
-		switch (b->state) {
-		case BIN_FULL:
-			if (worst[slot] <= gov->opts.max_overhead || !gov->opts.cost_s)
-				break;
-			k = governor__plan(rates, n, gov->opts.cost_s, gov->opts.max_overhead / 2, order);
-			for (b->shed_cnt = 0; b->shed_cnt < k; b->shed_cnt++)
-				b->shed[b->shed_cnt] = first + order[b->shed_cnt];
-			set_points(gov, b, false);
-			b->cycle_ns = governor__cycle_ns(gov->opts.on_ns, worst[slot],
-							 gov->opts.max_overhead, gov->opts.max_cycle_ns);
-			b->state = BIN_SHED_OFF;
-			b->next_ns = now + b->cycle_ns - gov->opts.on_ns;
-			if (gov->opts.verbose)
-				fprintf(stderr, "gomaptrace governor: slot %d at %.4f CPU: shed %d points, cycle %.1fs\n",
-					slot, worst[slot], k, b->cycle_ns / 1e9);
-			break;
-		case BIN_SHED_OFF:
-			if (now < b->next_ns)
-				break;
-			set_points(gov, b, true);
-			b->state = BIN_SHED_ON;
-			b->next_ns = now + gov->opts.on_ns;
-			break;
-		case BIN_SHED_ON:
-			if (now < b->next_ns)
-				break;
-			/* worst[] covers the on-window: is the process calm now? */
-			if (worst[slot] <= gov->opts.max_overhead / 2) {
-				b->state = BIN_FULL;
-				b->shed_cnt = 0;
-				break;
-			}
-			set_points(gov, b, false);
-			b->cycle_ns = governor__cycle_ns(gov->opts.on_ns, worst[slot],
-							 gov->opts.max_overhead, gov->opts.max_cycle_ns);
-			b->state = BIN_SHED_OFF;
-			b->next_ns = now + b->cycle_ns - gov->opts.on_ns;
-			break;
-		}
+		/* an alarm lost to a full ring buffer: the tick still sees it */
+		if (b->state == BIN_FULL && gov->opts.cost_s && worst[slot] > gov->opts.max_overhead)
+			shed(gov, b, slot, now, false);
+		else
+			point_rates(gov, b, slot, now, false, rates, &first);
 	}
 }
 
@@ -255,4 +345,14 @@ uint64_t governor__shed_points(const struct governor *gov)
 		if (gov->bins[slot].state == BIN_SHED_OFF)
 			n += gov->bins[slot].shed_cnt;
 	return n;
+}
+
+bool governor__slot_shed(const struct governor *gov, int slot)
+{
+	return slot >= 0 && slot < GM_MAX_BINARIES && gov->bins[slot].state != BIN_FULL;
+}
+
+uint64_t governor__alarms(const struct governor *gov)
+{
+	return gov->alarms;
 }

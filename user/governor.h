@@ -4,16 +4,21 @@
  * budget (a fraction of one CPU), by taking the hottest probe points of its
  * executable off and duty-cycling them back on.
  *
- * Contract: governor__tick() is called about once a second with the traced
- * processes.  It reads hit counts from the attacher (per process and per
- * point), estimates each process's overhead as hits/s x the calibrated cost
- * of one hit, and, for an executable whose processes exceed the budget,
- * detaches its hottest points until the rest fit in half the budget.  Shed
- * points come back on for a short window each cycle; the cycle is long
- * enough that the average stays within budget, and a window that measures
- * the process under budget restores full probing.  Leaks are still found:
- * the entry counts of known maps come from memory reads, and a growing map
- * keeps producing growth events that the on-windows catch.
+ * Contract: the BPF side raises an alarm (GM_EVENT_OVER_BUDGET) within one
+ * GM_ALARM_WINDOW_NS of a process going over budget; governor__alarm()
+ * then detaches the executable's hottest points at once, so a hot process
+ * pays for milliseconds, not for a tick.  governor__timers() is called
+ * every loop (cheap: no map reads) and opens and closes the on-windows:
+ * shed points come back on every cycle; an alarm inside the window takes
+ * them off again within milliseconds, and a window without an alarm means
+ * the process calmed down and restores full probing.  The cycle is long
+ * enough that the measured cost of the on-windows averages to half the
+ * budget.  governor__tick(), about once a second, reads hit counts (per
+ * process and per point) for the overhead estimates, and sheds on its own
+ * when an alarm was lost.  Leaks are still found: points that stay cold in
+ * a churning process are never shed (Swiss-table splits only happen in
+ * maps past 1024 slots), and the entry counts of known maps come from
+ * memory reads.
  */
 #ifndef GOVERNOR_H
 #define GOVERNOR_H
@@ -27,7 +32,8 @@ struct governor_opts {
 	size_t sz;
 	double max_overhead;	/* fraction of one CPU per process (0.01) */
 	double cost_s;		/* calibrated cost of one hit */
-	uint64_t on_ns;		/* length of an on-window while shed (1 s) */
+	uint64_t on_ns;		/* an on-window without alarm this long: calm (1 s) */
+	uint64_t min_cycle_ns;	/* shortest duty cycle (5 s) */
 	uint64_t max_cycle_ns;	/* longest duty cycle (60 s) */
 	bool verbose;
 };
@@ -40,10 +46,15 @@ struct governor_proc {
 
 struct governor;
 
+/* Also arms the BPF alarm (attacher__set_alarm) from budget and cost. */
 struct governor *governor__new(const struct governor_opts *opts, struct attacher *att);
 void governor__free(struct governor *gov);
 void governor__tick(struct governor *gov, const struct governor_proc *procs, size_t cnt,
 		    uint64_t now_ns);
+/* GM_EVENT_OVER_BUDGET from a process running the binary in slot. */
+void governor__alarm(struct governor *gov, pid_t pid, int slot, uint64_t now_ns);
+/* Opens and closes on-windows whose time has come. */
+void governor__timers(struct governor *gov, uint64_t now_ns);
 /* A process exited: forget its counters. */
 void governor__forget(struct governor *gov, pid_t pid);
 /* A binary was detached: forget its state. */
@@ -52,6 +63,10 @@ void governor__forget_slot(struct governor *gov, int slot);
 double governor__overhead(const struct governor *gov, pid_t pid);
 /* Points currently taken off, over all binaries. */
 uint64_t governor__shed_points(const struct governor *gov);
+/* Points of this binary slot are off or duty-cycled. */
+bool governor__slot_shed(const struct governor *gov, int slot);
+/* Alarms acted on since start. */
+uint64_t governor__alarms(const struct governor *gov);
 
 /*
  * The decision, pure for tests: given per-point hit rates (hits/s) of one
@@ -60,7 +75,9 @@ uint64_t governor__shed_points(const struct governor *gov);
  * receives point indexes, hottest first.
  */
 int governor__plan(const double *rates, int n, double cost_s, double target, int *order);
-/* Duty cycle length so that on_ns at overhead_on averages to budget. */
-uint64_t governor__cycle_ns(uint64_t on_ns, double overhead_on, double budget, uint64_t max_ns);
+/* Duty cycle over which an on-window that cost on_cost_s CPU-seconds averages to budget. */
+uint64_t governor__cycle_ns(double on_cost_s, double budget, uint64_t min_ns, uint64_t max_ns);
+/* Hits per GM_ALARM_WINDOW_NS that cost budget; 0 (no alarm) without a cost. */
+uint32_t governor__alarm_hits(double budget, double cost_s);
 
 #endif /* GOVERNOR_H */

@@ -223,6 +223,9 @@ int metrics__render(const struct metrics_input *in, struct strbuf *sb)
 	strbuf__printf(sb, "gomaptrace_probe_cost_seconds %.9f\n", in->probe_cost_seconds);
 	family(sb, "gomaptrace_probes_shed", "gauge", "Probes currently shed by the overhead governor.");
 	strbuf__printf(sb, "gomaptrace_probes_shed %" PRIu64 "\n", in->probes_shed);
+	family(sb, "gomaptrace_governor_alarms_total", "counter",
+	       "Over-budget alarms from BPF the overhead governor acted on.");
+	strbuf__printf(sb, "gomaptrace_governor_alarms_total %" PRIu64 "\n", in->governor_alarms);
 	family(sb, "gomaptrace_overhead_ratio", "gauge",
 	       "Estimated fraction of one CPU spent in probes, per traced command.");
 	for (i = 0; i < in->overhead_cnt; i++) {

@@ -45,6 +45,7 @@ struct metrics_input {
 	/* governor (issue 5) */
 	double probe_cost_seconds;
 	uint64_t probes_shed;
+	uint64_t governor_alarms;
 	const struct metrics_count *overhead_ppm;	/* by comm: estimated ratio * 1e6 */
 	size_t overhead_cnt;
 };

@@ -49,6 +49,7 @@ static const char *const classic_fns[] = {
 	"runtime.mapassign_fast64ptr",
 	"runtime.mapassign_faststr",
 	"runtime.mallocgc",
+	"runtime.(*mcache).allocLarge",
 };
 
 static const char *const swiss_fns[] = {
@@ -249,6 +250,96 @@ static bool writes_reg(const cs_insn *insn, bool (*pred)(x86_reg))
 	return false;
 }
 
+static bool is_rax(x86_reg r)
+{
+	return is_reg(r, X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL) || r == X86_REG_AH;
+}
+
+static bool is_rbx(x86_reg r)
+{
+	return is_reg(r, X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL) || r == X86_REG_BH;
+}
+
+/*
+ * Argument homes, for the straight run from the entry to the first CALL.
+ * RSP is followed relative to its value at entry (PUSH, SUB/ADD imm) so
+ * both frame setups Go has used give the frame pointer's place: PUSH RBP;
+ * MOV RBP, RSP (1.21+) and SUB RSP; MOV [RSP+n], RBP; LEA RBP, [RSP+n]
+ * (earlier).  A store of RAX/RBX to [RSP+d] or [RBP+d] while neither was
+ * written yet is that argument's home.
+ */
+struct arg_homes {
+	int64_t rsp, rbp;	/* relative to RSP at entry */
+	bool rbp_set, lost, written[2], done;
+};
+
+static bool imm_op(const cs_x86_op *op)
+{
+	return op->type == X86_OP_IMM && op->imm > -0x100000 && op->imm < 0x100000;
+}
+
+static void track_arg_homes(const cs_insn *insn, struct arg_homes *h, struct probe_fn *fn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	const cs_x86_op *o0 = &x->operands[0], *o1 = &x->operands[1];
+	int r;
+
+	if (h->done)
+		return;
+	switch (insn->id) {
+	case X86_INS_CALL: case X86_INS_RET: case X86_INS_UD2: case X86_INS_INT3:
+		h->done = true;
+		return;
+	case X86_INS_PUSH:
+		h->rsp -= 8;
+		break;
+	case X86_INS_SUB:
+	case X86_INS_ADD:
+		if (x->op_count == 2 && o0->type == X86_OP_REG && o0->reg == X86_REG_RSP) {
+			if (imm_op(o1))
+				h->rsp += insn->id == X86_INS_SUB ? -o1->imm : o1->imm;
+			else
+				h->lost = true;
+		}
+		break;
+	case X86_INS_MOV:
+	case X86_INS_LEA:
+		if (x->op_count != 2)
+			break;
+		if (o0->type == X86_OP_REG && o0->reg == X86_REG_RBP && !h->rbp_set) {
+			if (insn->id == X86_INS_MOV && o1->type == X86_OP_REG && o1->reg == X86_REG_RSP) {
+				h->rbp = h->rsp;
+				h->rbp_set = true;
+			} else if (insn->id == X86_INS_LEA && o1->type == X86_OP_MEM &&
+				   o1->mem.base == X86_REG_RSP && o1->mem.index == X86_REG_INVALID) {
+				h->rbp = h->rsp + o1->mem.disp;
+				h->rbp_set = true;
+			}
+		}
+		if (insn->id == X86_INS_MOV && o0->type == X86_OP_MEM && o0->size == 8 &&
+		    o1->type == X86_OP_REG && o0->mem.index == X86_REG_INVALID &&
+		    o0->mem.segment == X86_REG_INVALID && h->rbp_set && !h->lost) {
+			int64_t slot = INT64_MAX;
+
+			r = o1->reg == X86_REG_RAX ? 0 : o1->reg == X86_REG_RBX ? 1 : -1;
+			if (o0->mem.base == X86_REG_RBP)
+				slot = o0->mem.disp;
+			else if (o0->mem.base == X86_REG_RSP)
+				slot = h->rsp + o0->mem.disp - h->rbp;
+			if (r >= 0 && !h->written[r] && fn->arg_slot[r] == GM_SLOT_ABSENT &&
+			    slot > INT16_MIN && slot < INT16_MAX && !(slot & 7))
+				fn->arg_slot[r] = (int16_t)slot;
+		}
+		break;
+	default:
+		break;
+	}
+	if (writes_reg(insn, is_rax))
+		h->written[0] = true;
+	if (writes_reg(insn, is_rbx))
+		h->written[1] = true;
+}
+
 /* Control leaves straight-line prologue code: no frame setup can follow. */
 static bool ends_prologue(const cs_insn *insn)
 {
@@ -287,6 +378,7 @@ static int decode_code(csh cs, const uint8_t *code, uint64_t len, struct probe_f
 	uint64_t entry = fn->vaddr, end = entry + len, addr = entry, code_end = entry;
 	uint64_t first_int3 = 0;
 	bool in_prologue = true, clobbered = false;
+	struct arg_homes homes = {};
 	const uint8_t *p = code;
 	size_t left = len;
 	cs_insn *insn;
@@ -298,6 +390,7 @@ static int decode_code(csh cs, const uint8_t *code, uint64_t len, struct probe_f
 	if (!insn)
 		return -ENOMEM;
 	fn->span = len;
+	fn->arg_slot[0] = fn->arg_slot[1] = GM_SLOT_ABSENT;
 	while (left) {
 		uint64_t at = addr;
 
@@ -317,6 +410,7 @@ static int decode_code(csh cs, const uint8_t *code, uint64_t len, struct probe_f
 		}
 		if (is_tail_jmp(insn, entry, end))
 			fn->tail_jmps++;
+		track_arg_homes(insn, &homes, fn);
 		if (!in_prologue)
 			continue;
 		if (writes_reg(insn, is_rbp)) {
@@ -447,6 +541,29 @@ static int plan_fn(csh cs, const struct goelf *elf, const struct pclntab *tab,
 	return 0;
 }
 
+/*
+ * The classic large-growth point: allocLarge, read up the frame chain to
+ * hashGrow.  Only when hashGrow keeps h in a home above its return address
+ * (an argument slot) and every address involved is sane; else the binary
+ * simply gets no such point.
+ */
+static void plan_large_grow(struct probeplan *plan)
+{
+	const struct probe_fn *hg = probeplan__fn(plan, "runtime.hashGrow");
+	const struct probe_fn *al = probeplan__fn(plan, "runtime.(*mcache).allocLarge");
+	struct gm_layout *l = &plan->layout;
+
+	l->grow_map_slot = GM_SLOT_ABSENT;
+	if (!hg || !al || hg->state != PROBE_FN_PRESENT || al->state != PROBE_FN_PRESENT || hg->decode_failed || hg->arg_slot[1] < 16 ||
+	    hg->vaddr > UINT64_MAX - hg->span)
+		return;
+	l->grow_map_slot = hg->arg_slot[1];
+	l->grow_lo = hg->vaddr;
+	l->grow_hi = hg->vaddr + hg->span;
+	l->large_probe_vaddr = al->vaddr + ((al->post_prologue_off ? al->post_prologue_off :
+					     al->file_off) - al->file_off);
+}
+
 struct probeplan *probeplan__new(const struct goelf *elf, const struct pclntab *tab,
 				 const struct go_buildinfo *bi, struct gm_err *err)
 {
@@ -487,6 +604,9 @@ struct probeplan *probeplan__new(const struct goelf *elf, const struct pclntab *
 		if (ret)
 			goto cleanup;
 	}
+
+	if (plan->impl == GM_MAP_CLASSIC)
+		plan_large_grow(plan);
 
 cleanup:
 	if (cs_ok)

@@ -68,6 +68,15 @@ struct probe_fn {
 	 * bytes read() returns, and refuses the plan if the INT3 stays.
 	 */
 	uint64_t int3_off;
+	/*
+	 * Where the function keeps its first two arguments (RAX, RBX) across
+	 * its first CALL: the frame-pointer-relative offset of the first
+	 * 8-byte store of each register to the stack before that CALL, made
+	 * while the register still held the argument.  GM_SLOT_ABSENT when
+	 * there is none.  A caller's probe reads them through the frame
+	 * chain (classic hashGrow's h, makeBucketArray's t).
+	 */
+	int16_t arg_slot[2];
 };
 
 struct probeplan {

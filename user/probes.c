@@ -35,6 +35,8 @@ static const struct probe_rule rules[] = {
 	{ "internal/runtime/maps.(*Map).growToTable", SW, PROBES_DEFAULT, GM_PROBE_GROW_TO_TABLE, false, GM_REG_RAX, GM_REG_RBX, GM_REG_NONE },
 	{ "internal/runtime/maps.(*table).grow", SW, PROBES_DEFAULT, GM_PROBE_TABLE_GROW, false, GM_REG_RAX, GM_REG_RBX, GM_REG_RCX },
 	{ "internal/runtime/maps.(*table).split", SW, PROBES_DEFAULT, GM_PROBE_TABLE_SPLIT, false, GM_REG_RAX, GM_REG_RBX, GM_REG_RCX },
+	/* classic growth of big maps only: h and t come up the frame chain */
+	{ "runtime.(*mcache).allocLarge", CL, PROBES_DEFAULT, GM_PROBE_LARGE_GROW, false, GM_REG_NONE, GM_REG_NONE, GM_REG_NONE },
 	/* exact: mapassign*(t, m, key), growWork*(t, h, bucket), mallocgc(size, typ, needzero) */
 	{ "runtime.mapassign", 0, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
 	{ "runtime.mapassign_fast32", 0, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
@@ -61,6 +63,7 @@ static const char *const kind_names[] = {
 	[GM_PROBE_MAPASSIGN] = "mapassign",
 	[GM_PROBE_GROWWORK] = "growwork",
 	[GM_PROBE_MALLOCGC] = "mallocgc",
+	[GM_PROBE_LARGE_GROW] = "large_grow",
 };
 
 const char *probe_kind__str(enum gm_probe_kind kind)
@@ -102,6 +105,8 @@ int probes__select(const struct probeplan *plan, enum probes_mode mode,
 		fn = probeplan__fn(plan, r->function);
 		if (!fn || fn->state != PROBE_FN_PRESENT)
 			continue;
+		if (r->kind == GM_PROBE_LARGE_GROW && plan->layout.grow_map_slot == GM_SLOT_ABSENT)
+			continue;
 		if (r->at_ret) {
 			/* Without every RET a creation could slip by unseen. */
 			if (fn->rets_truncated || fn->decode_failed || fn->tail_jmps)
@@ -123,7 +128,7 @@ int probes__select(const struct probeplan *plan, enum probes_mode mode,
 		if (n < 0)
 			return n;
 		if (r->kind != GM_PROBE_MAPASSIGN && r->kind != GM_PROBE_GROWWORK &&
-		    r->kind != GM_PROBE_MALLOCGC)
+		    r->kind != GM_PROBE_MALLOCGC && r->kind != GM_PROBE_LARGE_GROW)
 			growth++;
 	}
 	if (!growth)

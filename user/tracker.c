@@ -451,6 +451,13 @@ static void announce_type(struct tracker *tr, struct tproc *p, uint64_t type)
 	tr->opts.on_type(p->tgt, type, tr->opts.ctx);
 }
 
+bool tracker__tracks(const struct tracker *tr, pid_t pid, uint64_t map)
+{
+	struct tproc *p = u64map__get(&tr->procs, (uint64_t)pid);
+
+	return p && u64map__get(&p->maps, map);
+}
+
 void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 {
 	struct tproc *p = u64map__get(&tr->procs, (uint64_t)e->tgid);

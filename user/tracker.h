@@ -121,6 +121,8 @@ void tracker__remove_target(struct tracker *tr, pid_t pid);
 struct target *tracker__target(const struct tracker *tr, pid_t pid);
 
 void tracker__handle_event(struct tracker *tr, const struct gm_event *e);
+/* Is the map at this address of this process being tracked? */
+bool tracker__tracks(const struct tracker *tr, pid_t pid, uint64_t map);
 void tracker__sample(struct tracker *tr, uint64_t now_ns);
 /* Close the window if due; returns true when one was closed. */
 bool tracker__tick(struct tracker *tr, uint64_t now_ns);

@@ -3,7 +3,9 @@
 # The daemon's overhead governor, as root with real BPF: a process that
 # churns maps (the worst case for creation and growth probes) is brought
 # under the --max-overhead budget by shedding its hottest points, while a
-# leak in another process is still found.
+# leak in another process is still found, and so is a leak inside churning
+# processes whose growth probes are shed (classic: the allocLarge point,
+# PIE; swiss: table splits).
 . tests/e2e/lib.sh
 
 WORK=$(mktemp -d /tmp/gm-gov.XXXXXX)
@@ -18,14 +20,19 @@ trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cp "$(gm_fixture go1.22 plain churn)" "$WORK/churner"
 cp "$(gm_fixture go1.26 plain scenarios)" "$WORK/govleak"
+cp "$(gm_fixture go1.24-noswiss pie-stripped churn)" "$WORK/hotleak_cl"
+cp "$(gm_fixture go1.26 plain churn)" "$WORK/hotleak_sw"
 "$GM" daemon --listen 127.0.0.1:"$PORT" --window 1s --min-windows 4 --max-overhead 0.01 \
-	--include '^(churner|govleak)$' 2>"$WORK/daemon.err" &
+	--include '^(churner|govleak|hotleak_cl|hotleak_sw)$' 2>"$WORK/daemon.err" &
 DAEMON=$!
 PIDS+=("$DAEMON")
 metrics() { curl -sf "http://127.0.0.1:$PORT/metrics"; }
 for _ in $(seq 100); do metrics 2>/dev/null | grep '^gomaptrace_build_info' >/dev/null && break; sleep 0.1; done
 "$WORK/churner" >/dev/null & PIDS+=($!)
 "$WORK/govleak" leak >/dev/null & PIDS+=($!)
+# the leak starts once the governor has shed the churn's growth probes
+"$WORK/hotleak_cl" -leak 20000 -leak-after 2s >/dev/null & PIDS+=($!)
+"$WORK/hotleak_sw" -leak 20000 -leak-after 2s >/dev/null & PIDS+=($!)
 
 shed=0
 for _ in $(seq 30); do
@@ -58,8 +65,26 @@ if echo "$found" | grep -q 'site="main.remember '; then
 else
 	fail governor/leak-still-found "$(metrics | grep 'comm="govleak"' | grep leak_suspected | head -3)"
 fi
-if metrics | grep '^gomaptrace_map_leak_suspected{' | grep 'comm="churner"' | grep ' 1$' >/dev/null; then
-	fail governor/churn-not-a-leak "$(metrics | grep 'comm="churner"' | grep leak_suspected | head -3)"
+for c in hotleak_cl hotleak_sw; do
+	found=""
+	for _ in $(seq 30); do
+		found=$(metrics | grep '^gomaptrace_map_leak_suspected{' | grep "comm=\"$c\"" | grep ' 1$' || true)
+		echo "$found" | grep -q 'site="main.hoardOne ' && break
+		sleep 0.5
+	done
+	if echo "$found" | grep -q 'site="main.hoardOne '; then
+		pass "governor/leak-found-in-shed-process/$c"
+	else
+		fail "governor/leak-found-in-shed-process/$c" "$(metrics | grep "comm=\"$c\"" | grep leak_suspected | head -3)"
+	fi
+done
+M=$(metrics)
+large=$(echo "$M" | awk '/^gomaptrace_probe_hits_total\{probe="large_grow"\}/{print $2}')
+[ "${large:-0}" -gt 0 ] && pass governor/large-grow-point-fires || fail governor/large-grow-point-fires "large_grow hits=${large:-none}"
+alarms=$(echo "$M" | awk '/^gomaptrace_governor_alarms_total /{print $2}')
+[ "${alarms:-0}" -gt 0 ] && pass governor/bpf-alarms || fail governor/bpf-alarms "alarms=${alarms:-none}"
+if echo "$M" | grep '^gomaptrace_map_leak_suspected{' | grep 'site="main.churnOne ' | grep ' 1$' >/dev/null; then
+	fail governor/churn-not-a-leak "$(echo "$M" | grep 'site="main.churnOne ' | grep leak_suspected | head -3)"
 else
 	pass governor/churn-not-a-leak
 fi

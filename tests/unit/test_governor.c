@@ -51,19 +51,32 @@ static void plan_exact_boundary(void **state)
 	assert_int_equal(governor__plan(rates, 1, 16 * US, 0.0099, order), 1);
 }
 
-static void cycle_scales_with_overhead(void **state)
+static void cycle_spaces_windows_by_their_cost(void **state)
 {
 	const uint64_t s = 1000000000ULL;
 
 	(void)state;
-	/* 0.5 CPU while on, budget 0.01: on 1 s of every 50 s */
-	assert_int_equal(governor__cycle_ns(s, 0.5, 0.01, 60 * s), 50 * s);
-	/* capped */
-	assert_int_equal(governor__cycle_ns(s, 2.0, 0.01, 60 * s), 60 * s);
-	/* already within budget: no off time */
-	assert_int_equal(governor__cycle_ns(s, 0.005, 0.01, 60 * s), s);
-	/* no budget given: never divide by zero */
-	assert_int_equal(governor__cycle_ns(s, 0.5, 0, 60 * s), s);
+	/* an on-window that cost 50 ms of CPU, budget 0.005: one every 10 s */
+	assert_int_equal(governor__cycle_ns(0.05, 0.005, 5 * s, 60 * s), 10 * s);
+	/* cheap windows: never more often than the minimum */
+	assert_int_equal(governor__cycle_ns(0.001, 0.005, 5 * s, 60 * s), 5 * s);
+	/* costly ones: capped */
+	assert_int_equal(governor__cycle_ns(2.0, 0.005, 5 * s, 60 * s), 60 * s);
+	/* no budget or no cost measured: never divide by zero */
+	assert_int_equal(governor__cycle_ns(0.05, 0, 5 * s, 60 * s), 5 * s);
+	assert_int_equal(governor__cycle_ns(0, 0.005, 5 * s, 60 * s), 5 * s);
+}
+
+static void alarm_threshold_is_the_budget_per_window(void **state)
+{
+	(void)state;
+	/* 1% of a CPU over 100 ms is 1 ms: 62 hits of 16 us */
+	assert_int_equal(governor__alarm_hits(0.01, 16 * US), 62);
+	assert_int_equal(governor__alarm_hits(0.1, 16 * US), 625);
+	/* tiny budgets still need one hit; no cost or no budget: no alarm */
+	assert_int_equal(governor__alarm_hits(1e-9, 16 * US), 1);
+	assert_int_equal(governor__alarm_hits(0.01, 0), 0);
+	assert_int_equal(governor__alarm_hits(0, 16 * US), 0);
 }
 
 int main(void)
@@ -73,7 +86,8 @@ int main(void)
 		cmocka_unit_test(plan_sheds_hottest_first),
 		cmocka_unit_test(plan_never_sheds_silent_points),
 		cmocka_unit_test(plan_exact_boundary),
-		cmocka_unit_test(cycle_scales_with_overhead),
+		cmocka_unit_test(cycle_spaces_windows_by_their_cost),
+		cmocka_unit_test(alarm_threshold_is_the_budget_per_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
