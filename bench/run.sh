@@ -194,7 +194,7 @@ def num(v):
     except Exception: return None
 log = open(sys.argv[2], errors='replace').read()
 attached = 'attached to' in log
-sheds = sum(1 for l in log.splitlines() if 'governor:' in l and 'shed' in l)
+sheds = sum(1 for l in log.splitlines() if 'governor:' in l and ('over budget' in l or 'still hot' in l))
 if not rows:
     print(f"d_attached={int(attached)} d_scrapes=0 d_shed_decisions={sheds}")
     sys.exit()

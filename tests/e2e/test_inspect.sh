@@ -243,6 +243,28 @@ def check(tc, v, name):
     out(not rets_err, tag + " ret_offsets", "; ".join(rets_err[:3]))
     out(not pro_err, tag + " post_prologue", "; ".join(pro_err[:3]))
 
+    # Classic: where hashGrow keeps h (its 2nd argument, BX) across its first
+    # CALL, relative to BP, from objdump's Go-syntax listing.
+    if want_impl == "classic":
+        sp, bp, want_slot = 0, None, None
+        for a, asm in od.get("runtime.hashGrow", []):
+            if asm.startswith("CALL"):
+                break
+            if asm == "PUSHQ BP":
+                sp -= 8
+            elif m := re.match(r"^SUBQ \$(0x[0-9a-f]+|\d+), SP$", asm):
+                sp -= int(m.group(1), 0)
+            elif asm == "MOVQ SP, BP":
+                bp = sp
+            elif m := re.match(r"^LEAQ (0x[0-9a-f]+|\d+)\(SP\), BP$", asm):
+                bp = sp + int(m.group(1), 0)
+            elif bp is not None and (m := re.match(r"^MOVQ BX, (0x[0-9a-f]+|\d+)\(SP\)$", asm)):
+                want_slot = sp + int(m.group(1), 0) - bp
+                break
+        got_slot = j["layout"].get("grow_map_slot")
+        out(got_slot == want_slot and want_slot is not None, tag + " grow_map_slot",
+            f"inspect {got_slot}, objdump {want_slot}")
+
 
 for tc in tcs:
     for v in variants:
