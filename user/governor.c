@@ -145,11 +145,12 @@ static uint64_t shed_hits(struct governor *gov, struct bin_gov *b)
 
 /*
  * Hit rates of a binary's points since the last look.  The first look has
- * no interval: an alarm means those hits are recent, so they are spread
- * over one alarm window; a tick just takes the snapshot.
+ * no interval: at an alarm the hits are recent, so they are spread over
+ * the time the alarm window took to fill (first_dt_ns, at least 1 ms); a
+ * tick just takes the snapshot.
  */
 static int point_rates(struct governor *gov, struct bin_gov *b, int slot, uint64_t now,
-		       bool alarm, double *rates, int *first)
+		       uint64_t first_dt_ns, double *rates, int *first)
 {
 	int cnt, i;
 	uint64_t hits;
@@ -162,7 +163,7 @@ static int point_rates(struct governor *gov, struct bin_gov *b, int slot, uint64
 	if (b->last_ns)
 		dt = (now - b->last_ns) / 1e9;
 	else
-		dt = alarm ? GM_ALARM_WINDOW_NS / 1e9 : 0;
+		dt = first_dt_ns ? (first_dt_ns < 1000000 ? 1e-3 : first_dt_ns / 1e9) : 0;
 	for (i = 0; i < cnt; i++) {
 		hits = attacher__probe_hits(gov->att, *first + i);
 		rates[i] = dt > 0 && hits >= b->last_hits[i] ? (hits - b->last_hits[i]) / dt : 0;
@@ -173,14 +174,16 @@ static int point_rates(struct governor *gov, struct bin_gov *b, int slot, uint64
 }
 
 /* Takes off the hottest attached points until the rest fit in half the budget. */
-static void shed(struct governor *gov, struct bin_gov *b, int slot, uint64_t now, bool alarm)
+static void shed(struct governor *gov, struct bin_gov *b, int slot, uint64_t now,
+		 bool alarm, uint64_t window_ns)
 {
 	double rates[MAX_POINTS_PER_BIN];
 	int order[MAX_POINTS_PER_BIN];
 	int n, first, k, i, j;
 	bool dup;
 
-	n = point_rates(gov, b, slot, now, alarm, rates, &first);
+	n = point_rates(gov, b, slot, now, alarm ? (window_ns ? window_ns : GM_ALARM_WINDOW_NS) : 0,
+			rates, &first);
 	for (i = 0; i < b->shed_cnt; i++)	/* already off: silent, not a candidate */
 		if (b->shed[i] - first >= 0 && b->shed[i] - first < n)
 			rates[b->shed[i] - first] = 0;
@@ -203,7 +206,7 @@ static void shed(struct governor *gov, struct bin_gov *b, int slot, uint64_t now
 			slot, alarm ? "alarm" : "tick", b->shed_cnt, b->cycle_ns / 1e9);
 }
 
-void governor__alarm(struct governor *gov, pid_t pid, int slot, uint64_t now)
+void governor__alarm(struct governor *gov, pid_t pid, int slot, uint64_t window_ns, uint64_t now)
 {
 	struct bin_gov *b;
 
@@ -215,7 +218,7 @@ void governor__alarm(struct governor *gov, pid_t pid, int slot, uint64_t now)
 	switch (b->state) {
 	case BIN_FULL:
 	case BIN_SHED_OFF:	/* the points left on went hot too */
-		shed(gov, b, slot, now, true);
+		shed(gov, b, slot, now, true, window_ns);
 		break;
 	case BIN_SHED_ON: {
 		/* still hot: off again, and space the windows by what this one cost */
@@ -311,9 +314,9 @@ void governor__tick(struct governor *gov, const struct governor_proc *procs, siz
 			continue;
 		/* an alarm lost to a full ring buffer: the tick still sees it */
 		if (b->state == BIN_FULL && gov->opts.cost_s && worst[slot] > gov->opts.max_overhead)
-			shed(gov, b, slot, now, false);
+			shed(gov, b, slot, now, false, 0);
 		else
-			point_rates(gov, b, slot, now, false, rates, &first);
+			point_rates(gov, b, slot, now, 0, rates, &first);
 	}
 }
 
