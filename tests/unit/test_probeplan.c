@@ -88,6 +88,76 @@ static void test_prologue_sub_mov_lea(void **state)
 	assert_int_equal(fn.size, sizeof(code));
 }
 
+/*
+ * Argument homes: where RAX/RBX are stored before the first CALL, relative
+ * to the frame pointer, for both frame setups.  Classic hashGrow's h is
+ * read this way by the large-growth probe.
+ */
+static void test_arg_homes_push_mov(void **state)
+{
+	static const uint8_t code[] = {
+		0x55,				/* push rbp */
+		0x48, 0x89, 0xe5,		/* mov rbp, rsp */
+		0x48, 0x83, 0xec, 0x30,		/* sub rsp, 0x30 */
+		0x48, 0x8b, 0x13,		/* mov rdx, [rbx] (reads rbx) */
+		0x48, 0x89, 0x5c, 0x24, 0x48,	/* mov [rsp+0x48], rbx: BP+0x18 */
+		0x48, 0x89, 0x44, 0x24, 0x20,	/* mov [rsp+0x20], rax: BP-0x10 */
+		0x48, 0x89, 0x5c, 0x24, 0x08,	/* a second store of rbx: the first counts */
+		0xe8, 0x00, 0x00, 0x00, 0x00,	/* call */
+		0x48, 0x83, 0xc4, 0x30,		/* add rsp, 0x30 */
+		0x5d,				/* pop rbp */
+		0xc3,				/* ret */
+	};
+	struct probe_fn fn;
+
+	(void)state;
+	decode(code, sizeof(code), &fn);
+	assert_int_equal(fn.arg_slot[1], 0x18);
+	assert_int_equal(fn.arg_slot[0], -0x10);
+}
+
+static void test_arg_homes_sub_mov_lea(void **state)
+{
+	static const uint8_t code[] = {
+		0x48, 0x83, 0xec, 0x38,		/* sub rsp, 0x38 */
+		0x48, 0x89, 0x6c, 0x24, 0x30,	/* mov [rsp+0x30], rbp */
+		0x48, 0x8d, 0x6c, 0x24, 0x30,	/* lea rbp, [rsp+0x30] */
+		0x48, 0x89, 0x5c, 0x24, 0x48,	/* mov [rsp+0x48], rbx: BP+0x18 */
+		0xe8, 0x00, 0x00, 0x00, 0x00,	/* call */
+		0x48, 0x83, 0xc4, 0x38,		/* add rsp, 0x38 */
+		0xc3,				/* ret */
+	};
+	struct probe_fn fn;
+
+	(void)state;
+	decode(code, sizeof(code), &fn);
+	assert_int_equal(fn.arg_slot[1], 0x18);
+	assert_int_equal(fn.arg_slot[0], GM_SLOT_ABSENT);
+}
+
+/* A register written before its store, or a store after a CALL: no home. */
+static void test_arg_homes_refused(void **state)
+{
+	static const uint8_t code[] = {
+		0x55,				/* push rbp */
+		0x48, 0x89, 0xe5,		/* mov rbp, rsp */
+		0x48, 0x83, 0xec, 0x30,		/* sub rsp, 0x30 */
+		0xbb, 0x01, 0x00, 0x00, 0x00,	/* mov ebx, 1: no longer the argument */
+		0x48, 0x89, 0x5c, 0x24, 0x48,	/* mov [rsp+0x48], rbx */
+		0xe8, 0x00, 0x00, 0x00, 0x00,	/* call */
+		0x48, 0x89, 0x44, 0x24, 0x20,	/* mov [rsp+0x20], rax: after the call */
+		0x48, 0x83, 0xc4, 0x30,		/* add rsp, 0x30 */
+		0x5d,				/* pop rbp */
+		0xc3,				/* ret */
+	};
+	struct probe_fn fn;
+
+	(void)state;
+	decode(code, sizeof(code), &fn);
+	assert_int_equal(fn.arg_slot[0], GM_SLOT_ABSENT);
+	assert_int_equal(fn.arg_slot[1], GM_SLOT_ABSENT);
+}
+
 /* A leaf with no frame has no post-prologue point. */
 static void test_frameless_leaf(void **state)
 {
@@ -378,7 +448,12 @@ static void test_matrix_invariants(void **state)
 				assert_int_equal(l->type_bucketsize_off, 80);
 				assert_int_equal(l->type_bucketsize_size, 8);
 				assert_int_equal(l->map_B_off, GM_OFF_ABSENT);
+				assert_int_equal(l->grow_map_slot, GM_SLOT_ABSENT);
 			} else {
+				/* hashGrow spills h to its argument home: BP+24 */
+				assert_int_equal(l->grow_map_slot, 24);
+				assert_true(l->grow_lo < l->grow_hi);
+				assert_true(l->large_probe_vaddr != 0);
 				assert_int_equal(l->map_seed_off, 12);
 				assert_int_equal(l->map_B_off, 9);
 				assert_int_equal(l->map_extra_off,
@@ -615,6 +690,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prologue_push_mov),
 		cmocka_unit_test(test_prologue_sub_mov_lea),
+		cmocka_unit_test(test_arg_homes_push_mov),
+		cmocka_unit_test(test_arg_homes_sub_mov_lea),
+		cmocka_unit_test(test_arg_homes_refused),
 		cmocka_unit_test(test_frameless_leaf),
 		cmocka_unit_test(test_bp_write_after_call),
 		cmocka_unit_test(test_prologue_clobbers_arg),
