@@ -34,7 +34,8 @@ CONTRACT="gomaptrace_map_entries gomaptrace_maps_tracked gomaptrace_map_bucket_b
 gomaptrace_map_grows_total gomaptrace_map_leak_suspected gomaptrace_targets
 gomaptrace_binaries_attached gomaptrace_attach_failures_total gomaptrace_events_total
 gomaptrace_events_lost_total gomaptrace_state_evictions_total gomaptrace_probe_hits_total
-gomaptrace_build_info gomaptrace_overhead_ratio"
+gomaptrace_build_info gomaptrace_overhead_ratio gomaptrace_probe_cost_seconds gomaptrace_probes_shed
+gomaptrace_governor_alarms_total"
 export DEPLOY README WORK CONTRACT
 
 # The structured checks, in one Python process: argv names them, and each
