@@ -106,6 +106,10 @@ static int locate_blob(const struct goelf *elf, uint64_t *blob, struct gm_err *e
 		if (p && find_magic(p, sg->vaddr, sg->filesz, blob))
 			return 0;
 	}
+	/* a section by that name says the linker was Go's: the header is damaged */
+	if (sec)
+		return gm_err_set(err, ENOEXEC,
+				  ".go.buildinfo has no whole build-info header: not a Go executable, or a corrupt one");
 	return gm_err_set(err, ENOEXEC, "no .go.buildinfo: not a Go executable");
 }
 
