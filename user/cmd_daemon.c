@@ -493,7 +493,7 @@ static void on_event(const struct gm_event *e, void *ctx)
 		struct dproc *p = u64map__get(&d->procs, e->tgid);
 
 		if (p && d->gov)
-			governor__alarm(d->gov, p->t.pid, p->db->slot, e->arg2, gm_now_ns());
+			governor__alarm(d->gov, p->db->slot, e->arg2, gm_now_ns());
 		return;
 	}
 	if (shed_small_growth(d, e))

@@ -206,11 +206,10 @@ static void shed(struct governor *gov, struct bin_gov *b, int slot, uint64_t now
 			slot, alarm ? "alarm" : "tick", b->shed_cnt, b->cycle_ns / 1e9);
 }
 
-void governor__alarm(struct governor *gov, pid_t pid, int slot, uint64_t window_ns, uint64_t now)
+void governor__alarm(struct governor *gov, int slot, uint64_t window_ns, uint64_t now)
 {
 	struct bin_gov *b;
 
-	(void)pid;
 	if (slot < 0 || slot >= GM_MAX_BINARIES || !gov->opts.cost_s)
 		return;
 	b = &gov->bins[slot];

@@ -52,11 +52,11 @@ void governor__free(struct governor *gov);
 void governor__tick(struct governor *gov, const struct governor_proc *procs, size_t cnt,
 		    uint64_t now_ns);
 /*
- * GM_EVENT_OVER_BUDGET from a process running the binary in slot; window_ns
- * is how long its alarm window took to fill (the event's arg2).
+ * GM_EVENT_OVER_BUDGET from a process running the binary in slot (points
+ * belong to binaries, so that is what sheds); window_ns is how long its
+ * alarm window took to fill (the event's arg2).
  */
-void governor__alarm(struct governor *gov, pid_t pid, int slot, uint64_t window_ns,
-		     uint64_t now_ns);
+void governor__alarm(struct governor *gov, int slot, uint64_t window_ns, uint64_t now_ns);
 /* Opens and closes on-windows whose time has come. */
 void governor__timers(struct governor *gov, uint64_t now_ns);
 /* A process exited: forget its counters. */

@@ -17,74 +17,89 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cp "$(gm_fixture go1.22 plain churn)" "$WORK/churner"
-cp "$(gm_fixture go1.26 plain scenarios)" "$WORK/govleak"
-cp "$(gm_fixture go1.24-noswiss pie-stripped churn)" "$WORK/hotleak_cl"
-cp "$(gm_fixture go1.26 plain churn)" "$WORK/hotleak_sw"
-"$GM" daemon --listen 127.0.0.1:"$PORT" --window 1s --min-windows 4 --max-overhead 0.01 \
-	--include '^(churner|govleak|hotleak_cl|hotleak_sw)$' 2>"$WORK/daemon.err" &
-DAEMON=$!
-PIDS+=("$DAEMON")
-metrics() { curl -sf "http://127.0.0.1:$PORT/metrics"; }
-for _ in $(seq 100); do metrics 2>/dev/null | grep '^gomaptrace_build_info' >/dev/null && break; sleep 0.1; done
-"$WORK/churner" >/dev/null & PIDS+=($!)
-"$WORK/govleak" leak >/dev/null & PIDS+=($!)
-# the leak starts once the governor has shed the churn's growth probes
-"$WORK/hotleak_cl" -leak 20000 -leak-after 2s >/dev/null & PIDS+=($!)
-"$WORK/hotleak_sw" -leak 20000 -leak-after 2s >/dev/null & PIDS+=($!)
+# One daemon and its four processes, then everything is stopped.  SFX names
+# the attach path in the check names.
+run_case() {
+	local SFX=$1 DAEMON p
+	PIDS=()
+	rm -f "$WORK"/churner "$WORK"/govleak "$WORK"/hotleak_cl "$WORK"/hotleak_sw	# fresh inodes
 
-shed=0
-for _ in $(seq 30); do
-	sleep 0.5
-	shed=$(metrics | awk '/^gomaptrace_probes_shed /{print $2}')
-	[ "${shed:-0}" -gt 0 ] && break
-done
-[ "${shed:-0}" -gt 0 ] && pass governor/sheds-hot-points || fail governor/sheds-hot-points "probes_shed=$shed"
-cost=$(metrics | awk '/^gomaptrace_probe_cost_seconds /{print $2}')
-if awk -v c="$cost" 'BEGIN { exit !(c > 0.0000001 && c < 0.001) }'; then
-	pass governor/calibrated-cost
-else
-	fail governor/calibrated-cost "probe_cost_seconds=$cost"
-fi
-sleep 2
-ratio=$(metrics | awk -F' ' '/^gomaptrace_overhead_ratio\{comm="churner"\}/{print $2}')
-if awk -v r="$ratio" 'BEGIN { exit !(r != "" && r <= 0.01) }'; then
-	pass governor/within-budget
-else
-	fail governor/within-budget "overhead_ratio{churner}=$ratio after shedding (budget 0.01)"
-fi
-found=""
-for _ in $(seq 30); do
-	found=$(metrics | grep '^gomaptrace_map_leak_suspected{' | grep 'comm="govleak"' | grep ' 1$' || true)
-	[ -n "$found" ] && break
-	sleep 0.5
-done
-if echo "$found" | grep -q 'site="main.remember '; then
-	pass governor/leak-still-found
-else
-	fail governor/leak-still-found "$(metrics | grep 'comm="govleak"' | grep leak_suspected | head -3)"
-fi
-for c in hotleak_cl hotleak_sw; do
+	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	cp "$(gm_fixture go1.22 plain churn)" "$WORK/churner"
+	cp "$(gm_fixture go1.26 plain scenarios)" "$WORK/govleak"
+	cp "$(gm_fixture go1.24-noswiss pie-stripped churn)" "$WORK/hotleak_cl"
+	cp "$(gm_fixture go1.26 plain churn)" "$WORK/hotleak_sw"
+	"$GM" daemon --listen 127.0.0.1:"$PORT" --window 1s --min-windows 4 --max-overhead 0.01 \
+		--include '^(churner|govleak|hotleak_cl|hotleak_sw)$' 2>"$WORK/daemon.err" &
+	DAEMON=$!
+	PIDS+=("$DAEMON")
+	metrics() { curl -sf "http://127.0.0.1:$PORT/metrics"; }
+	for _ in $(seq 100); do metrics 2>/dev/null | grep '^gomaptrace_build_info' >/dev/null && break; sleep 0.1; done
+	"$WORK/churner" >/dev/null & PIDS+=($!)
+	"$WORK/govleak" leak >/dev/null & PIDS+=($!)
+	# the leak starts once the governor has shed the churn's growth probes
+	"$WORK/hotleak_cl" -leak 20000 -leak-after 2s >/dev/null & PIDS+=($!)
+	"$WORK/hotleak_sw" -leak 20000 -leak-after 2s >/dev/null & PIDS+=($!)
+
+	shed=0
+	for _ in $(seq 30); do
+		sleep 0.5
+		shed=$(metrics | awk '/^gomaptrace_probes_shed /{print $2}')
+		[ "${shed:-0}" -gt 0 ] && break
+	done
+	[ "${shed:-0}" -gt 0 ] && pass "governor$SFX/sheds-hot-points" || fail "governor$SFX/sheds-hot-points" "probes_shed=$shed"
+	cost=$(metrics | awk '/^gomaptrace_probe_cost_seconds /{print $2}')
+	if awk -v c="$cost" 'BEGIN { exit !(c > 0.0000001 && c < 0.001) }'; then
+		pass "governor$SFX/calibrated-cost"
+	else
+		fail "governor$SFX/calibrated-cost" "probe_cost_seconds=$cost"
+	fi
+	sleep 2
+	ratio=$(metrics | awk -F' ' '/^gomaptrace_overhead_ratio\{comm="churner"\}/{print $2}')
+	if awk -v r="$ratio" 'BEGIN { exit !(r != "" && r <= 0.01) }'; then
+		pass "governor$SFX/within-budget"
+	else
+		fail "governor$SFX/within-budget" "overhead_ratio{churner}=$ratio after shedding (budget 0.01)"
+	fi
 	found=""
 	for _ in $(seq 30); do
-		found=$(metrics | grep '^gomaptrace_map_leak_suspected{' | grep "comm=\"$c\"" | grep ' 1$' || true)
-		echo "$found" | grep -q 'site="main.hoardOne ' && break
+		found=$(metrics | grep '^gomaptrace_map_leak_suspected{' | grep 'comm="govleak"' | grep ' 1$' || true)
+		[ -n "$found" ] && break
 		sleep 0.5
 	done
-	if echo "$found" | grep -q 'site="main.hoardOne '; then
-		pass "governor/leak-found-in-shed-process/$c"
+	if echo "$found" | grep -q 'site="main.remember '; then
+		pass "governor$SFX/leak-still-found"
 	else
-		fail "governor/leak-found-in-shed-process/$c" "$(metrics | grep "comm=\"$c\"" | grep leak_suspected | head -3)"
+		fail "governor$SFX/leak-still-found" "$(metrics | grep 'comm="govleak"' | grep leak_suspected | head -3)"
 	fi
-done
-M=$(metrics)
-large=$(echo "$M" | awk '/^gomaptrace_probe_hits_total\{probe="large_grow"\}/{print $2}')
-[ "${large:-0}" -gt 0 ] && pass governor/large-grow-point-fires || fail governor/large-grow-point-fires "large_grow hits=${large:-none}"
-alarms=$(echo "$M" | awk '/^gomaptrace_governor_alarms_total /{print $2}')
-[ "${alarms:-0}" -gt 0 ] && pass governor/bpf-alarms || fail governor/bpf-alarms "alarms=${alarms:-none}"
-if echo "$M" | grep '^gomaptrace_map_leak_suspected{' | grep 'site="main.churnOne ' | grep ' 1$' >/dev/null; then
-	fail governor/churn-not-a-leak "$(echo "$M" | grep 'site="main.churnOne ' | grep leak_suspected | head -3)"
-else
-	pass governor/churn-not-a-leak
-fi
+	for c in hotleak_cl hotleak_sw; do
+		found=""
+		for _ in $(seq 30); do
+			found=$(metrics | grep '^gomaptrace_map_leak_suspected{' | grep "comm=\"$c\"" | grep ' 1$' || true)
+			echo "$found" | grep -q 'site="main.hoardOne ' && break
+			sleep 0.5
+		done
+		if echo "$found" | grep -q 'site="main.hoardOne '; then
+			pass "governor$SFX/leak-found-in-shed-process/$c"
+		else
+			fail "governor$SFX/leak-found-in-shed-process/$c" "$(metrics | grep "comm=\"$c\"" | grep leak_suspected | head -3)"
+		fi
+	done
+	M=$(metrics)
+	large=$(echo "$M" | awk '/^gomaptrace_probe_hits_total\{probe="large_grow"\}/{print $2}')
+	[ "${large:-0}" -gt 0 ] && pass "governor$SFX/large-grow-point-fires" || fail "governor$SFX/large-grow-point-fires" "large_grow hits=${large:-none}"
+	alarms=$(echo "$M" | awk '/^gomaptrace_governor_alarms_total /{print $2}')
+	[ "${alarms:-0}" -gt 0 ] && pass "governor$SFX/bpf-alarms" || fail "governor$SFX/bpf-alarms" "alarms=${alarms:-none}"
+	if echo "$M" | grep '^gomaptrace_map_leak_suspected{' | grep 'site="main.churnOne ' | grep ' 1$' >/dev/null; then
+		fail "governor$SFX/churn-not-a-leak" "$(echo "$M" | grep 'site="main.churnOne ' | grep leak_suspected | head -3)"
+	else
+		pass "governor$SFX/churn-not-a-leak"
+	fi
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+}
+
+# kernels >= 6.6: one uprobe_multi link per binary
+run_case ""
+# older kernels: one perf-event uprobe per point (forced here)
+GOMAPTRACE_NO_UPROBE_MULTI=1 run_case "/perf-uprobes"
