@@ -288,6 +288,49 @@ def governor_table(recs, out):
             max([x for x in ashare if x is not None], default=None))
 
 
+def governor_ab_table(recs, out):
+    """Traced and untraced copies side by side under one daemon: ratios per
+    pair, and their medians for the targets."""
+    res = {"churn": [], "service": []}
+    for tc in sorted({r["tc"] for r in recs if r.get("section") == "governor_ab"}):
+        for w in ("churn", "service"):
+            rs = [r for r in recs if r.get("section") == "governor_ab" and r["tc"] == tc and r["workload"] == w]
+            reps = sorted({r["rep"] for r in rs}, key=lambda x: int(x))
+            if not reps:
+                continue
+            if w == "churn":
+                out.append(f"\n### Governor, concurrent A/B on (b), {tc}: traced and untraced copies side by side, whole runs\n")
+                out.append("| pair | seconds | untraced maps/s | traced maps/s | ratio | ratio per CPU-second | probe hits | (probes + daemon) CPU ÷ workload CPU | steal % |")
+                out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+            else:
+                out.append(f"\n### Governor, concurrent A/B on (a), {tc}: two services side by side, one wrk each, whole runs\n")
+                out.append("| pair | seconds | untraced req/s | traced req/s | throughput ratio | untraced p99 ms | traced p99 ms | p99 ratio | probe hits | (probes + daemon) CPU ÷ workload CPU | steal % |")
+                out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for rep in reps:
+                t = next((r for r in rs if r["rep"] == rep and r["mode"] == "traced"), None)
+                c = next((r for r in rs if r["rep"] == rep and r["mode"] == "control"), None)
+                if not t or not c:
+                    continue
+                sh = cost_share(t)
+                if w == "churn":
+                    tr, cr = num(t.get("rate")), num(c.get("rate"))
+                    ratio = tr / cr if tr and cr else None
+                    tc_, cc_ = num(t.get("cpu_s")), num(c.get("cpu_s"))
+                    pcpu = (tr / tc_) / (cr / cc_) if tr and cr and tc_ and cc_ else None
+                    res[w].append((ratio, None))
+                    out.append(f"| {rep} | {t.get('elapsed', '–')} | {fmt(cr)} | {fmt(tr)} | **{fmt(ratio, 3)}** | {fmt(pcpu, 3)} | "
+                               f"{t.get('d_hits', '–')} | {fmt(sh, 4)} | {t.get('steal_pct', '–')} |")
+                else:
+                    tr, cr = num(t.get("rps")), num(c.get("rps"))
+                    tp, cp = num(t.get("p99_ms")), num(c.get("p99_ms"))
+                    ratio = tr / cr if tr and cr else None
+                    p99 = tp / cp if tp and cp else None
+                    res[w].append((ratio, p99))
+                    out.append(f"| {rep} | {t.get('secs', '–')} | {fmt(cr)} | {fmt(tr)} | **{fmt(ratio, 3)}** | {fmt(cp, 2)} | {fmt(tp, 2)} | "
+                               f"**{fmt(p99, 3)}** | {t.get('d_hits', '–')} | {fmt(sh, 4)} | {t.get('steal_pct', '–')} |")
+    return {w: (med([a for a, _ in v]), med([b for _, b in v if b is not None]), len(v)) for w, v in res.items() if v}
+
+
 def pipeline_table(recs, out):
     rs = [r for r in recs if r.get("section") == "pipeline"]
     if not rs:
@@ -367,6 +410,7 @@ def render(run):
     out.append("```")
     ov = overhead_tables(recs, out)
     gov = governor_table(recs, out)
+    ab = governor_ab_table(recs, out)
     costs = sorted(num(r.get("d_cost_us")) for r in recs if num(r.get("d_cost_us")) is not None)
     if costs:
         out.append(f"\nThe daemon's calibrated cost of one hit over its {len(costs)} starts in this run: "
@@ -405,6 +449,14 @@ def render(run):
     if gov and gov[1][0] is not None and gov[1][1] is not None:
         a, b = gov[1]
         t.append(f"| (a) `daemon` default, long whole runs (startup + a duty cycle): throughput ≥ 0.99, p99 ≤ 1.05× | {a:.3f}, {b:.3f}× | {verdict(a >= 0.99 and b <= 1.05)} |")
+    if "churn" in ab and ab["churn"][0] is not None:
+        v = ab["churn"]
+        t.append(f"| (b) under the governor, concurrent A/B whole runs (traced ÷ untraced copy, median of {v[2]}) ≥ 0.97 | "
+                 f"{v[0]:.3f} | {verdict(v[0] >= 0.97)} |")
+    if "service" in ab and ab["service"][0] is not None and ab["service"][1] is not None:
+        v = ab["service"]
+        t.append(f"| (a) `daemon` default, concurrent A/B whole runs (median of {v[2]}): throughput ≥ 0.99, p99 ≤ 1.05× | "
+                 f"{v[0]:.3f}, {v[1]:.3f}× | {verdict(v[0] >= 0.99 and v[1] <= 1.05)} |")
     if pipe:
         t.append(f"| pipeline ≥ 2,000,000 events/s on one core | {pipe[0]:,.0f} (CPU time), {pipe[1]:,.0f} (wall) | {verdict(pipe[0] >= 2e6)} |")
     if foot:

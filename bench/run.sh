@@ -8,8 +8,8 @@
 #                [--reps N] [--write-doc | --no-doc] [--doc-label LABEL]
 #
 #   --quick          shorter runs, 3 repetitions: for development
-#   --only LIST      comma-separated sections: overhead,governor,pipeline,
-#                    footprint,attach (default: all)
+#   --only LIST      comma-separated sections: overhead,governor,
+#                    governor-ab,pipeline,footprint,attach (default: all)
 #   --workloads L    overhead workloads (default service,churn,bigmap)
 #   --toolchains L   Go toolchains of tests/matrix.sh for the overhead
 #                    workloads (default go1.26), e.g. go1.26,go1.19
@@ -391,6 +391,91 @@ governor() {
 	done
 }
 
+# Concurrent A/B: on a machine whose steal and neighbours swing by tens of
+# percent from one minute to the next, a traced and an untraced copy of the
+# same workload run side by side, under one daemon that only includes the
+# traced copy's name, so both see the same noise and the ratio keeps
+# mostly what the daemon costs.
+ab_churn() { # TC REP
+	local tc=$1 rep=$2 d=$RUN/governor-ab/$1-churn-$2 t0 t1 poller tp cpid snap l0 extra
+	mkdir -p "$d/traced" "$d/control"
+	cp "$BB/$tc/gmb-churn" "$d/traced/gmb-churn"
+	cp "$BB/$tc/gmb-churn" "$d/control/gmb-churn-ctl"
+	l0=$(load1)
+	snap=$(cpu_snap)
+	start_daemon "$d/daemon.log"
+	t0=$(cpu_ticks "$DPID")
+	poll_metrics gmb-churn "$d/scrapes" &
+	poller=$!
+	"$d/traced/gmb-churn" -warmup 0s -d "${GOV_DUR}s" >"$d/out.traced" 2>"$d/err.traced" &
+	tp=$!
+	"$d/control/gmb-churn-ctl" -warmup 0s -d "${GOV_DUR}s" >"$d/out.control" 2>"$d/err.control" &
+	cpid=$!
+	wait "$tp" "$cpid" || true
+	t1=$(cpu_ticks "$DPID")
+	kill "$poller" 2>/dev/null; wait "$poller" 2>/dev/null || true
+	stop_daemon
+	extra="$(daemon_summary "$d/scrapes" "$d/daemon.log") tracer_cpu_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 100}')"
+	local m
+	for m in traced control; do
+		grep -q '^RESULT' "$d/out.$m" || die "governor-ab churn/$m: no result"
+		record "section=governor_ab tc=$tc workload=churn mode=$m rep=$rep load1=$l0 steal_pct=$(steal_pct "$snap")" \
+			"rate=$(kv "$d/out.$m" rate) elapsed=$(kv "$d/out.$m" elapsed) cpu_s=$(kv "$d/out.$m" cpu_s)" \
+			"$([ "$m" = traced ] && echo "$extra")" "series=$(sed -n 's/^SERIES //p' "$d/out.$m" | tr ' ' ,)"
+	done
+}
+
+ab_service() { # TC REP
+	local tc=$1 rep=$2 d=$RUN/governor-ab/$1-service-$2 t0 t1 poller snap l0 extra m
+	local -A wpid spid hostport wrkpid
+	mkdir -p "$d/traced" "$d/control"
+	cp "$BB/$tc/gmb-service" "$d/traced/gmb-service"
+	cp "$BB/$tc/gmb-service" "$d/control/gmb-service-ctl"
+	l0=$(load1)
+	start_daemon "$d/daemon.log"
+	poll_metrics gmb-service "$d/scrapes" &
+	poller=$!
+	"$d/traced/gmb-service" -addrfile "$d/addr.traced" -cache "$CACHE" >"$d/out.traced" 2>"$d/err.traced" &
+	wpid[traced]=$!
+	"$d/control/gmb-service-ctl" -addrfile "$d/addr.control" -cache "$CACHE" >"$d/out.control" 2>"$d/err.control" &
+	wpid[control]=$!
+	for m in traced control; do
+		wait_for_file "$d/addr.$m" 30 || die "governor-ab service/$m did not start"
+		read -r "hostport[$m]" "spid[$m]" <"$d/addr.$m"
+	done
+	t0=$(cpu_ticks "$DPID")
+	snap=$(cpu_snap)
+	for m in traced control; do
+		GMB_IDS=$IDS wrk -t1 -c"$WRK_CONNS" -d"${GOV_DUR}s" --latency -s bench/workloads/service/wrk.lua \
+			"http://${hostport[$m]}/" >"$d/wrk.$m" 2>&1 &
+		wrkpid[$m]=$!
+	done
+	wait "${wrkpid[traced]}" "${wrkpid[control]}" || true
+	t1=$(cpu_ticks "$DPID")
+	for m in traced control; do
+		kill -TERM "${spid[$m]}" 2>/dev/null || true
+		wait "${wpid[$m]}" 2>/dev/null || true
+	done
+	kill "$poller" 2>/dev/null; wait "$poller" 2>/dev/null || true
+	stop_daemon
+	extra="$(daemon_summary "$d/scrapes" "$d/daemon.log") tracer_cpu_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 100}')"
+	for m in traced control; do
+		record "section=governor_ab tc=$tc workload=service mode=$m rep=$rep load1=$l0 steal_pct=$(steal_pct "$snap") secs=$GOV_DUR" \
+			"$(wrk_summary "$d/wrk.$m") cpu_s=$(kv "$d/out.$m" cpu_s) $([ "$m" = traced ] && echo "$extra")" \
+			"series=$(sed -n 's/^SERIES //p' "$d/out.$m" | tr ' ' ,)"
+	done
+}
+
+governor_ab() {
+	local tc=${TOOLCHAINS%%,*} p
+	for ((p = 1; p <= GOV_PAIRS; p++)); do
+		log "governor-ab: churn, traced and untraced copies side by side for ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
+		ab_churn "$tc" "$p"
+		log "governor-ab: service, traced and untraced copies side by side for ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
+		ab_service "$tc" "$p"
+	done
+}
+
 # ---------------------------------------------------------------- pipeline
 
 pipeline() {
@@ -528,7 +613,7 @@ attach() {
 
 # ---------------------------------------------------------------- main
 
-want overhead || want governor || want footprint && build_workloads
+want overhead || want governor || want governor-ab || want footprint && build_workloads
 want pipeline && build_c pipeline
 want attach && build_c attach
 
@@ -545,6 +630,7 @@ want attach && build_c attach
 trap 'stop_daemon; jobs -p | xargs -r kill 2>/dev/null || true' EXIT
 want overhead && overhead
 want governor && governor
+want governor-ab && governor_ab
 want pipeline && pipeline
 want footprint && footprint
 want attach && attach

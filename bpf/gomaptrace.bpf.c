@@ -78,6 +78,15 @@ struct {
 	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
 
+/*
+ * Over-budget alarms only: a burst that fills the events ring is exactly
+ * when an alarm must still get through.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 16);
+} alarms SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, GM_CNT_MAX);
@@ -272,7 +281,7 @@ static __always_inline void check_budget(struct gm_proc_hits *ph, __u32 tgid)
 	}
 	if (++ph->window_hits != alarm_hits)
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&alarms, sizeof(*e), 0);
 	if (!e) {
 		count(GM_CNT_LOST);
 		return;

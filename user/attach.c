@@ -27,8 +27,24 @@ struct attached_binary {
 	struct bpf_link **links;	/* one per point on kernels without uprobe_multi */
 };
 
+/*
+ * Closes replaced uprobe_multi links off the event loop: each close waits
+ * out RCU grace periods (30-50 ms measured here), and a loop stuck that
+ * long lets a burst overflow the ring buffer.
+ */
+#define CLOSER_QUEUE 64
+struct closer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t tid;
+	bool started, stop;
+	int fds[CLOSER_QUEUE];
+	int head, cnt;
+};
+
 struct attacher {
 	struct gomaptrace_bpf *skel;
+	struct closer closer;
 	struct attacher_opts opts;
 	struct attached_binary bins[GM_MAX_BINARIES];
 	/* probe_specs slots: function names and kinds, for reports */
@@ -110,6 +126,8 @@ struct attacher *attacher__new(const struct attacher_opts *opts, struct gm_err *
 		return NULL;
 	}
 	memcpy(&att->opts, opts, opts->sz < sizeof(att->opts) ? opts->sz : sizeof(att->opts));
+	pthread_mutex_init(&att->closer.mu, NULL);
+	pthread_cond_init(&att->closer.cv, NULL);
 	verbose_libbpf = att->opts.verbose;
 	libbpf_set_print(libbpf_print);
 	att->ncpus = libbpf_num_possible_cpus();
@@ -203,6 +221,62 @@ static void destroy_links(struct bpf_link **links, int *fds, int n)
 			pthread_join(tids[t], NULL);
 }
 
+static void *closer_main(void *arg)
+{
+	struct closer *c = arg;
+	int fd;
+
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!c->cnt && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (!c->cnt)
+			break;	/* stopping, and nothing left */
+		fd = c->fds[c->head];
+		c->head = (c->head + 1) % CLOSER_QUEUE;
+		c->cnt--;
+		pthread_mutex_unlock(&c->mu);
+		close(fd);
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* close(fd) on the closer thread; inline when there is none or it lags. */
+static void close_later(struct attacher *att, int fd)
+{
+	struct closer *c = &att->closer;
+
+	pthread_mutex_lock(&c->mu);
+	if (!c->started && !c->stop)
+		c->started = !pthread_create(&c->tid, NULL, closer_main, c);
+	if (!c->started || c->cnt == CLOSER_QUEUE) {
+		pthread_mutex_unlock(&c->mu);
+		close(fd);
+		return;
+	}
+	c->fds[(c->head + c->cnt) % CLOSER_QUEUE] = fd;
+	c->cnt++;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Waits for every queued close. */
+static void closer_stop(struct closer *c)
+{
+	bool started;
+
+	pthread_mutex_lock(&c->mu);
+	c->stop = true;
+	started = c->started;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	if (started)
+		pthread_join(c->tid, NULL);
+	c->started = false;
+}
+
 static void detach_binary(struct attacher *att, struct attached_binary *b)
 {
 	int i;
@@ -229,6 +303,7 @@ void attacher__free(struct attacher *att)
 
 	if (!att)
 		return;
+	closer_stop(&att->closer);
 	/* every binary's links in one parallel batch: stopping must be quick */
 	all = calloc(GM_MAX_PROBES, sizeof(*all));
 	fds = calloc(GM_MAX_BINARIES, sizeof(*fds));
@@ -256,6 +331,8 @@ void attacher__free(struct attacher *att)
 		if (att->bins[i].used)
 			detach_binary(att, &att->bins[i]);
 	gomaptrace_bpf__destroy(att->skel);
+	pthread_mutex_destroy(&att->closer.mu);
+	pthread_cond_destroy(&att->closer.cv);
 	free(att);
 }
 
@@ -284,7 +361,7 @@ static int sync_points(struct attacher *att, struct attached_binary *b, struct g
 		if (n && fd < 0)
 			return gm_err_set(err, -fd, "cannot attach %d uprobes: %s", n, strerror(-fd));
 		if (b->multi_fd >= 0)
-			close(b->multi_fd);
+			close_later(att, b->multi_fd);
 		b->multi_fd = fd;
 		return 0;
 	}
@@ -455,6 +532,11 @@ int attacher__watch_bucket_type(struct attacher *att, pid_t pid, uint64_t type_a
 struct bpf_map *attacher__events(const struct attacher *att)
 {
 	return att->skel->maps.events;
+}
+
+struct bpf_map *attacher__alarms(const struct attacher *att)
+{
+	return att->skel->maps.alarms;
 }
 
 static uint64_t percpu_sum(const struct attacher *att, struct bpf_map *map, __u32 key)

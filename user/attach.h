@@ -48,6 +48,8 @@ void attacher__remove_pid(struct attacher *att, pid_t pid);
 int attacher__watch_bucket_type(struct attacher *att, pid_t pid, uint64_t type_addr);
 
 struct bpf_map *attacher__events(const struct attacher *att);
+/* GM_EVENT_OVER_BUDGET records, in a ring of their own. */
+struct bpf_map *attacher__alarms(const struct attacher *att);
 /* Sum of a per-CPU counter (enum gm_counter). */
 uint64_t attacher__counter(const struct attacher *att, int counter);
 /* Hits of one attachment (spec index), summed over CPUs. */

@@ -2,8 +2,9 @@
 /*
  * events: the ring buffer from the BPF side, drained into a handler.
  *
- * Contract: events__new() wraps the attacher's ring buffer; events__poll()
- * waits up to timeout_ms and hands every well-formed record to the handler
+ * Contract: events__new() wraps the attacher's ring buffers (events, and
+ * the governor's alarms); events__poll() waits up to timeout_ms and hands
+ * every well-formed record to the handler, alarms first
  * (a short record is counted as malformed, never read past).  Lost records
  * are counted in BPF (ring buffer full) and read with events__lost().
  */

@@ -60,7 +60,7 @@ struct governor *governor__new(const struct governor_opts *opts, struct attacher
 	if (!gov->opts.on_ns)
 		gov->opts.on_ns = NS;
 	if (!gov->opts.min_cycle_ns)
-		gov->opts.min_cycle_ns = 5 * NS;
+		gov->opts.min_cycle_ns = 15 * NS;
 	if (!gov->opts.max_cycle_ns)
 		gov->opts.max_cycle_ns = 60 * NS;
 	if (gov->opts.min_cycle_ns > gov->opts.max_cycle_ns)

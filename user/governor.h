@@ -33,7 +33,7 @@ struct governor_opts {
 	double max_overhead;	/* fraction of one CPU per process (0.01) */
 	double cost_s;		/* calibrated cost of one hit */
 	uint64_t on_ns;		/* an on-window without alarm this long: calm (1 s) */
-	uint64_t min_cycle_ns;	/* shortest duty cycle (5 s) */
+	uint64_t min_cycle_ns;	/* shortest duty cycle (15 s) */
 	uint64_t max_cycle_ns;	/* longest duty cycle (60 s) */
 	bool verbose;
 };
