@@ -291,14 +291,18 @@ def governor_table(recs, out):
 def governor_ab_table(recs, out):
     """Traced and untraced copies side by side under one daemon: ratios per
     pair, and their medians for the targets."""
-    res = {"churn": [], "service": []}
+    res = {"churn": [], "churn_aa": [], "service": []}
     for tc in sorted({r["tc"] for r in recs if r.get("section") == "governor_ab"}):
-        for w in ("churn", "service"):
+        for w in ("churn", "churn_aa", "service"):
             rs = [r for r in recs if r.get("section") == "governor_ab" and r["tc"] == tc and r["workload"] == w]
             reps = sorted({r["rep"] for r in rs}, key=lambda x: int(x))
             if not reps:
                 continue
-            if w == "churn":
+            if w == "churn_aa":
+                out.append(f"\n### Noise floor for the above, {tc}: the same two copies side by side, both untraced, no daemon (A/A)\n")
+                out.append("| pair | seconds | copy B maps/s | copy A maps/s | ratio A ÷ B | ratio per CPU-second | | | steal % |")
+                out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+            elif w == "churn":
                 out.append(f"\n### Governor, concurrent A/B on (b), {tc}: traced and untraced copies side by side, whole runs\n")
                 out.append("| pair | seconds | untraced maps/s | traced maps/s | ratio | ratio per CPU-second | probe hits | (probes + daemon) CPU ÷ workload CPU | steal % |")
                 out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -312,7 +316,7 @@ def governor_ab_table(recs, out):
                 if not t or not c:
                     continue
                 sh = cost_share(t)
-                if w == "churn":
+                if w in ("churn", "churn_aa"):
                     tr, cr = num(t.get("rate")), num(c.get("rate"))
                     ratio = tr / cr if tr and cr else None
                     tc_, cc_ = num(t.get("cpu_s")), num(c.get("cpu_s"))
@@ -453,6 +457,9 @@ def render(run):
         v = ab["churn"]
         t.append(f"| (b) under the governor, concurrent A/B whole runs (traced ÷ untraced copy, median of {v[2]}) ≥ 0.97 | "
                  f"{v[0]:.3f} | {verdict(v[0] >= 0.97)} |")
+    if "churn_aa" in ab and ab["churn_aa"][0] is not None:
+        t.append(f"| (b) noise floor of that A/B: both copies untraced (A/A), median of {ab['churn_aa'][2]} | "
+                 f"{ab['churn_aa'][0]:.3f} | |")
     if "service" in ab and ab["service"][0] is not None and ab["service"][1] is not None:
         v = ab["service"]
         t.append(f"| (a) `daemon` default, concurrent A/B whole runs (median of {v[2]}): throughput ≥ 0.99, p99 ≤ 1.05× | "

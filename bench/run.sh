@@ -396,30 +396,39 @@ governor() {
 # same workload run side by side, under one daemon that only includes the
 # traced copy's name, so both see the same noise and the ratio keeps
 # mostly what the daemon costs.
-ab_churn() { # TC REP
-	local tc=$1 rep=$2 d=$RUN/governor-ab/$1-churn-$2 t0 t1 poller tp cpid snap l0 extra
+ab_churn() { # TC REP [aa]: "aa" runs both copies untraced, no daemon: the noise floor
+	local tc=$1 rep=$2 aa=${3:-} d=$RUN/governor-ab/$1-churn${3:+-aa}-$2 t0 t1 poller tp cpid snap l0 extra="" m
 	mkdir -p "$d/traced" "$d/control"
 	cp "$BB/$tc/gmb-churn" "$d/traced/gmb-churn"
 	cp "$BB/$tc/gmb-churn" "$d/control/gmb-churn-ctl"
 	l0=$(load1)
 	snap=$(cpu_snap)
-	start_daemon "$d/daemon.log"
-	t0=$(cpu_ticks "$DPID")
-	poll_metrics gmb-churn "$d/scrapes" &
-	poller=$!
-	"$d/traced/gmb-churn" -warmup 0s -d "${GOV_DUR}s" >"$d/out.traced" 2>"$d/err.traced" &
-	tp=$!
-	"$d/control/gmb-churn-ctl" -warmup 0s -d "${GOV_DUR}s" >"$d/out.control" 2>"$d/err.control" &
-	cpid=$!
+	if [ -z "$aa" ]; then
+		start_daemon "$d/daemon.log"
+		t0=$(cpu_ticks "$DPID")
+		poll_metrics gmb-churn "$d/scrapes" &
+		poller=$!
+	fi
+	# the copy started first may land differently: alternate by pair
+	for m in $( ((rep % 2)) && echo traced control || echo control traced); do
+		if [ "$m" = traced ]; then
+			"$d/traced/gmb-churn" -warmup 0s -d "${GOV_DUR}s" >"$d/out.traced" 2>"$d/err.traced" &
+			tp=$!
+		else
+			"$d/control/gmb-churn-ctl" -warmup 0s -d "${GOV_DUR}s" >"$d/out.control" 2>"$d/err.control" &
+			cpid=$!
+		fi
+	done
 	wait "$tp" "$cpid" || true
-	t1=$(cpu_ticks "$DPID")
-	kill "$poller" 2>/dev/null; wait "$poller" 2>/dev/null || true
-	stop_daemon
-	extra="$(daemon_summary "$d/scrapes" "$d/daemon.log") tracer_cpu_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 100}')"
-	local m
+	if [ -z "$aa" ]; then
+		t1=$(cpu_ticks "$DPID")
+		kill "$poller" 2>/dev/null; wait "$poller" 2>/dev/null || true
+		stop_daemon
+		extra="$(daemon_summary "$d/scrapes" "$d/daemon.log") tracer_cpu_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 100}')"
+	fi
 	for m in traced control; do
 		grep -q '^RESULT' "$d/out.$m" || die "governor-ab churn/$m: no result"
-		record "section=governor_ab tc=$tc workload=churn mode=$m rep=$rep load1=$l0 steal_pct=$(steal_pct "$snap")" \
+		record "section=governor_ab tc=$tc workload=churn${aa:+_aa} mode=$m rep=$rep load1=$l0 steal_pct=$(steal_pct "$snap")" \
 			"rate=$(kv "$d/out.$m" rate) elapsed=$(kv "$d/out.$m" elapsed) cpu_s=$(kv "$d/out.$m" cpu_s)" \
 			"$([ "$m" = traced ] && echo "$extra")" "series=$(sed -n 's/^SERIES //p' "$d/out.$m" | tr ' ' ,)"
 	done
@@ -471,6 +480,8 @@ governor_ab() {
 	for ((p = 1; p <= GOV_PAIRS; p++)); do
 		log "governor-ab: churn, traced and untraced copies side by side for ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
 		ab_churn "$tc" "$p"
+		log "governor-ab: churn, both copies untraced, no daemon (noise floor, pair $p/$GOV_PAIRS)"
+		ab_churn "$tc" "$p" aa
 		log "governor-ab: service, traced and untraced copies side by side for ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
 		ab_service "$tc" "$p"
 	done

@@ -27,24 +27,8 @@ struct attached_binary {
 	struct bpf_link **links;	/* one per point on kernels without uprobe_multi */
 };
 
-/*
- * Closes replaced uprobe_multi links off the event loop: each close waits
- * out RCU grace periods (30-50 ms measured here), and a loop stuck that
- * long lets a burst overflow the ring buffer.
- */
-#define CLOSER_QUEUE 64
-struct closer {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	pthread_t tid;
-	bool started, stop;
-	int fds[CLOSER_QUEUE];
-	int head, cnt;
-};
-
 struct attacher {
 	struct gomaptrace_bpf *skel;
-	struct closer closer;
 	struct attacher_opts opts;
 	struct attached_binary bins[GM_MAX_BINARIES];
 	/* probe_specs slots: function names and kinds, for reports */
@@ -126,8 +110,6 @@ struct attacher *attacher__new(const struct attacher_opts *opts, struct gm_err *
 		return NULL;
 	}
 	memcpy(&att->opts, opts, opts->sz < sizeof(att->opts) ? opts->sz : sizeof(att->opts));
-	pthread_mutex_init(&att->closer.mu, NULL);
-	pthread_cond_init(&att->closer.cv, NULL);
 	verbose_libbpf = att->opts.verbose;
 	libbpf_set_print(libbpf_print);
 	att->ncpus = libbpf_num_possible_cpus();
@@ -221,62 +203,6 @@ static void destroy_links(struct bpf_link **links, int *fds, int n)
 			pthread_join(tids[t], NULL);
 }
 
-static void *closer_main(void *arg)
-{
-	struct closer *c = arg;
-	int fd;
-
-	pthread_mutex_lock(&c->mu);
-	for (;;) {
-		while (!c->cnt && !c->stop)
-			pthread_cond_wait(&c->cv, &c->mu);
-		if (!c->cnt)
-			break;	/* stopping, and nothing left */
-		fd = c->fds[c->head];
-		c->head = (c->head + 1) % CLOSER_QUEUE;
-		c->cnt--;
-		pthread_mutex_unlock(&c->mu);
-		close(fd);
-		pthread_mutex_lock(&c->mu);
-	}
-	pthread_mutex_unlock(&c->mu);
-	return NULL;
-}
-
-/* close(fd) on the closer thread; inline when there is none or it lags. */
-static void close_later(struct attacher *att, int fd)
-{
-	struct closer *c = &att->closer;
-
-	pthread_mutex_lock(&c->mu);
-	if (!c->started && !c->stop)
-		c->started = !pthread_create(&c->tid, NULL, closer_main, c);
-	if (!c->started || c->cnt == CLOSER_QUEUE) {
-		pthread_mutex_unlock(&c->mu);
-		close(fd);
-		return;
-	}
-	c->fds[(c->head + c->cnt) % CLOSER_QUEUE] = fd;
-	c->cnt++;
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-}
-
-/* Waits for every queued close. */
-static void closer_stop(struct closer *c)
-{
-	bool started;
-
-	pthread_mutex_lock(&c->mu);
-	c->stop = true;
-	started = c->started;
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	if (started)
-		pthread_join(c->tid, NULL);
-	c->started = false;
-}
-
 static void detach_binary(struct attacher *att, struct attached_binary *b)
 {
 	int i;
@@ -303,7 +229,6 @@ void attacher__free(struct attacher *att)
 
 	if (!att)
 		return;
-	closer_stop(&att->closer);
 	/* every binary's links in one parallel batch: stopping must be quick */
 	all = calloc(GM_MAX_PROBES, sizeof(*all));
 	fds = calloc(GM_MAX_BINARIES, sizeof(*fds));
@@ -331,8 +256,6 @@ void attacher__free(struct attacher *att)
 		if (att->bins[i].used)
 			detach_binary(att, &att->bins[i]);
 	gomaptrace_bpf__destroy(att->skel);
-	pthread_mutex_destroy(&att->closer.mu);
-	pthread_cond_destroy(&att->closer.cv);
 	free(att);
 }
 
@@ -360,8 +283,14 @@ static int sync_points(struct attacher *att, struct attached_binary *b, struct g
 					    offs, cookies, n) : -1;
 		if (n && fd < 0)
 			return gm_err_set(err, -fd, "cannot attach %d uprobes: %s", n, strerror(-fd));
+		/*
+		 * Synchronous on purpose: the close removes the dropped points'
+		 * breakpoints, and the governor times the on-window up to here.
+		 * It blocks the loop for the RCU waits (30-50 ms here); alarms
+		 * have their own ring, so none is lost meanwhile.
+		 */
 		if (b->multi_fd >= 0)
-			close_later(att, b->multi_fd);
+			close(b->multi_fd);
 		b->multi_fd = fd;
 		return 0;
 	}
