@@ -554,8 +554,8 @@ static void plan_large_grow(struct probeplan *plan)
 	struct gm_layout *l = &plan->layout;
 
 	l->grow_map_slot = GM_SLOT_ABSENT;
-	if (!hg || !al || hg->state != PROBE_FN_PRESENT || al->state != PROBE_FN_PRESENT || hg->decode_failed || hg->arg_slot[1] < 16 ||
-	    hg->vaddr > UINT64_MAX - hg->span)
+	if (!hg || !al || hg->state != PROBE_FN_PRESENT || al->state != PROBE_FN_PRESENT ||
+	    hg->decode_failed || hg->arg_slot[1] < 16 || hg->vaddr > UINT64_MAX - hg->span)
 		return;
 	l->grow_map_slot = hg->arg_slot[1];
 	l->grow_lo = hg->vaddr;
