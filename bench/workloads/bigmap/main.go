@@ -9,9 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
-	"syscall"
 	"time"
+
+	"gomaptrace.bench/meter"
 )
 
 func main() {
@@ -73,38 +73,21 @@ func main() {
 		}
 		if measuredAt.IsZero() && !now.Before(measureFrom) {
 			measuredAt, atMeasure = now, total
-			cpuAtMeasure = cpuSeconds()
+			cpuAtMeasure = meter.CPUSeconds()
 		}
 		if !now.Before(end) {
 			secs := now.Sub(measuredAt).Seconds()
 			elapsed := now.Sub(start).Seconds()
-			mcpu := cpuSeconds() - cpuAtMeasure
+			mcpu := meter.CPUSeconds() - cpuAtMeasure
 			n := total - atMeasure
 			after := 0
 			for _, m := range maps {
 				after += len(m)
 			}
 			fmt.Printf("RESULT workload=bigmap rate=%.1f count=%d secs=%.3f total=%d elapsed=%.3f cpu_s=%.3f mcpu_s=%.3f maps=%d entries_before=%d entries_after=%d preload_s=%.3f\n",
-				float64(n)/secs, n, secs, total, elapsed, cpuSeconds(), mcpu, len(maps), entries, after, preload.Seconds())
-			printSeries(series)
+				float64(n)/secs, n, secs, total, elapsed, meter.CPUSeconds(), mcpu, len(maps), entries, after, preload.Seconds())
+			meter.PrintSeries(series)
 			os.Exit(0)
 		}
 	}
-}
-
-func printSeries(s []uint64) {
-	parts := make([]string, len(s))
-	for i, v := range s {
-		parts[i] = fmt.Sprint(v)
-	}
-	fmt.Printf("SERIES %s\n", strings.Join(parts, " "))
-}
-
-// cpuSeconds is this process's user+system CPU time so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return -1
-	}
-	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }

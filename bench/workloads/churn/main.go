@@ -11,9 +11,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
-	"syscall"
 	"time"
+
+	"gomaptrace.bench/meter"
 )
 
 var sink map[int64]int64
@@ -71,34 +71,17 @@ func main() {
 		}
 		if measuredAt.IsZero() && !now.Before(measureFrom) {
 			measuredAt, atMeasure = now, total
-			cpuAtMeasure = cpuSeconds()
+			cpuAtMeasure = meter.CPUSeconds()
 		}
 		if !now.Before(end) {
 			secs := now.Sub(measuredAt).Seconds()
 			elapsed := now.Sub(start).Seconds()
-			mcpu := cpuSeconds() - cpuAtMeasure
+			mcpu := meter.CPUSeconds() - cpuAtMeasure
 			n := total - atMeasure
 			fmt.Printf("RESULT workload=churn rate=%.1f count=%d secs=%.3f total=%d elapsed=%.3f cpu_s=%.3f mcpu_s=%.3f keys=%d stack=%v sum=%d\n",
-				float64(n)/secs, n, secs, total, elapsed, cpuSeconds(), mcpu, *keys, *stack, sum)
-			printSeries(series)
+				float64(n)/secs, n, secs, total, elapsed, meter.CPUSeconds(), mcpu, *keys, *stack, sum)
+			meter.PrintSeries(series)
 			os.Exit(0)
 		}
 	}
-}
-
-func printSeries(s []uint64) {
-	parts := make([]string, len(s))
-	for i, v := range s {
-		parts[i] = fmt.Sprint(v)
-	}
-	fmt.Printf("SERIES %s\n", strings.Join(parts, " "))
-}
-
-// cpuSeconds is this process's user+system CPU time so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return -1
-	}
-	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }

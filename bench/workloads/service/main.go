@@ -19,11 +19,12 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"gomaptrace.bench/meter"
 )
 
 type ctxKey struct{}
@@ -161,27 +162,14 @@ func main() {
 		size, ev := len(items.m), items.evictions
 		items.mu.Unlock()
 		fmt.Printf("RESULT workload=service requests=%d misses=%d cache_entries=%d evictions=%d cpu_s=%.3f\n",
-			atomic.LoadUint64(&requests), atomic.LoadUint64(&misses), size, ev, cpuSeconds())
+			atomic.LoadUint64(&requests), atomic.LoadUint64(&misses), size, ev, meter.CPUSeconds())
 		seriesMu.Lock()
-		parts := make([]string, len(series))
-		for i, v := range series {
-			parts[i] = strconv.FormatUint(v, 10)
-		}
+		meter.PrintSeries(series)
 		seriesMu.Unlock()
-		fmt.Printf("SERIES %s\n", strings.Join(parts, " "))
 		os.Exit(0)
 	}()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/item", handleItem)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	srv.Serve(ln)
-}
-
-// cpuSeconds is this process's user+system CPU time so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return -1
-	}
-	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }

@@ -1,0 +1,3 @@
+module gomaptrace.bench/meter
+
+go 1.19
