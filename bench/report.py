@@ -283,9 +283,10 @@ def governor_table(recs, out):
                        f"{fmt(up, 2)} | {fmt(tp, 2)} | "
                        f"**{fmt(p99, 3)}** | {t.get('d_on_secs', '–')} | {t.get('d_shed_max', '–')} | "
                        f"{t.get('d_cost_us', '–')} µs | {t.get('d_hits', '–')} | **{fmt(sh, 4)}** | {steal_cell([(u, t)])} |")
-    return (med(res), (med([a for a, _ in sres]), med([b for _, b in sres])), med(selfr), med(sselfr),
-            med(uselfr), med(suselfr), max([x for x in bshare if x is not None], default=None),
-            max([x for x in ashare if x is not None], default=None))
+    worst = lambda xs: max([x for x in xs if x is not None], default=None)
+    return {"b_ratio": med(res), "a_ratio": (med([a for a, _ in sres]), med([b for _, b in sres])),
+            "b_self": med(selfr), "a_self": med(sselfr), "b_self_untraced": med(uselfr),
+            "a_self_untraced": med(suselfr), "b_share": worst(bshare), "a_share": worst(ashare)}
 
 
 def governor_ab_table(recs, out):
@@ -436,22 +437,22 @@ def render(run):
                 t.append(f"| (b) under the governor, {tc}, measured phase, per CPU-second ≥ 0.97 | {v[2]:.3f} | {verdict(v[2] >= 0.97)} |")
             if v[1] is not None:
                 t.append(f"| (b) under the governor, {tc}, whole short run incl. discovery ≥ 0.97 | {v[1]:.3f} | {verdict(v[1] >= 0.97)} |")
-    if gov and gov[0] is not None:
-        t.append(f"| (b) under the governor, long whole runs (startup + a duty cycle) ≥ 0.97 | {gov[0]:.3f} | {verdict(gov[0] >= 0.97)} |")
-    if gov and gov[2] is not None:
+    if gov["b_ratio"] is not None:
+        t.append(f"| (b) under the governor, long whole runs (startup + a duty cycle) ≥ 0.97 | {gov['b_ratio']:.3f} | {verdict(gov['b_ratio'] >= 0.97)} |")
+    if gov["b_self"] is not None:
         t.append(f"| (b) same runs, self-referenced (each second capped at the run's median; errs low) ≥ 0.97 | "
-                 f"{gov[2]:.3f} (untraced runs: {fmt(gov[4], 3)}) | {verdict(gov[2] >= 0.97)} |")
-    if gov and gov[3] is not None:
+                 f"{gov['b_self']:.3f} (untraced runs: {fmt(gov['b_self_untraced'], 3)}) | {verdict(gov['b_self'] >= 0.97)} |")
+    if gov["a_self"] is not None:
         t.append(f"| (a) same kind of runs, self-referenced throughput (errs low) ≥ 0.99 | "
-                 f"{gov[3]:.3f} (untraced runs: {fmt(gov[5], 3)}) | {verdict(gov[3] >= 0.99)} |")
-    if gov and gov[6] is not None:
+                 f"{gov['a_self']:.3f} (untraced runs: {fmt(gov['a_self_untraced'], 3)}) | {verdict(gov['a_self'] >= 0.99)} |")
+    if gov["b_share"] is not None:
         t.append(f"| (b) same runs, cost model: (probes + daemon) CPU ÷ workload CPU ≤ 0.03 (ratio ≥ 0.97), worst run | "
-                 f"{gov[6]:.4f} | {verdict(gov[6] <= 0.03)} |")
-    if gov and gov[7] is not None:
+                 f"{gov['b_share']:.4f} | {verdict(gov['b_share'] <= 0.03)} |")
+    if gov["a_share"] is not None:
         t.append(f"| (a) same runs, cost model: (probes + daemon) CPU ÷ service CPU ≤ 0.01 (throughput ≥ 0.99), worst run | "
-                 f"{gov[7]:.4f} | {verdict(gov[7] <= 0.01)} |")
-    if gov and gov[1][0] is not None and gov[1][1] is not None:
-        a, b = gov[1]
+                 f"{gov['a_share']:.4f} | {verdict(gov['a_share'] <= 0.01)} |")
+    if gov["a_ratio"][0] is not None and gov["a_ratio"][1] is not None:
+        a, b = gov["a_ratio"]
         t.append(f"| (a) `daemon` default, long whole runs (startup + a duty cycle): throughput ≥ 0.99, p99 ≤ 1.05× | {a:.3f}, {b:.3f}× | {verdict(a >= 0.99 and b <= 1.05)} |")
     if "churn" in ab and ab["churn"][0] is not None:
         v = ab["churn"]

@@ -87,7 +87,7 @@ build_workloads() {
 		for w in service churn bigmap fleet; do
 			src=bench/workloads/$w
 			out=$BB/$tc/gmb-$w
-			key=$(cat "$src"/*.go "$src"/go.mod | sha256sum | cut -c1-16)-$tc
+			key=$(cat "$src"/*.go "$src"/go.mod bench/workloads/meter/* | sha256sum | cut -c1-16)-$tc
 			if [ -x "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$key" ]; then
 				continue
 			fi
@@ -180,6 +180,21 @@ poll_metrics() { # COMM OUTFILE — until killed
 	done
 }
 
+# Scrape the daemon once a second into DIR/scrapes, in the background.
+poll_start() { # COMM DIR
+	poll_metrics "$1" "$2/scrapes" &
+	POLLER=$!
+}
+
+# Stop the scrapes and the daemon; DAEMON_FIELDS gets the record fields:
+# what the scrapes and its log say, and its CPU between ticks T0 and T1.
+daemon_done() { # DIR T0 T1
+	kill "$POLLER" 2>/dev/null; wait "$POLLER" 2>/dev/null || true
+	POLLER=
+	stop_daemon
+	DAEMON_FIELDS="$(daemon_summary "$1/scrapes" "$1/daemon.log") tracer_cpu_s=$(awk -v a="$2" -v b="$3" 'BEGIN{printf "%.3f", (b - a) / 100}')"
+}
+
 # Fold the daemon's metric scrapes of a run into key=value fields.
 daemon_summary() { # SCRAPES DAEMON_LOG
 	python3 - "$1" "$2" <<'EOF'
@@ -243,7 +258,7 @@ record() { echo "$*" >>"$REC"; }
 # A loop workload (churn, bigmap) under MODE; appends a record.
 run_loop() { # TC WORKLOAD MODE REP [WARM DUR SECTION]
 	local tc=$1 w=$2 mode=$3 rep=$4 warm=${5:-$WARM} dur=${6:-$DUR} section=${7:-overhead}
-	local bin=$BB/$tc/gmb-$w d=$RUN/$section/$tc-$w-$mode-$rep l0 extra="" t0 t1 poller=
+	local bin=$BB/$tc/gmb-$w d=$RUN/$section/$tc-$w-$mode-$rep l0 extra="" t0 t1
 	mkdir -p "$d"
 	local cmd=("$bin" -warmup "${warm}s" -d "${dur}s") snap
 	l0=$(load1)
@@ -266,13 +281,11 @@ run_loop() { # TC WORKLOAD MODE REP [WARM DUR SECTION]
 	daemon)
 		start_daemon "$d/daemon.log"
 		t0=$(cpu_ticks "$DPID")
-		poll_metrics "gmb-$w" "$d/scrapes" &
-		poller=$!
+		poll_start "gmb-$w" "$d"
 		"${cmd[@]}" >"$d/out" 2>"$d/err"
 		t1=$(cpu_ticks "$DPID")
-		kill "$poller" 2>/dev/null; wait "$poller" 2>/dev/null || true
-		stop_daemon
-		extra="$(daemon_summary "$d/scrapes" "$d/daemon.log") tracer_cpu_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 100}')"
+		daemon_done "$d" "$t0" "$t1"
+		extra=$DAEMON_FIELDS
 		;;
 	esac
 	grep -q '^RESULT' "$d/out" || { cat "$d"/err "$d"/trace.log 2>/dev/null | tail -5 >&2; die "$w/$mode: no result"; }
@@ -297,7 +310,7 @@ wrk_summary() {
 run_service() { # TC MODE REP [WARM DUR SECTION]
 	local tc=$1 mode=$2 rep=$3 warm=${4:-$WARM} dur=${5:-$DUR} section=${6:-overhead}
 	local bin=$BB/$1/gmb-service d=$RUN/$section/$1-service-$2-$3
-	local addr hostport spid wpid l0 extra="" t0 t1 poller=
+	local addr hostport spid wpid l0 extra="" t0 t1
 	mkdir -p "$d"
 	addr=$d/addr
 	rm -f "$addr"
@@ -319,8 +332,7 @@ run_service() { # TC MODE REP [WARM DUR SECTION]
 		start_daemon "$d/daemon.log"
 		"${cmd[@]}" >"$d/out" 2>"$d/err" &
 		wpid=$!
-		poll_metrics gmb-service "$d/scrapes" &
-		poller=$!
+		poll_start gmb-service "$d"
 		;;
 	esac
 	wait_for_file "$addr" 30 || die "service/$mode did not start"
@@ -346,9 +358,8 @@ run_service() { # TC MODE REP [WARM DUR SECTION]
 		extra="$(trace_summary "$d/trace.log") tracer_cpu_s=$(ticks_s "$d/tracer_ticks")"
 		;;
 	daemon)
-		kill "$poller" 2>/dev/null; wait "$poller" 2>/dev/null || true
-		stop_daemon
-		extra="$(daemon_summary "$d/scrapes" "$d/daemon.log") tracer_cpu_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 100}')"
+		daemon_done "$d" "$t0" "$t1"
+		extra=$DAEMON_FIELDS
 		;;
 	esac
 	record "section=$section tc=$tc workload=service mode=$mode rep=$rep load1=$l0 steal_pct=$steal secs=$dur $(wrk_summary "$d/wrk")" \
@@ -397,7 +408,7 @@ governor() {
 # traced copy's name, so both see the same noise and the ratio keeps
 # mostly what the daemon costs.
 ab_churn() { # TC REP [aa]: "aa" runs both copies untraced, no daemon: the noise floor
-	local tc=$1 rep=$2 aa=${3:-} d=$RUN/governor-ab/$1-churn${3:+-aa}-$2 t0 t1 poller tp cpid snap l0 extra="" m
+	local tc=$1 rep=$2 aa=${3:-} d=$RUN/governor-ab/$1-churn${3:+-aa}-$2 t0 t1 tp cpid snap l0 extra="" m
 	mkdir -p "$d/traced" "$d/control"
 	cp "$BB/$tc/gmb-churn" "$d/traced/gmb-churn"
 	cp "$BB/$tc/gmb-churn" "$d/control/gmb-churn-ctl"
@@ -406,8 +417,7 @@ ab_churn() { # TC REP [aa]: "aa" runs both copies untraced, no daemon: the noise
 	if [ -z "$aa" ]; then
 		start_daemon "$d/daemon.log"
 		t0=$(cpu_ticks "$DPID")
-		poll_metrics gmb-churn "$d/scrapes" &
-		poller=$!
+		poll_start gmb-churn "$d"
 	fi
 	# the copy started first may land differently: alternate by pair
 	for m in $( ((rep % 2)) && echo traced control || echo control traced); do
@@ -422,9 +432,8 @@ ab_churn() { # TC REP [aa]: "aa" runs both copies untraced, no daemon: the noise
 	wait "$tp" "$cpid" || true
 	if [ -z "$aa" ]; then
 		t1=$(cpu_ticks "$DPID")
-		kill "$poller" 2>/dev/null; wait "$poller" 2>/dev/null || true
-		stop_daemon
-		extra="$(daemon_summary "$d/scrapes" "$d/daemon.log") tracer_cpu_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 100}')"
+		daemon_done "$d" "$t0" "$t1"
+		extra=$DAEMON_FIELDS
 	fi
 	for m in traced control; do
 		grep -q '^RESULT' "$d/out.$m" || die "governor-ab churn/$m: no result"
@@ -435,15 +444,14 @@ ab_churn() { # TC REP [aa]: "aa" runs both copies untraced, no daemon: the noise
 }
 
 ab_service() { # TC REP
-	local tc=$1 rep=$2 d=$RUN/governor-ab/$1-service-$2 t0 t1 poller snap l0 extra m
+	local tc=$1 rep=$2 d=$RUN/governor-ab/$1-service-$2 t0 t1 snap l0 extra m
 	local -A wpid spid hostport wrkpid
 	mkdir -p "$d/traced" "$d/control"
 	cp "$BB/$tc/gmb-service" "$d/traced/gmb-service"
 	cp "$BB/$tc/gmb-service" "$d/control/gmb-service-ctl"
 	l0=$(load1)
 	start_daemon "$d/daemon.log"
-	poll_metrics gmb-service "$d/scrapes" &
-	poller=$!
+	poll_start gmb-service "$d"
 	"$d/traced/gmb-service" -addrfile "$d/addr.traced" -cache "$CACHE" >"$d/out.traced" 2>"$d/err.traced" &
 	wpid[traced]=$!
 	"$d/control/gmb-service-ctl" -addrfile "$d/addr.control" -cache "$CACHE" >"$d/out.control" 2>"$d/err.control" &
@@ -465,9 +473,8 @@ ab_service() { # TC REP
 		kill -TERM "${spid[$m]}" 2>/dev/null || true
 		wait "${wpid[$m]}" 2>/dev/null || true
 	done
-	kill "$poller" 2>/dev/null; wait "$poller" 2>/dev/null || true
-	stop_daemon
-	extra="$(daemon_summary "$d/scrapes" "$d/daemon.log") tracer_cpu_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 100}')"
+	daemon_done "$d" "$t0" "$t1"
+	extra=$DAEMON_FIELDS
 	for m in traced control; do
 		record "section=governor_ab tc=$tc workload=service mode=$m rep=$rep load1=$l0 steal_pct=$(steal_pct "$snap") secs=$GOV_DUR" \
 			"$(wrk_summary "$d/wrk.$m") cpu_s=$(kv "$d/out.$m" cpu_s) $([ "$m" = traced ] && echo "$extra")" \
