@@ -5,7 +5,8 @@
 # under the --max-overhead budget by shedding its hottest points, while a
 # leak in another process is still found, and so is a leak inside churning
 # processes whose growth probes are shed (classic: the allocLarge point,
-# PIE; swiss: table splits).
+# stripped PIE of go1.19 and go1.24-noswiss, both frame setups; swiss:
+# table splits).
 . tests/e2e/lib.sh
 
 WORK=$(mktemp -d /tmp/gm-gov.XXXXXX)
@@ -22,15 +23,16 @@ trap cleanup EXIT
 run_case() {
 	local SFX=$1 DAEMON p
 	PIDS=()
-	rm -f "$WORK"/churner "$WORK"/govleak "$WORK"/hotleak_cl "$WORK"/hotleak_sw	# fresh inodes
+	rm -f "$WORK"/churner "$WORK"/govleak "$WORK"/hotleak_*	# fresh inodes
 
 	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	cp "$(gm_fixture go1.22 plain churn)" "$WORK/churner"
 	cp "$(gm_fixture go1.26 plain scenarios)" "$WORK/govleak"
 	cp "$(gm_fixture go1.24-noswiss pie-stripped churn)" "$WORK/hotleak_cl"
+	cp "$(gm_fixture go1.19 pie-stripped churn)" "$WORK/hotleak_cl19"
 	cp "$(gm_fixture go1.26 plain churn)" "$WORK/hotleak_sw"
 	"$GM" daemon --listen 127.0.0.1:"$PORT" --window 1s --min-windows 4 --max-overhead 0.01 \
-		--include '^(churner|govleak|hotleak_cl|hotleak_sw)$' 2>"$WORK/daemon.err" &
+		--include '^(churner|govleak|hotleak_cl|hotleak_cl19|hotleak_sw)$' 2>"$WORK/daemon.err" &
 	DAEMON=$!
 	PIDS+=("$DAEMON")
 	metrics() { curl -sf "http://127.0.0.1:$PORT/metrics"; }
@@ -39,6 +41,7 @@ run_case() {
 	"$WORK/govleak" leak >/dev/null & PIDS+=($!)
 	# the leak starts once the governor has shed the churn's growth probes
 	"$WORK/hotleak_cl" -leak 20000 -leak-after 2s >/dev/null & PIDS+=($!)
+	"$WORK/hotleak_cl19" -leak 20000 -leak-after 2s >/dev/null & PIDS+=($!)
 	"$WORK/hotleak_sw" -leak 20000 -leak-after 2s >/dev/null & PIDS+=($!)
 
 	shed=0
@@ -72,7 +75,7 @@ run_case() {
 	else
 		fail "governor$SFX/leak-still-found" "$(metrics | grep 'comm="govleak"' | grep leak_suspected | head -3)"
 	fi
-	for c in hotleak_cl hotleak_sw; do
+	for c in hotleak_cl hotleak_cl19 hotleak_sw; do
 		found=""
 		for _ in $(seq 30); do
 			found=$(metrics | grep '^gomaptrace_map_leak_suspected{' | grep "comm=\"$c\"" | grep ' 1$' || true)
