@@ -514,27 +514,6 @@ static struct attached_binary *binary_of_spec(struct attacher *att, int spec_idx
 	return NULL;
 }
 
-bool attacher__point_attached(const struct attacher *att, int spec_idx)
-{
-	struct attached_binary *b = binary_of_spec((struct attacher *)att, spec_idx);
-
-	return b && b->enabled[spec_idx - b->first_spec];
-}
-
-int attacher__set_point(struct attacher *att, int spec_idx, bool on, struct gm_err *err)
-{
-	struct attached_binary *b = binary_of_spec(att, spec_idx);
-	int i;
-
-	if (!b)
-		return gm_err_set(err, ENOENT, "no attachment %d", spec_idx);
-	i = spec_idx - b->first_spec;
-	if (b->enabled[i] == on)
-		return 0;
-	b->enabled[i] = on;
-	return sync_points(att, b, err);
-}
-
 int attacher__set_points(struct attacher *att, const int *spec_idx, int cnt, bool on,
 			 struct gm_err *err)
 {

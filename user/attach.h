@@ -58,12 +58,12 @@ uint64_t attacher__probe_hits(const struct attacher *att, int spec_idx);
 int attacher__spec_info(const struct attacher *att, int spec_idx, enum gm_probe_kind *kind,
 			const char **function);
 
-/* Overhead governor: take one attachment point off or put it back. */
-int attacher__set_point(struct attacher *att, int spec_idx, bool on, struct gm_err *err);
-/* The same for several points of one binary, in one re-attachment. */
+/*
+ * Overhead governor: take points of one binary off or put them back, in
+ * one re-attachment.
+ */
 int attacher__set_points(struct attacher *att, const int *spec_idx, int cnt, bool on,
 			 struct gm_err *err);
-bool attacher__point_attached(const struct attacher *att, int spec_idx);
 /*
  * Raise GM_EVENT_OVER_BUDGET when a process hits probes this many times
  * within GM_ALARM_WINDOW_NS (0: never).
