@@ -4,7 +4,9 @@
 #   promtool check/test rules  the alerts, unit-tested on synthetic series
 #   PrometheusRule == rule file, dashboard is JSON (jq), and every metric
 #   name in rules and dashboard is one of the contract names of issue 4
-#   DaemonSet least privilege, Service/ServiceMonitor/kustomization wiring
+#   DaemonSet least privilege (three capabilities, no cgroup mount,
+#   appArmorProfile), NetworkPolicy (Prometheus only, port 9435, no egress),
+#   Service/ServiceMonitor/kustomization wiring
 #   Dockerfile: pinned bases, its build steps are the README's (`make deps`
 #   packages, `make all`), its COPYs are enough for `make all`, its runtime
 #   packages are exactly the libraries the Makefile links (dpkg -S)
@@ -312,7 +314,10 @@ def c_dockerfile_copy():
             die(f"{dep} is included by the sources but not COPYed into the build stage")
 
 # --- Kubernetes ----------------------------------------------------------
-CAPS = {"BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE"}
+# No SYS_RESOURCE: memlock is charged to the memory cgroup since 5.11 (the
+# tool needs 5.15), and a runtime cannot grant it where the node's root
+# lacks it (the pod then never starts, as on a real node here).
+CAPS = {"BPF", "PERFMON", "SYS_PTRACE"}
 
 def pod_spec():
     return one("daemonset.yaml", "DaemonSet")["spec"]["template"]["spec"]
@@ -364,18 +369,66 @@ def c_ds_no_api():
                 if d.get("kind") in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"):
                     die(f"{f}: {d['kind']} {d['metadata']['name']}: the daemon needs no API access")
 
+HOST_MOUNTS = {"/var/log/pods", "/var/log/containers"}
+
 def c_ds_volumes():
+    """Exactly the kubelet's log directories, read-only.  No /sys/fs/cgroup:
+    attribution reads /proc/PID/cgroup, and on v1/hybrid hosts readOnly is
+    not recursive (a pod's pids.max was writable from inside)."""
     ps = pod_spec()
     host = {v["name"]: v["hostPath"]["path"] for v in ps.get("volumes", []) if "hostPath" in v}
-    for want in ("/sys/fs/cgroup", "/var/log/pods", "/var/log/containers"):
-        if want not in host.values():
-            die(f"no hostPath volume for {want}")
+    if set(host.values()) != HOST_MOUNTS:
+        die(f"hostPath volumes {sorted(host.values())}, want exactly {sorted(HOST_MOUNTS)}")
     for c in containers():
         for m in c.get("volumeMounts", []):
             if m["name"] in host and m.get("readOnly") is not True:
                 die(f"{c['name']}: hostPath {host[m['name']]} mounted read-write")
-    if any(p.startswith("/sys/kernel/debug") or p in ("/", "/proc", "/sys", "/var/run", "/run") for p in host.values()):
-        die(f"hostPath volumes too broad: {sorted(host.values())}")
+
+def c_ds_apparmor():
+    """securityContext.appArmorProfile (Kubernetes >= 1.30), not the
+    deprecated container.apparmor.security.beta.kubernetes.io annotation."""
+    meta = one("daemonset.yaml", "DaemonSet")["spec"]["template"].get("metadata") or {}
+    old = [k for k in (meta.get("annotations") or {}) if "apparmor.security.beta.kubernetes.io" in k]
+    if old:
+        die(f"deprecated AppArmor annotation {old[0]}: use securityContext.appArmorProfile")
+    pod_prof = ((pod_spec().get("securityContext") or {}).get("appArmorProfile") or {}).get("type")
+    for c in containers():
+        prof = ((c.get("securityContext") or {}).get("appArmorProfile") or {}).get("type") or pod_prof
+        if prof != "Unconfined":
+            die(f"{c['name']}: appArmorProfile.type is {prof}, want Unconfined (ptrace of peers)")
+
+def c_networkpolicy():
+    """Only Prometheus pods reach the metrics port; nothing else in or out."""
+    np = one("networkpolicy.yaml", "NetworkPolicy")
+    ds = one("daemonset.yaml", "DaemonSet")
+    sp = np["spec"]
+    if np["metadata"].get("namespace") != ds["metadata"]["namespace"]:
+        die("NetworkPolicy not in the DaemonSet's namespace")
+    sel = (sp.get("podSelector") or {}).get("matchLabels") or {}
+    if not sel or not sel.items() <= ds["spec"]["template"]["metadata"]["labels"].items():
+        die(f"podSelector {sel} does not select the DaemonSet's pods")
+    if sorted(sp.get("policyTypes") or []) != ["Egress", "Ingress"]:
+        die(f"policyTypes {sp.get('policyTypes')}, want Ingress and Egress")
+    if sp.get("egress"):
+        die(f"egress rules {sp['egress']}: the daemon opens no connection")
+    rules = sp.get("ingress") or []
+    if len(rules) != 1:
+        die(f"{len(rules)} ingress rules, want one (the scraper)")
+    r = rules[0]
+    port = ds["spec"]["template"]["spec"]["containers"][0]["ports"][0]
+    if [(p.get("port"), p.get("protocol", "TCP")) for p in r.get("ports") or []] not in \
+            ([(9435, "TCP")], [(port["name"], "TCP")]):
+        die(f"ingress ports {r.get('ports')}, want only TCP 9435")
+    peers = r.get("from") or []
+    if not peers:
+        die("ingress from anywhere: want the Prometheus pods only")
+    for p in peers:
+        if "ipBlock" in p:
+            die(f"ingress from an ipBlock {p['ipBlock']}: want the Prometheus pods only")
+        if not ((p.get("podSelector") or {}).get("matchLabels") or (p.get("podSelector") or {}).get("matchExpressions")):
+            die(f"ingress peer {p} admits every pod (no podSelector labels)")
+        if ((p.get("podSelector") or {}).get("matchLabels") or {}).get("app.kubernetes.io/name") != "prometheus":
+            die(f"ingress peer {p} is not the Prometheus pods (app.kubernetes.io/name: prometheus)")
 
 def c_ds_runtime():
     ds = one("daemonset.yaml", "DaemonSet")
@@ -569,6 +622,7 @@ py dashboard-shape=dashboard-shape metric-names-contract=metric-names
 # --- Kubernetes manifests ----------------------------------------------------
 py daemonset-hostpid=ds-hostpid daemonset-capabilities=ds-caps daemonset-readonly-rootfs=ds-rootfs \
 	daemonset-unprivileged=ds-unprivileged daemonset-no-api-access=ds-no-api daemonset-volumes=ds-volumes \
+	daemonset-apparmor=ds-apparmor networkpolicy=networkpolicy \
 	daemonset-runtime=ds-runtime scrape-wiring=scrape-wiring kustomization=kustomization
 
 # --- Dockerfile --------------------------------------------------------------

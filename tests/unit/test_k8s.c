@@ -159,6 +159,34 @@ static void test_kind_node(void **state)
 	       ".slice/cri-containerd-" ID ".scope\n", UID, ID, "containerd");
 }
 
+/*
+ * What a real node wrote (kubelet cgroupfs driver, containerd 1.6, runc, on
+ * this machine kind's v1/v2 hybrid hierarchy): every v1 controller line and
+ * the unified "0::" line carry the same path, with the runtime's bare
+ * 64-hex id as the container cgroup and no runtime prefix.
+ */
+#define REAL_NODE(path) \
+	"9:name=systemd:" path "\n8:pids:" path "\n7:blkio:" path "\n6:freezer:" path "\n" \
+	"5:devices:" path "\n4:memory:" path "\n3:cpuset:" path "\n2:cpuacct:" path "\n" \
+	"1:cpu:" path "\n0::" path "\n"
+
+static void test_real_node_cgroupfs(void **state)
+{
+	/* Burstable Deployment pod */
+	expect(REAL_NODE("/kubepods/burstable/pod" UID "/" ID), UID, ID, "");
+	/* Guaranteed: the pod cgroup sits right under /kubepods */
+	expect(REAL_NODE("/kubepods/pod" UID2 "/" ID2), UID2, ID2, "");
+	/* BestEffort static pod: its uid is the 32-hex hash of its manifest */
+	expect(REAL_NODE("/kubepods/besteffort/pod" SUID "/" ID3), SUID, ID3, "");
+	/* the pause container of the same pod is a container too */
+	expect(REAL_NODE("/kubepods/besteffort/pod" SUID "/" ID), SUID, ID, "");
+	/* the kubelet and containerd themselves are in no pod */
+	expect_none(REAL_NODE("/"));
+	expect_none(REAL_NODE("/kubepods"));
+	expect_none(REAL_NODE("/kubepods/burstable"));
+	expect_none(REAL_NODE("/kubepods/burstable/pod" UID));
+}
+
 static void test_outside_kubernetes(void **state)
 {
 	expect_none("0::/user.slice/user-1000.slice/session-2.scope\n");
@@ -835,6 +863,7 @@ int main(void)
 		cmocka_unit_test(test_cgroupns_relative),
 		cmocka_unit_test(test_nested_inside_container),
 		cmocka_unit_test(test_kind_node),
+		cmocka_unit_test(test_real_node_cgroupfs),
 		cmocka_unit_test(test_outside_kubernetes),
 		cmocka_unit_test(test_hybrid_lines),
 		cmocka_unit_test(test_path_with_colons),
