@@ -657,6 +657,7 @@ int cmd_daemon(int argc, char **argv)
 	}
 	topts.window_ns = d.o.judging.window_ns;
 	topts.max_maps = d.o.max_maps;
+	topts.site_by_insert = true;	/* a label that does not depend on timing */
 	judge_opts__init(&topts.judge);
 	topts.judge.min_windows = d.o.judging.min_windows;
 	topts.judge.min_growth = d.o.judging.min_growth;

@@ -378,7 +378,8 @@ static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm
 	}
 	copy_stack(&m->grow_stack, e);
 	tracker__user_frame(p->tgt, &m->grow_stack, &m->insert_at);
-	if (m->created_seen && m->created_at.function)
+	if (m->created_seen && m->created_at.function &&
+	    (!tr->opts.site_by_insert || !m->insert_at.function))
 		m->site = get_site(tr, p->tgt, TSITE_CREATED, &m->created_at, &m->create_stack, now);
 	else if (m->insert_at.function)
 		m->site = get_site(tr, p->tgt, TSITE_INSERTED, &m->insert_at, &m->grow_stack, now);

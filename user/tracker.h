@@ -105,6 +105,14 @@ struct tracker_opts {
 	size_t max_maps;		/* tracked maps over all targets */
 	size_t max_pending;		/* remembered creations not yet grown */
 	size_t max_sites;
+	/*
+	 * Attribute every map to its insert site, even when its creation was
+	 * seen (the daemon): whether a creation is seen depends on timing (a
+	 * process's package-level maps are made within milliseconds of exec,
+	 * before a new binary is attached; creation points may be shed), and a
+	 * site that changed with it would split one leak into two series.
+	 */
+	bool site_by_insert;
 	/* --exact: a new map type was learned (to watch its bucket type) */
 	void (*on_type)(struct target *tgt, uint64_t type, void *ctx);
 	void *ctx;
