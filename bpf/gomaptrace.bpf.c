@@ -200,6 +200,37 @@ static __always_inline __u32 walk_frames(__u64 bp, __u32 n, struct gm_event *e)
 	return n;
 }
 
+/*
+ * A stack map: which frame holds it.  A caller's locals lie between its
+ * callee's frame record and its own, so the holder is the function whose
+ * frame pointer is the first one above the header.  A second pass over the
+ * chain (stack maps are rare) keeps the walk above simple for the verifier.
+ * bp is the frame pointer of the function of frames[n - 1].
+ */
+static __always_inline void find_holder(__u64 bp, __u32 n, struct gm_event *e, __u64 hi)
+{
+	struct { __u64 next_bp, ret; } frame;
+	__u64 map = e->map;
+
+	for (int i = 0; i < GM_MAX_STACK_DEPTH; i++) {
+		if (n >= GM_MAX_STACK_DEPTH || !bp || bp >= hi)
+			return;
+		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)bp))
+			return;
+		if (frame.next_bp <= bp)
+			return;
+		if (map > bp && map < frame.next_bp) {
+			if (frame.next_bp + 8 < hi) {
+				e->holder = n;
+				e->holder_ret_off = (__u32)(hi - (frame.next_bp + 8));
+			}
+			return;
+		}
+		n++;
+		bp = frame.next_bp;
+	}
+}
+
 static __always_inline void walk_stack(struct pt_regs *ctx, __u8 placement, struct gm_event *e)
 {
 	__u64 ret = 0;
@@ -390,20 +421,17 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 	e->bucket_size = 0;
 	e->arg = 0;
 	e->arg2 = 0;
+	e->g = 0;
+	e->goid = 0;
+	e->stack_off = 0;
+	e->holder_ret_off = 0;
+	e->holder = GM_HOLDER_UNKNOWN;
+	e->_pad2[0] = e->_pad2[1] = e->_pad2[2] = 0;
 
 	if (spec->kind == GM_PROBE_MALLOCGC) {
 		e->map = 0;
 		e->arg = map;	/* allocation size */
 		goto stack;
-	}
-
-	/* Go keeps the current g in R14 at calls and returns (ABIInternal). */
-	g = ctx->r14;
-	if (g) {
-		lo = read_user_sized(g, lay->g_stack_lo_off, 8, &ok);
-		hi = read_user_sized(g, lay->g_stack_hi_off, 8, &ok);
-		if (lo && map >= lo && map < hi)
-			e->flags |= GM_EV_ON_STACK;
 	}
 
 	/* swiss table probes name the table in map_reg and the Map in aux_reg */
@@ -416,6 +444,28 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 		else
 			e->arg = read_user_sized(table, lay->table_capacity_off,
 						 lay->table_capacity_size, &ok);
+	}
+
+	/*
+	 * Go keeps the current g in R14 at calls and returns (ABIInternal).
+	 * The map (not a table) decides: a stack map's tables are on the heap.
+	 */
+	g = ctx->r14;
+	if (g) {
+		bool gok = true;
+
+		lo = read_user_sized(g, lay->g_stack_lo_off, 8, &gok);
+		hi = read_user_sized(g, lay->g_stack_hi_off, 8, &gok);
+		if (gok && lo && map >= lo && map < hi && hi - map < (1ULL << 32)) {
+			e->flags |= GM_EV_ON_STACK;
+			e->g = g;
+			e->stack_off = (__u32)(hi - map);
+			e->goid = read_user_sized(g, lay->g_goid_off, 8, &gok);
+			if (!gok || !e->goid) {
+				count(GM_CNT_STACK_NO_G);
+				e->flags |= GM_EV_READ_FAIL;
+			}
+		}
 	}
 
 	e->entries = read_user_sized(map, lay->map_count_off, lay->map_count_size, &ok);
@@ -445,6 +495,25 @@ stack:
 		e->nr_frames = walk_frames(grow_bp, 1, e);
 	} else {
 		walk_stack(ctx, spec->placement, e);
+	}
+	if (e->flags & GM_EV_ON_STACK) {
+		__u64 sp = ctx->sp, bp = ctx->bp;
+
+		barrier_var(sp);
+		barrier_var(bp);
+		if (spec->kind == GM_PROBE_LARGE_GROW) {
+			find_holder(grow_bp, 1, e, hi);
+		} else if (spec->placement != GM_AT_POST_PROLOGUE) {
+			/* at a RET or entry, RBP is still the caller's (frames[1]) frame */
+			if (map > sp && map < bp && bp + 8 < hi) {
+				e->holder = 1;
+				e->holder_ret_off = (__u32)(hi - (bp + 8));
+			} else {
+				find_holder(bp, 2, e, hi);
+			}
+		} else {
+			find_holder(bp, 1, e, hi);
+		}
 	}
 	bpf_ringbuf_submit(e, 0);
 	count(GM_CNT_EVENTS);

@@ -90,7 +90,11 @@ struct gm_layout {
 	 * anywhere findable on that path: those events carry none.
 	 */
 	__s16 grow_map_slot;		/* hashGrow: h; GM_SLOT_ABSENT = no such point */
-	__u16 _pad16;
+	/*
+	 * g.goid; g.atomicstatus is the u32 8 bytes before it on every release
+	 * (runtime/runtime2.go).  Identifies the goroutine of a stack map.
+	 */
+	__u16 g_goid_off;
 	__u32 _pad;
 	__u64 grow_lo, grow_hi;		/* runtime.hashGrow [entry, end), link-time */
 	__u64 large_probe_vaddr;	/* link-time address of the allocLarge probe */
@@ -117,6 +121,8 @@ struct gm_probe_spec {
 #define GM_EV_FRAME_READ_FAIL	(1u << 1)	/* stack walk stopped on a failed read */
 #define GM_EV_READ_FAIL		(1u << 2)	/* a map/type field could not be read */
 
+#define GM_HOLDER_UNKNOWN	0xffff	/* gm_event.holder: no frame found */
+
 /* Where a probe sits: decides how the first caller is found. */
 enum gm_placement {
 	GM_AT_POST_PROLOGUE = 0,	/* frame set up: walk from RBP */
@@ -140,6 +146,21 @@ struct gm_event {
 	__u64 bucket_size;		/* type's BucketSize / GroupSize, 0 when no type */
 	__u64 arg;			/* kind-specific: classic B; swiss new capacity; size for mallocgc */
 	__u64 arg2;			/* kind-specific: classic flags / nextOverflow; swiss dirLen */
+	/*
+	 * GM_EV_ON_STACK only (else 0): the goroutine and where in its stack
+	 * the map header lies.  Go copies a stack whole and keeps every
+	 * address's distance from stack.hi, so (goid, stack_off) names the
+	 * map across copies; userspace re-finds it from the g's current
+	 * stack.hi.  frames[holder] is a pc in the function whose frame holds
+	 * the header; that frame's return-address slot lies holder_ret_off
+	 * below stack.hi and holds frames[holder + 1] while the frame lives.
+	 */
+	__u64 g;			/* runtime.g (R14) */
+	__u64 goid;
+	__u32 stack_off;		/* g.stack.hi - map */
+	__u32 holder_ret_off;		/* 0: unknown */
+	__u16 holder;			/* GM_HOLDER_UNKNOWN: not found within the walked frames */
+	__u16 _pad2[3];
 	__u64 frames[GM_MAX_STACK_DEPTH];	/* return addresses, innermost first */
 };
 
@@ -165,7 +186,13 @@ enum gm_counter {
 	GM_CNT_FILTERED,	/* hit from a process not being traced */
 	GM_CNT_RATE_LIMITED,	/* exact mode: mapassign below threshold */
 	GM_CNT_LARGE_NOT_MAP,	/* a large allocation not made by hashGrow */
+	GM_CNT_STACK_NO_G,	/* a stack map whose goroutine could not be read */
 	GM_CNT_MAX,
 };
+
+/* The record's size is ABI between the BPF object and userspace: change it knowingly. */
+_Static_assert(sizeof(struct gm_event) == 112 + 8 * GM_MAX_STACK_DEPTH, "gm_event size");
+_Static_assert(sizeof(struct gm_layout) == 72, "gm_layout size");
+_Static_assert(sizeof(struct gm_probe_spec) == 12, "gm_probe_spec size");
 
 #endif /* GOMAPTRACE_H */

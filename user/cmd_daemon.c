@@ -477,6 +477,8 @@ static bool shed_small_growth(struct daemon *d, const struct gm_event *e)
 	       !tracker__tracks(d->tr, e->tgid, e->map);
 }
 
+static void mark_shed(struct daemon *d);
+
 static void on_event(const struct gm_event *e, void *ctx)
 {
 	struct daemon *d = ctx;
@@ -492,8 +494,10 @@ static void on_event(const struct gm_event *e, void *ctx)
 	if (e->kind == GM_EVENT_OVER_BUDGET) {
 		struct dproc *p = u64map__get(&d->procs, e->tgid);
 
-		if (p && d->gov)
+		if (p && d->gov) {
 			governor__alarm(d->gov, p->db->slot, e->arg2, gm_now_ns());
+			mark_shed(d);
+		}
 		return;
 	}
 	if (shed_small_growth(d, e))
@@ -509,6 +513,19 @@ static void proc_labels(const struct target *t, struct metrics_labels *out, void
 	out->namespace = p->id.namespace;
 	out->pod = p->id.pod;
 	out->container = p->id.container;
+}
+
+/* Creations in processes whose points are shed may go unseen: the reports say so. */
+static void mark_shed(struct daemon *d)
+{
+	struct dproc *p;
+	size_t it = 0;
+
+	if (!d->gov)
+		return;
+	while (u64map__next(&d->procs, &it, NULL, (void **)&p))
+		if (governor__slot_shed(d->gov, p->db->slot))
+			tracker__creations_missed(d->tr, p->t.pid, TUNSEEN_SHED);
 }
 
 /* The governor looks at every traced process once a tick. */
@@ -607,9 +624,11 @@ static int run(struct daemon *d)
 		if (now >= next_sample) {
 			sweep_dead(d, now);
 			reap_idle_bins(d, now, false);
+			tracker__note_lost(d->tr, events__lost(d->ev));
 			tracker__sample(d->tr, now);
 			tracker__tick(d->tr, now);
 			govern(d, now);
+			mark_shed(d);
 			publish(d);
 			next_sample = now + SAMPLE_NS;
 		}

@@ -93,6 +93,7 @@ static const struct layout_row layout_rows[] = {
 	LF(table_capacity_size, NULL, "  size"),
 	LF(g_stack_lo_off, "g.stack.lo", "g.stack.lo"),
 	LF(g_stack_hi_off, "g.stack.hi", "g.stack.hi"),
+	LF(g_goid_off, "g.goid", "g.goid"),
 };
 
 struct map_type {

@@ -283,6 +283,7 @@ static int open_targets(struct trace_session *ss)
 		ss->targets[0]->bin_slot = -1;
 		ss->targets[0]->exit_status = -1;
 		ss->targets[0]->start_ns = gm_now_ns();
+		ss->targets[0]->held = true;
 		snprintf(ss->targets[0]->exe, sizeof(ss->targets[0]->exe), "%s", path);
 		snprintf(ss->targets[0]->comm, sizeof(ss->targets[0]->comm), "%.15s",
 			 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
@@ -603,6 +604,7 @@ static int run(struct trace_session *ss)
 		}
 		now = gm_now_ns();
 		if (now >= next_sample) {
+			tracker__note_lost(ss->tr, events__lost(ss->ev));
 			tracker__sample(ss->tr, now);
 			tracker__tick(ss->tr, now);
 			next_sample += SAMPLE_NS;

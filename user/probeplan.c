@@ -152,6 +152,18 @@ static void fill_layout(struct gm_layout *l, enum gm_map_impl impl,
 	l->map_count_size = 8;
 	l->g_stack_lo_off = 0;
 	l->g_stack_hi_off = 8;
+	/*
+	 * runtime/runtime2.go: g.goid follows stack, stackguard0/1, _panic,
+	 * _defer, m, sched (a gobuf of 7 words, 6 once 1.25 dropped its ret),
+	 * syscallsp, syscallpc, syscallbp (added in 1.23), stktopsp, param,
+	 * atomicstatus and stackLock.
+	 */
+	if (go_buildinfo__at_least(bi, 1, 25))
+		l->g_goid_off = 152;
+	else if (go_buildinfo__at_least(bi, 1, 23))
+		l->g_goid_off = 160;
+	else
+		l->g_goid_off = 152;
 	l->type_bucket_off = 64;	/* Bucket / Group *Type */
 
 	if (impl == GM_MAP_CLASSIC) {

@@ -81,8 +81,14 @@ static void text_map(FILE *out, const struct tmap *m, bool with_stack)
 		human_bytes(m->bucket_bytes, bytes, sizeof(bytes)));
 	if (m->capacity)
 		fprintf(out, ", capacity %" PRIu64 " slots", m->capacity);
-	fprintf(out, "\n      created at: %s\n",
-		m->created_seen ? report__loc_str(&m->created_at, loc, sizeof(loc)) : "(before tracing began)");
+	if (m->created_seen)
+		fprintf(out, "\n      created at: %s\n", report__loc_str(&m->created_at, loc, sizeof(loc)));
+	else
+		fprintf(out, "\n      created at: (%s)\n", tunseen__text(m->unseen));
+	if (m->on_stack)
+		fprintf(out, "      stack map: in the frame of %s, goroutine %" PRIu64 "\n",
+			m->holder.function ? report__loc_str(&m->holder, loc, sizeof(loc)) :
+			"(a frame deeper than the stacks walked)", m->stk.goid);
 	fprintf(out, "      inserted at: %s\n", report__loc_str(&m->insert_at, loc, sizeof(loc)));
 	if (m->bloated)
 		fprintf(out, "      bloated: %" PRIu64 " slots hold %" PRIu64 " entries; Go maps never shrink, copy it into a fresh map\n",
@@ -239,7 +245,22 @@ static void json_map(struct jsonw *w, const struct tmap *m)
 	jsonw_kv_u64(w, "bucket_bytes", m->bucket_bytes);
 	jsonw_kv_u64(w, "grows", m->grows);
 	json_loc(w, "created_at", &m->created_at, m->created_seen);
+	jsonw_key(w, "created_unseen");
+	if (m->created_seen)
+		jsonw_null(w);
+	else
+		jsonw_string(w, tunseen__str(m->unseen));
 	json_loc(w, "insert_at", &m->insert_at, true);
+	jsonw_key(w, "stack_map");
+	if (m->on_stack) {
+		jsonw_start_object(w);
+		jsonw_kv_u64(w, "goroutine", m->stk.goid);
+		jsonw_kv_u64(w, "moves", m->stk.moves);
+		json_loc(w, "frame", &m->holder, true);
+		jsonw_end_object(w);
+	} else {
+		jsonw_null(w);
+	}
 	json_evidence(w, &m->s);
 	json_stack(w, m->tgt, m->created_seen ? &m->create_stack : &m->grow_stack);
 	jsonw_end_object(w);

@@ -30,6 +30,7 @@ struct target {
 	bool exited;
 	int exit_status;	/* wait status when we are its parent; -1 unknown */
 	uint64_t start_ns;	/* when tracing started (CLOCK_MONOTONIC) */
+	bool held;		/* started by us and held until every probe was in */
 	/* pc -> its innermost frame outside the Go runtime (symbolizing is the hot path) */
 	struct u64map user_frames;
 };

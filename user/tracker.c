@@ -18,6 +18,7 @@ struct tproc {
 	struct u64map pending;	/* addr -> struct pending: created, not yet grown */
 	struct u64map types;	/* type addr -> (void *)1: types already announced */
 	size_t pending_cursor;
+	uint32_t missed;	/* 1 << enum tunseen: why creations may have gone unseen */
 };
 
 struct tracker {
@@ -30,6 +31,7 @@ struct tracker {
 	uint64_t next_window_ns;
 	uint64_t windows_closed;
 	struct tracker_stats stats;
+	uint64_t lost_seen;	/* events__lost() at the last tracker__note_lost() */
 };
 
 struct tracker *tracker__new(const struct tracker_opts *opts)
@@ -285,7 +287,7 @@ static void keep_gone(struct tracker *tr, struct tmap *m)
 /* The map stopped existing: out of the address table, into the report pile. */
 static void map_gone(struct tracker *tr, struct tproc *p, struct tmap *m)
 {
-	u64map__del(&p->maps, m->addr);
+	u64map__del(&p->maps, m->key);
 	tr->map_cnt--;
 	tr->stats.gone_maps++;
 	m->gone = true;
@@ -314,16 +316,17 @@ static void evict_one_map(struct tracker *tr)
 	if (!victim)
 		return;
 	tr->stats.evicted_maps++;
-	u64map__del(&victim_p->maps, victim->addr);
+	u64map__del(&victim_p->maps, victim->key);
 	tr->map_cnt--;
 	if (victim->site && victim->site->maps)
 		victim->site->maps--;
 	free(victim);
 }
 
-static void remember_creation(struct tracker *tr, struct tproc *p, const struct gm_event *e)
+static void remember_creation(struct tracker *tr, struct tproc *p, const struct gm_event *e,
+			      uint64_t mkey)
 {
-	struct pending *pd = u64map__get(&p->pending, e->map);
+	struct pending *pd = u64map__get(&p->pending, mkey);
 	uint64_t key;
 
 	if (!pd) {
@@ -341,7 +344,7 @@ static void remember_creation(struct tracker *tr, struct tproc *p, const struct 
 			tr->stats.evicted_pending++;
 		}
 		pd = calloc(1, sizeof(*pd));
-		if (!pd || u64map__set(&p->pending, e->map, pd)) {
+		if (!pd || u64map__set(&p->pending, mkey, pd)) {
 			free(pd);
 			return;
 		}
@@ -351,8 +354,69 @@ static void remember_creation(struct tracker *tr, struct tproc *p, const struct 
 	copy_stack(&pd->stack, e);
 }
 
+static const char *const unseen_words[TUNSEEN_MAX][2] = {
+	[TUNSEEN_NONE] = { "seen", "seen" },
+	[TUNSEEN_BEFORE] = { "before_tracing", "before tracing began" },
+	[TUNSEEN_STACK] = { "stack_map", "not seen: a stack map, made by compiled code without a runtime call" },
+	[TUNSEEN_LOST] = { "events_lost", "not seen: probe records were lost (ring buffer full)" },
+	[TUNSEEN_SHED] = { "shed", "not seen: the governor had taken the creation probes off" },
+	[TUNSEEN_EVICTED] = { "evicted", "not seen: too many maps made and not yet grown, its creation was forgotten" },
+	[TUNSEEN_UNKNOWN] = { "not_seen", "not seen: made by a path without a probe" },
+};
+
+const char *tunseen__str(enum tunseen why)
+{
+	return (unsigned)why < TUNSEEN_MAX ? unseen_words[why][0] : "?";
+}
+
+const char *tunseen__text(enum tunseen why)
+{
+	return (unsigned)why < TUNSEEN_MAX ? unseen_words[why][1] : "?";
+}
+
+void tracker__creations_missed(struct tracker *tr, pid_t pid, enum tunseen why)
+{
+	struct tproc *p;
+	size_t it = 0;
+
+	if ((unsigned)why >= TUNSEEN_MAX)
+		return;
+	if (pid) {
+		p = u64map__get(&tr->procs, (uint64_t)pid);
+		if (p)
+			p->missed |= 1u << why;
+		return;
+	}
+	while (u64map__next(&tr->procs, &it, NULL, (void **)&p))
+		p->missed |= 1u << why;
+}
+
+void tracker__note_lost(struct tracker *tr, uint64_t lost)
+{
+	if (lost > tr->lost_seen)
+		tracker__creations_missed(tr, 0, TUNSEEN_LOST);
+	tr->lost_seen = lost;
+}
+
+/* The most specific honest reason; "before tracing" only when nothing else can explain it. */
+static enum tunseen why_unseen(const struct tracker *tr, const struct tproc *p,
+			       const struct tmap *m)
+{
+	if (m->on_stack)
+		return TUNSEEN_STACK;
+	if (p->missed & (1u << TUNSEEN_SHED))
+		return TUNSEEN_SHED;
+	if (p->missed & (1u << TUNSEEN_LOST))
+		return TUNSEEN_LOST;
+	if (tr->stats.evicted_pending)
+		return TUNSEEN_EVICTED;
+	if (p->tgt->held)
+		return TUNSEEN_UNKNOWN;
+	return TUNSEEN_BEFORE;
+}
+
 static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm_event *e,
-			    uint64_t now)
+			    uint64_t mkey, uint64_t now)
 {
 	struct tmap *m;
 	struct pending *pd;
@@ -364,21 +428,30 @@ static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm
 		return NULL;
 	m->tgt = p->tgt;
 	m->addr = e->map;
+	m->key = mkey;
 	m->seed = e->seed;
+	if (stackmaps__is_key(mkey)) {
+		m->on_stack = true;
+		stackmaps__id_init(&m->stk, e);
+		stackmaps__holder(p->tgt, &m->stk, &m->holder);
+	}
 	series_start(&m->s, e->entries, now);
-	pd = u64map__get(&p->pending, e->map);
+	pd = u64map__get(&p->pending, mkey);
 	if (pd && pd->seed == e->seed) {
 		m->created_seen = true;
 		m->create_stack = pd->stack;
 		tracker__user_frame(p->tgt, &m->create_stack, &m->created_at);
 	}
 	if (pd) {
-		free(u64map__del(&p->pending, e->map));
+		free(u64map__del(&p->pending, mkey));
 		tr->pending_cnt--;
 	}
+	if (!m->created_seen)
+		m->unseen = why_unseen(tr, p, m);
 	copy_stack(&m->grow_stack, e);
 	tracker__user_frame(p->tgt, &m->grow_stack, &m->insert_at);
-	if (m->created_seen && m->created_at.function &&
+	/* a stack map's creation line is per frame: its fill line names the map (and the metric) */
+	if (m->created_seen && m->created_at.function && !m->on_stack &&
 	    (!tr->opts.site_by_insert || !m->insert_at.function))
 		m->site = get_site(tr, p->tgt, TSITE_CREATED, &m->created_at, &m->create_stack, now);
 	else if (m->insert_at.function)
@@ -388,7 +461,7 @@ static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm
 		if (!m->site->type)
 			m->site->type = e->type;
 	}
-	if (u64map__set(&p->maps, e->map, m)) {
+	if (u64map__set(&p->maps, mkey, m)) {
 		if (m->site)
 			m->site->maps--;
 		free(m);
@@ -462,7 +535,7 @@ bool tracker__tracks(const struct tracker *tr, pid_t pid, uint64_t map)
 void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 {
 	struct tproc *p = u64map__get(&tr->procs, (uint64_t)e->tgid);
-	uint64_t now = e->ts_ns, bytes, cap;
+	uint64_t now = e->ts_ns, bytes, cap, mkey = e->map;
 	struct tmap *m;
 
 	tr->stats.events++;
@@ -474,19 +547,21 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 		target__resolve_bias(p->tgt);
 	if (e->flags & GM_EV_ON_STACK) {
 		tr->stats.on_stack++;
-		return;
+		if (!e->goid || !e->stack_off)
+			return;		/* its goroutine could not be read: no way to follow it */
+		mkey = stackmaps__key(e);
 	}
 	switch (e->kind) {
 	case GM_PROBE_MAKEMAP_RET:
 	case GM_PROBE_NEWMAP_RET:
 		tr->stats.creations++;
 		/* a creation at a tracked address: that map is gone (or this is its twin probe) */
-		m = u64map__get(&p->maps, e->map);
+		m = u64map__get(&p->maps, mkey);
 		if (m && m->seed != e->seed)
 			map_gone(tr, p, m);
 		else if (m)
 			return;
-		remember_creation(tr, p, e);
+		remember_creation(tr, p, e, mkey);
 		return;
 	case GM_PROBE_MALLOCGC: {
 		struct tloc loc;
@@ -512,7 +587,12 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 	}
 	if (!e->map)
 		return;
-	m = u64map__get(&p->maps, e->map);
+	m = u64map__get(&p->maps, mkey);
+	/* a stack map: where its header is now (the stack may have moved) */
+	if (m && m->on_stack && now >= m->s.last_ns && m->addr != e->map) {
+		m->addr = e->map;
+		m->stk.moves++;
+	}
 	/*
 	 * Go reseeds a map that becomes empty (clear, or deleting the last
 	 * key), so a new seed here is no proof of a new map: a creation event
@@ -522,7 +602,7 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 		m->seed = e->seed;
 	/* a first insert into a small map: too small to leak, not worth tracking */
 	if (!m && e->kind == GM_PROBE_GROW_TO_SMALL) {
-		struct pending *pd = u64map__get(&p->pending, e->map);
+		struct pending *pd = u64map__get(&p->pending, mkey);
 
 		if (pd)
 			pd->seed = e->seed;	/* NewEmptyMap left the seed for growToSmall */
@@ -530,7 +610,7 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 		return;
 	}
 	if (!m) {
-		m = new_map(tr, p, e, now);
+		m = new_map(tr, p, e, mkey, now);
 		if (!m)
 			return;
 	} else {
@@ -583,6 +663,66 @@ static bool plausible_header(const struct gm_layout *lay, const uint8_t *hdr, ui
 	return dirlen <= (1ULL << 24) && !(dirlen & (dirlen - 1)) && count <= dirlen * 1024;
 }
 
+/*
+ * Stack maps: re-find each header from its goroutine's stack as it is now;
+ * those whose goroutine or frame ended are gone, those whose stack is
+ * being copied sit this sample out.  Compacts maps[] to what is to be read.
+ */
+static int refresh_stack_maps(struct tracker *tr, struct tproc *p, struct tmap **maps, size_t *n)
+{
+	const struct tstackid **ids;
+	enum stackmap_state *st;
+	uint64_t *addr;
+	struct tmap **sm;
+	size_t i, j, k, cnt = 0;
+	int ret;
+
+	for (i = 0; i < *n; i++)
+		cnt += maps[i]->on_stack;
+	if (!cnt)
+		return 0;
+	ids = calloc(cnt, sizeof(*ids));
+	st = calloc(cnt, sizeof(*st));
+	addr = calloc(cnt, sizeof(*addr));
+	sm = calloc(cnt, sizeof(*sm));
+	ret = -ENOMEM;
+	if (!ids || !st || !addr || !sm)
+		goto cleanup;
+	for (i = j = 0; i < *n; i++)
+		if (maps[i]->on_stack) {
+			sm[j] = maps[i];
+			ids[j++] = &maps[i]->stk;
+		}
+	ret = stackmaps__refresh(p->tgt->pid, &p->tgt->bin->plan->layout, ids, cnt, addr, st);
+	if (ret)
+		goto cleanup;
+	/* keep heap maps and live stack maps, in order (sm[] follows maps[]) */
+	for (i = j = k = 0; i < *n; i++) {
+		if (!maps[i]->on_stack) {
+			maps[j++] = maps[i];
+			continue;
+		}
+		if (st[k] == STACKMAP_LIVE) {
+			if (maps[i]->addr != addr[k])
+				maps[i]->stk.moves++;
+			maps[i]->addr = addr[k];
+			maps[j++] = maps[i];
+		}
+		k++;
+	}
+	/* only now: map_gone may free them */
+	for (k = 0; k < cnt; k++)
+		if (st[k] == STACKMAP_GONE)
+			map_gone(tr, p, sm[k]);
+	*n = j;
+cleanup:
+	free(ids);
+	free(st);
+	free(addr);
+	free(sm);
+	return ret;
+}
+
 static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
 {
 	const struct gm_layout *lay = &p->tgt->bin->plan->layout;
@@ -617,6 +757,12 @@ static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
 		i++;
 	}
 	n = i;
+	if (refresh_stack_maps(tr, p, maps, &n) == -ESRCH) {
+		tracker__target_exited(tr, p->tgt->pid);
+		goto out;
+	}
+	for (k = 0; k < n; k++)
+		addrs[k] = maps[k]->addr;
 	got = target__read_many(p->tgt->pid, addrs, n, len, buf, ok);
 	/* the values are as of the end of the reads: events stamped earlier are older */
 	now = gm_now_ns();

@@ -8,7 +8,10 @@
  *   tracked from its first growth (a map that never grows past one bucket
  *   or group cannot leak); its creation, seen earlier, is remembered in a
  *   bounded pending table so the creation site is still known.  Maps on a
- *   goroutine stack are short-lived by construction and ignored.
+ *   goroutine stack are tracked too, under their goroutine and their
+ *   distance from the stack's top (stackmaps.h), re-found before every
+ *   sample and gone when their goroutine or frame is; their site is their
+ *   insert site.
  * - tracker__sample() reads the entry count and seed of every tracked map
  *   with process_vm_readv (free for the target); a changed seed or a failed
  *   read means the map is gone (address reused, or process exited).
@@ -25,6 +28,7 @@
 #include <stdint.h>
 #include "gomaptrace.h"
 #include "judge.h"
+#include "stackmaps.h"
 #include "target.h"
 #include "u64map.h"
 
@@ -56,6 +60,27 @@ struct tseries {
 
 struct tsite;
 
+/*
+ * Why a map's creation was not seen (created_seen false).  "Before tracing
+ * began" is claimed only when it is the one explanation left: a process
+ * attached while running (not started held by us), with no record lost,
+ * no creation point shed and no remembered creation evicted since.
+ */
+enum tunseen {
+	TUNSEEN_NONE = 0,	/* the creation was seen */
+	TUNSEEN_BEFORE,		/* made before the probes were attached */
+	TUNSEEN_STACK,		/* a stack map: made in its frame by compiled code, no runtime call */
+	TUNSEEN_LOST,		/* records were lost (ring buffer full) */
+	TUNSEEN_SHED,		/* the governor had taken creation points off */
+	TUNSEEN_EVICTED,	/* remembered creations were evicted (too many maps not yet grown) */
+	TUNSEEN_UNKNOWN,	/* none of the above: a creation path without a probe */
+	TUNSEEN_MAX,
+};
+
+/* JSON word ("before_tracing", ...) and text ("made before the probes were attached"). */
+const char *tunseen__str(enum tunseen why);
+const char *tunseen__text(enum tunseen why);
+
 struct tmap {
 	struct target *tgt;
 	uint64_t addr, seed;
@@ -73,6 +98,12 @@ struct tmap {
 	uint32_t grows;
 	uint64_t last_grow_ns;
 	bool bloated;
+	/* Added: maps on a goroutine stack (stackmaps.h) */
+	uint64_t key;			/* key in the process's map table: addr, or stack key */
+	bool on_stack;
+	struct tstackid stk;		/* on_stack: goroutine and holding frame */
+	struct tloc holder;		/* on_stack: function whose frame holds it */
+	enum tunseen unseen;		/* !created_seen: why */
 };
 
 struct tsite {
@@ -144,6 +175,15 @@ size_t tracker__maps(const struct tracker *tr, struct tmap ***out);
 size_t tracker__sites(const struct tracker *tr, struct tsite ***out);
 const struct tracker_stats *tracker__stats(const struct tracker *tr);
 uint64_t tracker__windows_closed(const struct tracker *tr);
+
+/*
+ * Creations of process pid (0: every process) may go unseen from now on,
+ * for this reason (TUNSEEN_LOST, TUNSEEN_SHED): maps first seen later say
+ * so instead of "before tracing began".
+ */
+void tracker__creations_missed(struct tracker *tr, pid_t pid, enum tunseen why);
+/* events__lost() as it stands; an increase marks every process TUNSEEN_LOST. */
+void tracker__note_lost(struct tracker *tr, uint64_t lost);
 
 /* Innermost frame of a stack outside the Go runtime; false if none. */
 bool tracker__user_frame(struct target *tgt, const struct tstack *st, struct tloc *loc);
