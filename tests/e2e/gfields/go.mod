@@ -1,0 +1,3 @@
+module gomaptrace.test/gfields
+
+go 1.18
