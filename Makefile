@@ -32,7 +32,25 @@ FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 HDRS       := $(wildcard include/*.h user/*.h)
 
-.PHONY: all deps demo test unit fuzz fuzz-smoke fixtures e2e vmlinux clean bench
+# Release: `make static` links every library Debian ships an archive of;
+# `make install` puts the binary and its man page under DESTDIR/PREFIX.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+# What --version and gomaptrace_build_info say: the tree's `git describe`,
+# taken at build time (`make GM_VERSION=x` for a tree without .git).
+GM_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+# Static archives of the LDLIBS above and of what they need (libmicrohttpd:
+# gnutls and its crypto and string libraries; ncursesw: tinfo).  Debian ships
+# no libp11-kit.a (gnutls needs it, and it loads its own modules with
+# dlopen), so p11-kit stays a shared library, and with it glibc; those are
+# the only NEEDED entries left (tests/e2e/test_release.sh checks).
+STATIC_LDLIBS := -Wl,--gc-sections -Wl,-Bstatic -lbpf -lelf -lz -lcapstone \
+	-lmicrohttpd -lgnutls -lhogweed -lnettle -lgmp -ltasn1 -lidn2 -lunistring \
+	-lncursesw -ltinfo -Wl,-Bdynamic -lp11-kit -lpthread -lm
+
+.PHONY: all deps demo test unit fuzz fuzz-smoke fixtures e2e vmlinux clean bench \
+	static rootfs man install FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -48,11 +66,39 @@ $(BUILD)/obj/%.o: user/%.c $(HDRS) $(SKELS) | $(BUILD)/obj
 $(BUILD)/san/%.o: user/%.c $(HDRS) $(SKELS) | $(BUILD)/san
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
+# Rewritten only when the version changes, so only version.o rebuilds.
+$(BUILD)/gm_version.h: FORCE | $(BUILD)
+	@new='#define GM_VERSION "$(or $(GM_VERSION),unknown)"'; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$new" ] || echo "$$new" >$@
+$(BUILD)/obj/version.o $(BUILD)/san/version.o $(BUILD)/fuzzobj/version.o: $(BUILD)/gm_version.h
+
 $(BUILD)/libgomaptrace.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/gomaptrace: $(BUILD)/obj/main.o $(BUILD)/libgomaptrace.a
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/static/gomaptrace: $(BUILD)/obj/main.o $(BUILD)/libgomaptrace.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $^ $(STATIC_LDLIBS) -o $@
+
+static: $(BUILD)/static/gomaptrace
+
+# A root filesystem holding the static binary and the shared objects it
+# still needs (glibc's and p11-kit's, found by the loader itself): the
+# whole content of the FROM-scratch image (deploy/Dockerfile).
+rootfs: $(BUILD)/static/gomaptrace
+	@scripts/make-rootfs.sh $< $(BUILD)/rootfs
+
+# The man page is generated from the binary's own --help texts.
+$(BUILD)/gomaptrace.8: $(BUILD)/gomaptrace scripts/gen-man.sh
+	scripts/gen-man.sh $< >$@
+
+man: $(BUILD)/gomaptrace.8
+
+install: $(BUILD)/gomaptrace $(BUILD)/gomaptrace.8
+	install -D -m 0755 $(BUILD)/gomaptrace $(DESTDIR)$(BINDIR)/gomaptrace
+	install -D -m 0644 $(BUILD)/gomaptrace.8 $(DESTDIR)$(MANDIR)/man8/gomaptrace.8
 
 # BPF: one object for every binary; the skeleton embeds it.
 $(BUILD)/%.bpf.o: bpf/%.bpf.c include/gomaptrace.h vmlinux/vmlinux.h | $(BUILD)
@@ -96,7 +142,7 @@ fuzz: $(FUZZ_BINS) fixtures
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)
 
 test: deps
-	@$(MAKE) --no-print-directory all unit $(FUZZ_BINS) fixtures
+	@$(MAKE) --no-print-directory all unit $(FUZZ_BINS) fixtures static rootfs man
 	@FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh
 
 demo: deps
@@ -111,4 +157,5 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/unit $(BUILD)/unit-san $(BUILD)/fuzz $(BUILD)/fuzzobj \
-		$(BUILD)/*.o $(BUILD)/*.a $(BUILD)/*.skel.h $(BUILD)/gomaptrace
+		$(BUILD)/*.o $(BUILD)/*.a $(BUILD)/*.skel.h $(BUILD)/gomaptrace \
+		$(BUILD)/gm_version.h $(BUILD)/gomaptrace.8 $(BUILD)/static $(BUILD)/rootfs

@@ -10,7 +10,9 @@ pkgs=(
 	libcmocka-dev libclang-rt-14-dev                      # unit tests, libFuzzer, sanitizers
 	golang-1.19-go                                        # oldest Go of the test matrix
 	libmicrohttpd-dev libncurses-dev                      # daemon HTTP, live view
+	libunistring-dev                                      # its archive, for `make static` (gnutls needs it)
 	prometheus yamllint jq python3                        # oracles in e2e tests
+	man-db groff-base bsdextrautils                       # man page checks (man, groff, col)
 )
 
 missing=()

@@ -24,10 +24,7 @@
 #include "k8s.h"
 #include "metrics.h"
 #include "tracker.h"
-
-#ifndef GM_VERSION
-#define GM_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 #define SAMPLE_NS	1000000000ULL
 #define RESCAN_NS	(60ULL * 1000000000ULL)	/* safety net for missed exec events */
@@ -551,7 +548,7 @@ static void publish(struct daemon *d)
 		.tr = d->tr,
 		.labels = proc_labels,
 		.max_sites = d->o.max_sites,
-		.version = GM_VERSION,
+		.version = gm_version,
 		.targets = d->procs.cnt,
 		.binaries_attached = attacher__binary_cnt(d->att),
 		.events = events__received(d->ev),

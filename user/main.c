@@ -4,10 +4,7 @@
 #include <string.h>
 #include "commands.h"
 #include "gm_err.h"
-
-#ifndef GM_VERSION
-#define GM_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 static const struct {
 	const char *name;
@@ -22,7 +19,10 @@ static const struct {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: gomaptrace COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(out, "gomaptrace: find the Go maps that never stop growing, in unmodified running\n"
+		     "Go programs.\n\n"
+		     "usage: gomaptrace COMMAND [ARGS...]\n"
+		     "       gomaptrace --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'gomaptrace COMMAND --help' for the options of one command.\n"
@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 		return GM_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("gomaptrace %s\n", GM_VERSION);
+		printf("gomaptrace %s\n", gm_version);
 		return GM_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -8,8 +8,9 @@
 #   appArmorProfile), NetworkPolicy (Prometheus only, port 9435, no egress),
 #   Service/ServiceMonitor/kustomization wiring
 #   Dockerfile: pinned bases, its build steps are the README's (`make deps`
-#   packages, `make all`), its COPYs are enough for `make all`, its runtime
-#   packages are exactly the libraries the Makefile links (dpkg -S)
+#   packages, `make static rootfs`), its COPYs are enough for that, and its
+#   runtime is FROM scratch holding build/rootfs alone (whose content
+#   tests/e2e/test_release.sh checks and runs)
 # One PASS/FAIL line per check.  GM_DEPLOY_DIR and GM_README point the
 # checks at other copies (to see each check fail on a broken file).
 . tests/e2e/lib.sh
@@ -97,7 +98,9 @@ def stages():
 
 APT_OK = (re.compile(r"apt-get update( -q+)?$"), re.compile(r"rm -rf /var/lib/apt/lists/\*$"))
 APT_INSTALL = re.compile(r"apt-get install (.*)$")
-MAKE_ALL = re.compile(r"make( -j\s*\d*)? all$")
+# The release build: the static binary and the root filesystem of the
+# FROM-scratch runtime, with the version passed in (no .git in the context).
+MAKE_ALL = re.compile(r"make( -j\s*\d*)? static rootfs( GM_VERSION=\S+)?$")
 
 def run_commands(stage):
     cmds = []
@@ -128,7 +131,7 @@ def c_dockerfile_lint():
     names = {s["name"] for s in st if s["name"]}
     for s in st:
         img = s["image"]
-        if img in names:
+        if img in names or img == "scratch":
             continue
         if "@sha256:" not in img:
             if ":" not in img.split("/")[-1]:
@@ -137,8 +140,8 @@ def c_dockerfile_lint():
                 die(f"FROM {img}: :latest is not a pinned base")
     if st[0]["image"].split("@")[0] != "debian:bookworm":
         die(f"build stage is {st[0]['image']}, want debian:bookworm")
-    if st[-1]["image"].split("@")[0] != "debian:bookworm-slim":
-        die(f"runtime stage is {st[-1]['image']}, want debian:bookworm-slim")
+    if st[-1]["image"] != "scratch":
+        die(f"runtime stage is {st[-1]['image']}, want scratch (the release binary needs no distribution)")
     for s in st:
         for kw, rest in s["ins"]:
             if kw == "ADD":
@@ -152,15 +155,15 @@ def c_dockerfile_lint():
     want = ["/usr/local/bin/gomaptrace", "daemon"]
     if len(ep) != 1 or json.loads(ep[0]) != want:
         die(f"runtime ENTRYPOINT is {ep}, want {json.dumps(want)}")
-    if not any(kw == "COPY" and "--from=" in rest and rest.endswith("/usr/local/bin/gomaptrace")
+    if not any(kw == "COPY" and "--from=" in rest and rest.split()[-2:] == ["/src/build/rootfs/", "/"]
                for kw, rest in st[-1]["ins"]):
-        die("runtime stage does not COPY --from the builder to /usr/local/bin/gomaptrace")
+        die("runtime stage does not COPY --from the builder /src/build/rootfs/ to /")
 
 def c_dockerfile_build_steps():
     st = stages()
     make = [c for c in run_commands(st[0]) if MAKE_ALL.match(c)]
     if len(make) != 1:
-        die(f"build stage runs `make all` {len(make)} times, want once")
+        die(f"build stage runs `make static rootfs` {len(make)} times, want once")
     for i, s in enumerate(st):
         for c in run_commands(s):
             if any(p.match(c) for p in APT_OK) or APT_INSTALL.match(c):
@@ -168,10 +171,11 @@ def c_dockerfile_build_steps():
             if i == 0 and MAKE_ALL.match(c):
                 continue
             die(f"stage {s['name'] or i}: `{c}` is not a build step of the README "
-                "(apt-get from `make deps`'s list, then `make all`)")
+                "(apt-get from `make deps`'s list, then `make static rootfs`)")
     mk = open("Makefile").read()
-    if not re.search(r"^all:", mk, re.M) or not re.search(r"^deps:", mk, re.M):
-        die("Makefile has no `all` or `deps` target")
+    for t in ("all", "deps", "static", "rootfs"):
+        if not re.search(rf"^{t}:", mk, re.M):
+            die(f"Makefile has no `{t}` target")
 
 def c_dockerfile_packages():
     have = install_deps_packages()
@@ -187,7 +191,7 @@ def c_dockerfile_readme():
     if not os.path.exists(rd):
         die(f"{rd} missing")
     text = open(rd).read()
-    for cmd in ("make deps", "make all"):
+    for cmd in ("make deps", "make all", "make static"):
         if cmd not in text:
             die(f"{rd} does not mention `{cmd}`")
     # The README's build bullet: "- Build: Debian bookworm packages (clang, ...)"
@@ -250,34 +254,26 @@ def lib_files(flag, seen):
     return out
 
 def c_dockerfile_runtime():
+    """FROM scratch: nothing but build/rootfs.  No RUN (there is no shell),
+    no other COPY or ADD: what the binary needs is exactly what the loader
+    resolves for it, which scripts/make-rootfs.sh copies and
+    tests/e2e/test_release.sh checks and runs in a chroot."""
+    st = stages()
+    rt = st[-1]
+    for kw, rest in rt["ins"]:
+        if kw in ("RUN", "ADD"):
+            die(f"runtime stage: {kw} {rest} (FROM scratch has no shell and needs nothing else)")
+    copies = [rest for kw, rest in rt["ins"] if kw == "COPY"]
+    want = f"--from={st[0]['name']} /src/build/rootfs/ /"
+    if copies != [want]:
+        die(f"runtime stage COPYs {copies}, want exactly [{want!r}]")
     mk = open("Makefile").read()
-    m = re.search(r"^LDLIBS\s*:?=(.*)$", mk, re.M)
-    if not m:
-        die("Makefile: no LDLIBS")
-    files = []
-    for flag in re.findall(r"-l(\S+)", m.group(1)):
-        if flag in ("m", "c", "pthread", "dl", "rt"):
-            continue
-        files += lib_files(flag, {flag})
-    need = dpkg_owners(files)
-    pkgs = apt_packages(stages()[-1])
-    extra = [p for p in pkgs if p not in need]
-    if extra:
-        die(f"runtime installs packages the binary does not link: {' '.join(extra)} (links {' '.join(sorted(need))})")
-    # What is not listed must come with a listed package (apt installs its
-    # dependencies) or with the base image (libc6).
-    deps = {"libc6"}
-    for p in pkgs:
-        d = subprocess.run(["dpkg-query", "-W", "-f=${Depends}", p], capture_output=True, text=True)
-        if d.returncode != 0:
-            die(f"runtime package {p} is not a Debian bookworm package here (dpkg-query: {d.stderr.strip()})")
-        deps |= {x.split()[0].split(":")[0] for x in re.split(r"[,|]", d.stdout) if x.strip()}
-    missing = sorted(need - set(pkgs) - deps)
-    if missing:
-        die(f"runtime stage lacks {' '.join(missing)}")
+    m = re.search(r"^rootfs:.*\n((?:\t.*\n)+)", mk, re.M)
+    if not m or "scripts/make-rootfs.sh" not in m.group(1):
+        die("Makefile: the rootfs target does not run scripts/make-rootfs.sh")
 
 def c_dockerfile_copy():
-    """The build stage's COPYs hold everything `make all` reads."""
+    """The build stage's COPYs hold everything `make static rootfs` reads."""
     st = stages()
     tree = os.path.join(os.environ["WORK"], "context")
     shutil.rmtree(tree, ignore_errors=True)
@@ -297,9 +293,13 @@ def c_dockerfile_copy():
             else:
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
                 shutil.copy(src, dst)
-    r = subprocess.run(["make", "-n", "-C", tree, "all", "BUILD=build"], capture_output=True, text=True)
+    r = subprocess.run(["make", "-n", "-C", tree, "static", "rootfs", "BUILD=build", "GM_VERSION=x"],
+                       capture_output=True, text=True)
     if r.returncode != 0:
-        die("make -n all in a tree of the COPYed files: " + r.stderr.strip().split("\n")[-1])
+        die("make -n static rootfs in a tree of the COPYed files: " + r.stderr.strip().split("\n")[-1])
+    for script in set(re.findall(r"\bscripts/[\w.-]+", r.stdout)):
+        if not os.path.exists(os.path.join(tree, script)):
+            die(f"`make static rootfs` runs {script}, which is not COPYed into the build stage")
     # Headers: every #include must be in the tree or be generated (skeleton).
     srcs = sorted(os.path.join("user", f) for f in os.listdir(os.path.join(tree, "user")) if f.endswith(".c"))
     r = subprocess.run(["cc", "-MM", "-MG", "-D_GNU_SOURCE", "-Iinclude", "-Iuser", "-Ibuild"] + srcs,
@@ -308,7 +308,7 @@ def c_dockerfile_copy():
         die("cc -MM: " + r.stderr.strip().split("\n")[-1])
     deps = set(r.stdout.replace("\\\n", " ").split())
     for dep in deps:
-        if dep.endswith(":") or dep.startswith("/") or dep.endswith(".skel.h"):
+        if dep.endswith(":") or dep.startswith("/") or dep.endswith(".skel.h") or dep == "gm_version.h":
             continue
         if not os.path.exists(os.path.join(tree, dep)):
             die(f"{dep} is included by the sources but not COPYed into the build stage")
