@@ -438,6 +438,7 @@ static void fill_session(const struct trace_session *ss, struct report_session *
 	rs->probe_hits = total_probe_hits(ss);
 	rs->probe_cost_s = ss->probe_cost_s;
 	rs->window_s = ss->o.judging.window_ns / 1e9;
+	rs->min_windows = ss->o.judging.min_windows;
 	rs->final = final;
 }
 

@@ -31,17 +31,16 @@ static void put_frame(struct strbuf *sb, const char *s)
 	}
 }
 
-static void fold_map(struct strbuf *sb, const struct tmap *m)
+static void fold_stack(struct strbuf *sb, const struct tmap *m, const struct tstack *st)
 {
 	const struct target *t = m->tgt;
-	const struct tstack *st = m->created_seen ? &m->create_stack : &m->grow_stack;
 	struct pcln_frame fr[MAX_INLINE];
 	char buf[384];
 	uint32_t i, nr = st->nr < GM_MAX_STACK_DEPTH ? st->nr : GM_MAX_STACK_DEPTH;
 	int n, k;
 
 	snprintf(buf, sizeof(buf), "%s (%s, %s maps)", t->comm, t->bin->bi.version,
-		 t->bin->plan->impl == GM_MAP_SWISS ? "swiss" : "classic");
+		 gomap__impl_name(t->bin->plan->impl));
 	put_frame(sb, buf);
 	/* pcs[0] is the innermost; symbolize gives each pc's inlined frames innermost first */
 	for (i = nr; i-- > 0;) {
@@ -74,20 +73,28 @@ int folded__write(FILE *out, const struct tracker *tr)
 	strbuf__init(&sb);
 	if (!maps)
 		goto cleanup;
-	lines = calloc(nm + 1, sizeof(*lines));
+	lines = calloc(nm * TMAP_GROWTH_STACKS + 1, sizeof(*lines));
 	if (!lines)
 		goto cleanup;
 	for (i = 0; i < nm; i++) {
-		if (!maps[i]->bucket_bytes)
-			continue;
-		strbuf__reset(&sb);
-		fold_map(&sb, maps[i]);
-		if (sb.failed)
-			goto cleanup;
-		lines[nl].stack = strdup(sb.buf);
-		if (!lines[nl].stack)
-			goto cleanup;
-		lines[nl++].bytes = maps[i]->bucket_bytes;
+		for (int k = 0; k < TMAP_GROWTH_STACKS; k++) {
+			uint64_t alloc, grows, inuse, entries, v;
+			const struct tstack *st = tmap__growth_sample(maps[i], k, &alloc, &grows,
+								      &inuse, &entries);
+
+			/* what the map holds, else (never read) what its growth allocated */
+			v = maps[i]->shape_ns ? inuse : alloc;
+			if (!st || !v)
+				continue;
+			strbuf__reset(&sb);
+			fold_stack(&sb, maps[i], st);
+			if (sb.failed)
+				goto cleanup;
+			lines[nl].stack = strdup(sb.buf);
+			if (!lines[nl].stack)
+				goto cleanup;
+			lines[nl++].bytes = v;
+		}
 	}
 	qsort(lines, nl, sizeof(*lines), cmp_fline);
 	for (i = 0; i < nl; i = j) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * folded: the tracked maps as folded stacks of bucket bytes, the input of
+ * folded: the tracked maps as folded stacks of bucket bytes held, the input of
  * flamegraph.pl, speedscope and inferno.
  *
  * Format: one line per distinct stack, `frame;frame;...;frame BYTES`,
@@ -12,9 +12,10 @@
  *   stackcollapse puts the process name at the root too;
  * - a leaf frame holding the map type in brackets,
  *   `[map[string]*main.Session]`, so a flame graph groups by type.
- * A stack is the creation stack when the creation was seen, else the latest
- * growth stack (as in the report).  Maps whose lines are equal add up; maps
- * that allocated no bucket memory are left out.  ';' inside a name (Go
+ * Stacks are the growth (allocation) stacks, as in Go's heap profile and
+ * --pprof: each map's bucket memory split over the inserts that grew it
+ * (tmap__growth_sample), or what its growth allocated when its structure
+ * was never read.  Lines that are equal add up; zero values are left out.  ';' inside a name (Go
  * struct types have them) becomes ',' and control characters become '?',
  * so every line parses.
  */

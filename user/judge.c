@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stddef.h>
+#include <stdint.h>
 #include "judge.h"
 
 #define DEF_MIN_WINDOWS		5
@@ -11,33 +12,98 @@ void judge_opts__init(struct judge_opts *opts)
 {
 	opts->min_windows = DEF_MIN_WINDOWS;
 	opts->min_growth = DEF_MIN_GROWTH;
+	opts->min_span_ns = 0;
 	opts->bloat_factor = DEF_BLOAT_FACTOR;
 	opts->bloat_min_capacity = DEF_BLOAT_MIN_CAP;
 }
 
-/* Some sample went down, or the window ended below where it started. */
-static bool window_down(const struct judge_window *w)
+/* Changes this small are churn or sampling noise, not growth or loss. */
+static uint64_t noise(uint64_t level)
 {
-	return w->decreased || w->delta < 0;
+	return 2 + level / 64;
 }
 
+static uint64_t start_of(const struct judge_window *w)
+{
+	int64_t s = (int64_t)w->end - w->delta;
+
+	return s > 0 ? (uint64_t)s : 0;
+}
+
+static uint64_t level_of(const struct judge_window *w)
+{
+	uint64_t s = start_of(w);
+
+	return s > w->end ? s : w->end;
+}
+
+/* Some sample fell beyond noise, or the window ended below where it started. */
+static bool window_down(const struct judge_window *w)
+{
+	return w->delta < 0 || w->drop > noise(level_of(w));
+}
+
+/*
+ * Net gain, and no fall inside beyond noise or beyond half the gain: a
+ * leaking map whose owner also deletes a few keys still rises.
+ */
 static bool window_rising(const struct judge_window *w)
 {
-	return w->sampled && w->delta > 0 && !w->decreased;
+	return w->sampled && w->delta > 0 &&
+	       (w->drop <= noise(level_of(w)) || w->drop * 2 <= (uint64_t)w->delta);
 }
 
 /* Unsampled and with nothing to say: a hiccup, skipped by every rule. */
 static bool window_silent(const struct judge_window *w)
 {
-	return !w->sampled && !window_down(w);
+	return !w->sampled && w->delta >= 0 && !w->drop;
+}
+
+/* A clear: fell by at least min_growth to below where the window ended. */
+static bool window_cleared(const struct judge_window *w, uint64_t min_growth)
+{
+	return w->drop >= min_growth && w->drop && w->drop >= w->end;
+}
+
+/* ...and filled again inside the same window. */
+static bool window_refilled(const struct judge_window *w)
+{
+	return w->delta + (int64_t)w->drop > (int64_t)noise(w->end);
 }
 
 static int64_t add_sat(int64_t sum, int64_t delta)
 {
-	/* Both are >= 0 here. */
-	if (delta > INT64_MAX - sum)
+	if (delta > 0 && sum > INT64_MAX - delta)
 		return INT64_MAX;
+	if (delta < 0 && sum < INT64_MIN - delta)
+		return INT64_MIN;
 	return sum + delta;
+}
+
+static bool is_sawtooth(const struct judge_window *w, int n, int j0, uint64_t min_growth)
+{
+	int i, k;
+
+	if (!min_growth)
+		min_growth = 1;
+	for (i = n - 1; i >= j0; i--) {
+		if (!window_cleared(&w[i], min_growth))
+			continue;
+		if (window_refilled(&w[i]))
+			return true;
+		for (k = i + 1; k < n; k++)
+			if (window_rising(&w[k]))
+				return true;
+		/* an earlier clear, and a rising window between it and this one */
+		for (k = i - 1; k >= 0 && !window_cleared(&w[k], min_growth); k--)
+			;
+		if (k >= 0)
+			for (k = k + 1; k < i; k++)
+				if (window_rising(&w[k]))
+					return true;
+		return false;
+	}
+	return false;
 }
 
 enum verdict judge__verdict(const struct judge_opts *opts, const struct judge_window *windows,
@@ -45,9 +111,10 @@ enum verdict judge__verdict(const struct judge_opts *opts, const struct judge_wi
 {
 	struct judge_opts defaults;
 	struct judge_evidence e = { .windows_since_decrease = -1 };
-	const struct judge_window *newest = NULL, *prev = NULL;
-	int min_windows, sampled, i;
-	bool down_recently = false;
+	const struct judge_window *newest = NULL;
+	int min_windows, i, j0, said, peak_at;
+	uint64_t run_ns = 0, tol, level = 0, peak;
+	int64_t net = 0;
 	enum verdict v;
 
 	if (!opts) {
@@ -69,6 +136,7 @@ enum verdict judge__verdict(const struct judge_opts *opts, const struct judge_wi
 			break;
 		e.rising_windows++;
 		e.growth_in_rising = add_sat(e.growth_in_rising, w->delta);
+		run_ns += w->ns;
 	}
 
 	for (i = n - 1; i >= 0; i--) {
@@ -78,42 +146,73 @@ enum verdict judge__verdict(const struct judge_opts *opts, const struct judge_wi
 		}
 	}
 
-	/*
-	 * A decrease among the most recent min_windows sampled windows (or an
-	 * unsampled window between them) is a sawtooth: filled then cleared.
-	 */
-	for (i = n - 1, sampled = 0; i >= 0 && sampled < min_windows; i--) {
-		if (window_down(&windows[i]))
-			down_recently = true;
-		if (windows[i].sampled)
-			sampled++;
-	}
-
-	/* The two newest sampled windows decide plateau. */
-	for (i = n - 1; i >= 0 && !prev; i--) {
-		if (!windows[i].sampled)
+	/* The judged windows: the newest min_windows that say something. */
+	for (i = n - 1, said = 0, j0 = n; i >= 0 && said < min_windows; i--) {
+		if (window_silent(&windows[i]))
 			continue;
 		if (!newest)
 			newest = &windows[i];
-		else
-			prev = &windows[i];
+		said++;
+		j0 = i;
 	}
+	/* the highest level among them: a real decrease is a fall from there */
+	peak = j0 < n ? start_of(&windows[j0]) : 0;
+	peak_at = j0;
+	for (i = j0; i < n; i++) {
+		net = add_sat(net, windows[i].delta);
+		if (level_of(&windows[i]) > level)
+			level = level_of(&windows[i]);
+		if (windows[i].end > peak) {
+			peak = windows[i].end;
+			peak_at = i + 1;
+		}
+	}
+	tol = noise(level);
 
 	if (gone)
 		v = VERDICT_GONE;
 	else if (e.rising_windows >= min_windows &&
-		 (uint64_t)e.growth_in_rising >= opts->min_growth)
+		 (uint64_t)e.growth_in_rising >= opts->min_growth && run_ns >= opts->min_span_ns)
 		v = VERDICT_LEAK;
-	else if (down_recently)
-		v = VERDICT_SHRINKING;
-	else if (newest && newest->delta == 0 && (!prev || prev->delta == 0))
-		v = VERDICT_PLATEAU;
-	else
+	else if (!newest)
 		v = VERDICT_GROWING;
+	else if (is_sawtooth(windows, n, j0, opts->min_growth))
+		v = VERDICT_SAWTOOTH;
+	else if (peak_at < n && peak - newest->end > tol && !window_rising(newest))
+		v = VERDICT_SHRINKING;
+	else if (window_rising(newest) && net > 0)
+		v = VERDICT_GROWING;
+	else
+		v = VERDICT_PLATEAU;
 
+	if (v == VERDICT_LEAK) {
+		e.judged_windows = e.rising_windows;
+		e.judged_delta = e.growth_in_rising;
+		e.judged_ns = run_ns;
+	} else if (v == VERDICT_SHRINKING) {
+		/* from the peak down */
+		for (i = peak_at; i < n; i++) {
+			e.judged_windows += !window_silent(&windows[i]);
+			e.judged_ns += windows[i].ns;
+		}
+		e.judged_delta = (int64_t)newest->end - (int64_t)peak;
+	} else {
+		for (i = j0; i < n; i++) {
+			e.judged_windows += !window_silent(&windows[i]);
+			e.judged_ns += windows[i].ns;
+		}
+		e.judged_delta = net;
+	}
 	if (ev)
 		*ev = e;
 	return v;
+}
+
+double judge__rate(const struct judge_evidence *ev)
+{
+	if (!ev->judged_ns)
+		return 0.0;
+	return (double)ev->judged_delta * 60e9 / (double)ev->judged_ns;
 }
 
 bool judge__bloated(const struct judge_opts *opts, uint64_t capacity, uint64_t entries)
@@ -159,6 +258,8 @@ const char *verdict__str(enum verdict v)
 		return "shrinking";
 	case VERDICT_GONE:
 		return "gone";
+	case VERDICT_SAWTOOTH:
+		return "sawtooth";
 	}
 	return "unknown";
 }
@@ -172,10 +273,12 @@ int verdict__rank(enum verdict v)
 		return 1;
 	case VERDICT_PLATEAU:
 		return 2;
-	case VERDICT_SHRINKING:
+	case VERDICT_SAWTOOTH:
 		return 3;
-	case VERDICT_GONE:
+	case VERDICT_SHRINKING:
 		return 4;
+	case VERDICT_GONE:
+		return 5;
 	}
-	return 5;
+	return 6;
 }

@@ -7,7 +7,6 @@
 #include "liveview.h"
 
 #define TARGET_LINES 3		/* target lines shown before "+N more" */
-#define RECENT_S 10.0		/* span of the growth column */
 
 enum lv_sort {
 	SORT_ENTRIES = 0,
@@ -102,24 +101,17 @@ struct row {
 };
 
 /*
- * Growth over the last RECENT_S seconds of closed windows (at least one
- * window): a top user reads the column as what the map does now, and a map
- * that filled up an hour ago must not sort first.  Before the first window
- * closes, the average since tracing began is all there is.
+ * The rate the verdict rests on (its judged windows), as in the report; a
+ * map that filled up an hour ago and stays flat shows 0.  Before the first
+ * window closes, the average since tracing began is all there is.
  */
-static double recent_per_minute(const struct tmap *m, double window_s)
+static double judged_per_minute(const struct tmap *m)
 {
 	const struct tseries *s = &m->s;
-	int n = window_s >= RECENT_S ? 1 : (int)(RECENT_S / window_s + 0.5), k;
-	int64_t sum = 0;
 
-	if (window_s <= 0 || !s->nwin)
+	if (!s->nwin || !s->ev.judged_ns)
 		return judge__per_minute(s->first, s->last, s->first_ns, s->last_ns);
-	n = n < s->nwin ? n : s->nwin;
-	n = n < TRACK_WINDOWS ? n : TRACK_WINDOWS;
-	for (k = 1; k <= n; k++)
-		sum += s->windows[(s->nwin - k) % TRACK_WINDOWS].delta;
-	return (double)sum * 60 / (n * window_s);
+	return judge__rate(&s->ev);
 }
 
 static int cmp_rows(const void *a, const void *b, void *arg)
@@ -192,7 +184,7 @@ static int draw_header(struct liveview *lv, const struct tracker *tr, const stru
 		 " gomaptrace  %s  targets %zu (%zu live)  events %.0f/s  lost %" PRIu64
 		 "  mode %s  windows %.0fs (%" PRIu64 " closed)  maps %zu",
 		 elapsed_str(rs->duration_s, el, sizeof(el)), rs->target_cnt, live, lv->events_per_s,
-		 rs->events_lost, rs->mode, rs->window_s, tracker__windows_closed(tr), nmaps);
+		 rs->events_lost, rs->mode, tracker__window_ns(tr) / 1e9, tracker__windows_closed(tr), nmaps);
 	attron(A_REVERSE);
 	mvhline(y, 0, ' ', COLS);
 	put_clean(y++, 0, line, COLS);
@@ -206,7 +198,7 @@ static int draw_header(struct liveview *lv, const struct tracker *tr, const stru
 		else if (t->exited)
 			snprintf(st, sizeof(st), "  exited");
 		snprintf(line, sizeof(line), " pid %d %s  %s, %s maps  %s%s", (int)t->pid, t->comm,
-			 t->bin->bi.version, t->bin->plan->impl == GM_MAP_SWISS ? "swiss" : "classic",
+			 t->bin->bi.version, gomap__impl_name(t->bin->plan->impl),
 			 t->exe, st);
 		put_clean(y++, 0, line, COLS);
 	}
@@ -217,20 +209,22 @@ static int draw_header(struct liveview *lv, const struct tracker *tr, const stru
 	return y + 1;
 }
 
-static void draw_row(int y, const struct row *r, const char *type, int typew)
+static void draw_row(int y, const struct row *r, const char *type, int typew, int min_windows)
 {
 	const struct tmap *m = r->m;
 	const char *file = m->insert_at.file ? strrchr(m->insert_at.file, '/') : NULL;
-	char site[512], bytes[16], cols[128];
+	char site[512], bytes[16], cols[160], rising[16];
 	int attr = 0, x;
 
 	if (m->s.verdict == VERDICT_LEAK)
 		attr = A_BOLD | (has_colors() ? COLOR_PAIR(PAIR_LEAK) : 0);
 	else if (m->s.verdict == VERDICT_GROWING && has_colors())
 		attr = COLOR_PAIR(PAIR_GROWING);
-	snprintf(cols, sizeof(cols), " %-9s %9" PRIu64 " %+10.0f %8s %5u %7d ", verdict__str(m->s.verdict),
+	/* the provisional state: rising windows so far of those a leak needs */
+	snprintf(rising, sizeof(rising), "%d/%d", m->s.ev.rising_windows, min_windows);
+	snprintf(cols, sizeof(cols), " %-9s %9" PRIu64 " %+10.0f %8s %5u %7d %6s ", verdict__str(m->s.verdict),
 		 m->s.last, r->rate, human_bytes(m->bucket_bytes, bytes, sizeof(bytes)), m->grows,
-		 (int)m->tgt->pid);
+		 (int)m->tgt->pid, rising);
 	if (m->insert_at.function)
 		snprintf(site, sizeof(site), "%s %s:%d", m->insert_at.function,
 			 file ? file + 1 : m->insert_at.file ? m->insert_at.file : "?", m->insert_at.line);
@@ -249,7 +243,7 @@ static void draw_row(int y, const struct row *r, const char *type, int typew)
 
 void liveview__draw(struct liveview *lv, const struct tracker *tr, const struct report_session *rs)
 {
-	static const char colhead[] = " VERDICT     ENTRIES GROWTH/MIN  BUCKETS GROWS     PID ";
+	static const char colhead[] = " VERDICT     ENTRIES GROWTH/MIN  BUCKETS GROWS     PID RISING ";
 	struct tmap **maps;
 	struct row *rows = NULL;
 	char (*types)[128] = NULL;
@@ -270,7 +264,7 @@ void liveview__draw(struct liveview *lv, const struct tracker *tr, const struct 
 		nm = 0;
 	for (i = 0; i < nm; i++) {
 		rows[i].m = maps[i];
-		rows[i].rate = recent_per_minute(maps[i], rs->window_s);
+		rows[i].rate = judged_per_minute(maps[i]);
 	}
 	qsort_r(rows, nm, sizeof(*rows), cmp_rows, &lv->sort);
 	erase();
@@ -300,7 +294,7 @@ void liveview__draw(struct liveview *lv, const struct tracker *tr, const struct 
 	attroff(A_REVERSE);
 	y++;
 	for (i = 0; i < shown; i++)
-		draw_row(y + (int)i, &rows[i], types[i], typew);
+		draw_row(y + (int)i, &rows[i], types[i], typew, rs->min_windows > 0 ? rs->min_windows : 1);
 	if (!nm && LINES - y - 1 > 0)
 		put_clean(y, 1, "no map has grown yet", COLS - 1);
 	snprintf(foot, sizeof(foot), " q quit and report   s sort: %s", sort_names[lv->sort]);

@@ -618,61 +618,22 @@ static const struct tmapping *target_mapping(struct pprof *p, struct tmapping *c
 	return tm;
 }
 
-static const struct tstack *map_stack(const struct tmap *m)
+/* The locations of a stack, leaf first; n of them.  -ENOMEM on failure. */
+static int stack_locations(struct pprof *p, const struct tmapping *tm, const struct target *t,
+			   const struct tstack *st, uint64_t *locs, uint32_t *n)
 {
-	return m->created_seen ? &m->create_stack : &m->grow_stack;
-}
-
-/* Maps of one process, stack and type sort next to each other. */
-static int cmp_group(const void *a, const void *b)
-{
-	const struct tmap *x = *(const struct tmap *const *)a, *y = *(const struct tmap *const *)b;
-	const struct tstack *sx = map_stack(x), *sy = map_stack(y);
-
-	if (x->tgt->pid != y->tgt->pid)
-		return x->tgt->pid < y->tgt->pid ? -1 : 1;
-	if (x->type != y->type)
-		return x->type < y->type ? -1 : 1;
-	if (sx->nr != sy->nr)
-		return sx->nr < sy->nr ? -1 : 1;
-	return memcmp(sx->pcs, sy->pcs, sx->nr * sizeof(sx->pcs[0]));
-}
-
-static bool same_group(const struct tmap *x, const struct tmap *y)
-{
-	return x->tgt == y->tgt && !cmp_group(&x, &y);
-}
-
-/* One sample for n maps that share process, stack and type. */
-static int add_group(struct pprof *p, const struct tmapping *tm, struct tmap **maps, size_t n)
-{
-	const struct tmap *m = maps[0];
-	const struct tstack *st = map_stack(m);
 	struct pcln_frame fr[MAX_LINES];
 	struct pprof_line lines[MAX_LINES];
-	struct pprof_label labels[3];
-	uint64_t locs[GM_MAX_STACK_DEPTH];
 	uint32_t i, nr = st->nr < GM_MAX_STACK_DEPTH ? st->nr : GM_MAX_STACK_DEPTH;
-	int64_t values[3] = {};
-	enum verdict verdict = m->s.verdict;
-	char type[256];
-	size_t j;
 	int k, nf;
 
-	for (j = 0; j < n; j++) {
-		values[0] += (int64_t)maps[j]->bucket_bytes;
-		values[1] += maps[j]->grows;
-		values[2] += (int64_t)maps[j]->s.last;
-		if (verdict__rank(maps[j]->s.verdict) < verdict__rank(verdict))
-			verdict = maps[j]->s.verdict;
-	}
 	for (i = 0; i < nr; i++) {
 		uint64_t pc = st->pcs[i], mid = tm->id;
 
 		/* a pc outside the executable's text (a cgo library) is not its */
 		if (tm->limit && (pc < tm->start || pc >= tm->limit))
 			mid = 0;
-		nf = target__symbolize(m->tgt, pc, i > 0, fr, MAX_LINES);
+		nf = target__symbolize(t, pc, i > 0, fr, MAX_LINES);
 		for (k = 0; k < nf; k++)
 			lines[k] = (struct pprof_line){ .function = fr[k].function, .file = fr[k].file,
 							.line = fr[k].line };
@@ -680,11 +641,54 @@ static int add_group(struct pprof *p, const struct tmapping *tm, struct tmap **m
 		if (!locs[i])
 			return -ENOMEM;
 	}
-	labels[0] = (struct pprof_label){ .key = "type",
-					  .str = report__type_name(m->tgt, m->type, type, sizeof(type)) };
-	labels[1] = (struct pprof_label){ .key = "verdict", .str = verdict__str(verdict) };
+	*n = nr;
+	return 0;
+}
+
+/*
+ * A map's samples, as Go's heap profile has them: one per growth stack (an
+ * insert that grew the map, so the inserting function is a frame), with the
+ * bytes allocated there, its share of the memory the map holds now, and
+ * labels naming the map and where it was created.
+ */
+static int add_map(struct pprof *p, const struct tmapping *tm, const struct tmap *m)
+{
+	struct pprof_label labels[5];
+	uint64_t locs[GM_MAX_STACK_DEPTH], alloc, grows, inuse, entries;
+	char type[256], created[512], addr[32];
+	const struct tstack *st;
+	uint32_t nr;
+	int i, ret;
+
+	report__type_name(m->tgt, m->type, type, sizeof(type));
+	if (m->created_seen && m->created_at.function)
+		report__loc_str(&m->created_at, created, sizeof(created));
+	else
+		snprintf(created, sizeof(created), "(%s)", tunseen__text(m->unseen));
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, m->addr);
+	labels[0] = (struct pprof_label){ .key = "type", .str = type };
+	labels[1] = (struct pprof_label){ .key = "verdict", .str = verdict__str(m->s.verdict) };
 	labels[2] = (struct pprof_label){ .key = "pid", .num = m->tgt->pid };
-	return pprof__sample(p, locs, nr, values, labels, 3);
+	labels[3] = (struct pprof_label){ .key = "map", .str = addr };
+	labels[4] = (struct pprof_label){ .key = "created_at", .str = created };
+	for (i = 0; i < TMAP_GROWTH_STACKS; i++) {
+		int64_t values[4];
+
+		st = tmap__growth_sample(m, i, &alloc, &grows, &inuse, &entries);
+		if (!st)
+			continue;
+		ret = stack_locations(p, tm, m->tgt, st, locs, &nr);
+		if (ret)
+			return ret;
+		values[0] = (int64_t)inuse;
+		values[1] = (int64_t)alloc;
+		values[2] = (int64_t)grows;
+		values[3] = (int64_t)entries;
+		ret = pprof__sample(p, locs, nr, values, labels, 5);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static int add_comments(struct pprof *p, const struct report_session *rs)
@@ -702,7 +706,7 @@ static int add_comments(struct pprof *p, const struct report_session *rs)
 
 		snprintf(buf, sizeof(buf), "target pid %d (%s) %s: %s, %s maps", (int)t->pid, t->comm,
 			 t->exe, t->bin->bi.version,
-			 t->bin->plan->impl == GM_MAP_SWISS ? "swiss" : "classic");
+			 gomap__impl_name(t->bin->plan->impl));
 		ret = pprof__comment(p, buf);
 	}
 	return ret;
@@ -712,16 +716,17 @@ static int add_comments(struct pprof *p, const struct report_session *rs)
 static int build(const struct tracker *tr, const struct report_session *rs, struct pbuf *out)
 {
 	static const struct pprof_value_type types[] = {
-		{ "bucket_bytes", "bytes" },
+		{ "inuse_space", "bytes" },
+		{ "alloc_space", "bytes" },
 		{ "grows", "count" },
 		{ "entries", "count" },
 	};
-	struct pprof *p = pprof__new(types, 3, 0);
+	struct pprof *p = pprof__new(types, 4, 0);
 	const struct tmapping *tm;
 	struct tmapping *mcache = NULL;
 	struct tmap **maps = NULL;
 	struct timespec now;
-	size_t nm = 0, mcnt = 0, i, j;
+	size_t nm = 0, mcnt = 0, i;
 	int64_t dur = (int64_t)(rs->duration_s * 1e9);
 	int ret = -ENOMEM;
 
@@ -737,12 +742,9 @@ static int build(const struct tracker *tr, const struct report_session *rs, stru
 		if (!target_mapping(p, mcache, &mcnt, rs->targets[i]))
 			goto cleanup;
 	ret = add_comments(p, rs);
-	qsort(maps, nm, sizeof(*maps), cmp_group);
-	for (i = 0; !ret && i < nm; i = j) {
-		for (j = i + 1; j < nm && same_group(maps[i], maps[j]); j++)
-			;
+	for (i = 0; !ret && i < nm; i++) {
 		tm = target_mapping(p, mcache, &mcnt, maps[i]->tgt);
-		ret = tm ? add_group(p, tm, &maps[i], j - i) : -ENOMEM;
+		ret = tm ? add_map(p, tm, maps[i]) : -ENOMEM;
 	}
 	if (ret)
 		goto cleanup;

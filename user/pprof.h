@@ -13,11 +13,14 @@
  *   table is appended by pprof__encode().  Location lines are innermost
  *   first, as profile.proto wants (the last line is the caller the others
  *   were inlined into); a sample's locations are leaf first.
- * - pprof__write_maps(): one sample per (process, stack, map type) of the
- *   tracker — maps that share all three add up — with values bucket_bytes
- *   (bytes), grows (count), entries (count), labels type, verdict (the most
- *   urgent of the merged maps) and pid.  The stack is the creation stack
- *   when the creation was seen, else the latest growth stack.  Each target
+ * - pprof__write_maps(): the tracker's maps as Go's heap profile has them:
+ *   samples at the allocation (growth) stacks, so the function whose
+ *   insert grew a map is a frame.  One sample per map and growth stack
+ *   (tmap__growth_sample), values inuse_space (bytes the map holds now,
+ *   split over its growth stacks; the default), alloc_space (bytes its
+ *   growth allocated there), grows and entries (count); labels type,
+ *   verdict, pid, map (its address) and created_at (the creation site, the
+ *   view by where maps are made: `-tagfocus`, `-tags`).  Each target
  *   gets a Mapping (its executable's text: /proc/PID/maps while the process
  *   lives, else its ELF segment and load bias) with has_functions set, so
  *   pprof shows the names carried here and never needs the binary: stripped

@@ -40,14 +40,34 @@ static const char *human_bytes(uint64_t b, char *buf, size_t len)
 	return buf;
 }
 
-static double per_minute(const struct tseries *s)
+/* Over the whole session: first to last sample. */
+static double session_per_minute(const struct tseries *s)
 {
 	return judge__per_minute(s->first, s->last, s->first_ns, s->last_ns);
 }
 
+/* Over the windows the verdict rests on; before any closed, the session's. */
+static double per_minute(const struct tseries *s)
+{
+	if (!s->nwin || !s->ev.judged_ns)
+		return session_per_minute(s);
+	return judge__rate(&s->ev);
+}
+
 static const char *map_impl_str(const struct target *t)
 {
-	return t->bin->plan->impl == GM_MAP_SWISS ? "swiss" : "classic";
+	return gomap__impl_name(t->bin->plan->impl);
+}
+
+/* "over the last 3 windows (45s)", or "so far" before a window closed */
+static const char *judged_str(const struct tseries *s, char *buf, size_t len)
+{
+	if (!s->nwin || !s->ev.judged_ns)
+		snprintf(buf, len, "so far");
+	else
+		snprintf(buf, len, "over %d window%s (%.0fs)", s->ev.judged_windows,
+			 s->ev.judged_windows == 1 ? "" : "s", s->ev.judged_ns / 1e9);
+	return buf;
 }
 
 /* Print up to max frames of a stack, runtime frames included, inlined expanded. */
@@ -68,23 +88,25 @@ static void text_stack(FILE *out, const struct target *t, const struct tstack *s
 	}
 }
 
-static void text_map(FILE *out, const struct tmap *m, bool with_stack)
+static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_windows)
 {
-	char type[256], loc[512], bytes[32];
+	char type[256], loc[512], bytes[32], alloc[32], over[64];
 	const struct target *t = m->tgt;
 
 	fprintf(out, "  %-9s %s  pid %d (%s)  map 0x%" PRIx64 "%s\n", verdict__str(m->s.verdict),
 		report__type_name(t, m->type, type, sizeof(type)), (int)t->pid, t->comm, m->addr,
 		m->bloated ? "  [bloated]" : "");
-	fprintf(out, "      entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min), rising %d of %d windows, bucket memory %s",
-		m->s.first, m->s.last, per_minute(&m->s), m->s.ev.rising_windows, m->s.ev.windows,
-		human_bytes(m->bucket_bytes, bytes, sizeof(bytes)));
-	if (m->capacity)
-		fprintf(out, ", capacity %" PRIu64 " slots", m->capacity);
+	fprintf(out, "      entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min %s), rising %d of %d windows needed",
+		m->s.first, m->s.last, per_minute(&m->s), judged_str(&m->s, over, sizeof(over)),
+		m->s.ev.rising_windows, min_windows);
+	if (m->shape_ns)
+		fprintf(out, ", capacity %" PRIu64 " slots, bucket memory %s", m->capacity,
+			human_bytes(m->bucket_bytes, bytes, sizeof(bytes)));
+	fprintf(out, ", allocated by growth %s\n", human_bytes(m->grown_bytes, alloc, sizeof(alloc)));
 	if (m->created_seen)
-		fprintf(out, "\n      created at: %s\n", report__loc_str(&m->created_at, loc, sizeof(loc)));
+		fprintf(out, "      created at: %s\n", report__loc_str(&m->created_at, loc, sizeof(loc)));
 	else
-		fprintf(out, "\n      created at: (%s)\n", tunseen__text(m->unseen));
+		fprintf(out, "      created at: (%s)\n", tunseen__text(m->unseen));
 	if (m->on_stack)
 		fprintf(out, "      stack map: in the frame of %s, goroutine %" PRIu64 "\n",
 			m->holder.function ? report__loc_str(&m->holder, loc, sizeof(loc)) :
@@ -95,20 +117,20 @@ static void text_map(FILE *out, const struct tmap *m, bool with_stack)
 			m->capacity, m->s.last);
 	if (!with_stack)
 		return;
-	fprintf(out, "      stack (%s):\n", m->created_seen ? "creation" : "latest growth");
-	text_stack(out, t, m->created_seen ? &m->create_stack : &m->grow_stack, TEXT_STACK_FRAMES);
+	fprintf(out, "      stack (%s):\n", tmap__stack(m) == m->create_stack ? "creation" : "latest growth");
+	text_stack(out, t, tmap__stack(m), TEXT_STACK_FRAMES);
 }
 
 static void text_site(FILE *out, const struct tsite *s)
 {
-	char type[256], loc[512], bytes[32];
+	char type[256], loc[512], bytes[32], over[64];
 
 	fprintf(out, "  %-9s %s site %s\n", verdict__str(s->s.verdict),
 		s->kind == TSITE_CREATED ? "creation" : "insert",
 		report__loc_str(&s->loc, loc, sizeof(loc)));
-	fprintf(out, "      type %s, pid %d (%s), %u live maps, entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min), bucket memory %s\n",
+	fprintf(out, "      type %s, pid %d (%s), %u live maps, entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min %s), allocated by growth %s\n",
 		report__type_name(s->tgt, s->type, type, sizeof(type)), (int)s->tgt->pid, s->tgt->comm,
-		s->maps, s->s.first, s->s.last, per_minute(&s->s),
+		s->maps, s->s.first, s->s.last, per_minute(&s->s), judged_str(&s->s, over, sizeof(over)),
 		human_bytes(s->bucket_bytes, bytes, sizeof(bytes)));
 }
 
@@ -145,7 +167,7 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 		fprintf(out, "LEAKS: %d map%s never stopped growing\n", leaks, leaks > 1 ? "s" : "");
 		for (i = 0; i < nm; i++)
 			if (maps[i]->s.verdict == VERDICT_LEAK)
-				text_map(out, maps[i], true);
+				text_map(out, maps[i], true, rs->min_windows);
 	}
 	if (leak_sites) {
 		fprintf(out, "\nLEAKING SITES: %d site%s whose maps together never stopped growing\n",
@@ -159,13 +181,13 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 			continue;
 		if (!others++)
 			fprintf(out, "\nOther large maps:\n");
-		text_map(out, maps[i], false);
+		text_map(out, maps[i], false, rs->min_windows);
 	}
-	fprintf(out, "\nevents: %" PRIu64 " received, %" PRIu64 " lost%s; %" PRIu64 " maps tracked, "
-		"%" PRIu64 " gone, %" PRIu64 " evicted; %" PRIu64 " probe hits\n",
+	fprintf(out, "\nevents: %" PRIu64 " received, %" PRIu64 " lost%s; %" PRIu64 " maps tracked: "
+		"%zu alive, %" PRIu64 " gone, %" PRIu64 " evicted; %" PRIu64 " probe hits\n",
 		rs->events_received, rs->events_lost,
 		rs->events_lost ? " (ring buffer full: verdicts may miss growth)" : "",
-		(uint64_t)nm, st->gone_maps, st->evicted_maps, rs->probe_hits);
+		st->maps_tracked, tracker__alive_maps(tr), st->gone_maps, st->evicted_maps, rs->probe_hits);
 	if (rs->probe_cost_s > 0 && rs->duration_s > 0) {
 		double rate = rs->probe_hits / rs->duration_s;
 
@@ -224,6 +246,9 @@ static void json_evidence(struct jsonw *w, const struct tseries *s)
 	jsonw_kv_i64(w, "rising_windows", s->ev.rising_windows);
 	jsonw_kv_i64(w, "growth_in_rising_windows", s->ev.growth_in_rising);
 	jsonw_kv_i64(w, "windows_since_decrease", s->ev.windows_since_decrease);
+	jsonw_kv_i64(w, "judged_windows", s->ev.judged_windows);
+	jsonw_kv_double(w, "judged_seconds", s->ev.judged_ns / 1e9);
+	jsonw_kv_i64(w, "judged_delta", s->ev.judged_delta);
 	jsonw_end_object(w);
 }
 
@@ -242,7 +267,11 @@ static void json_map(struct jsonw *w, const struct tmap *m)
 	jsonw_kv_u64(w, "entries_last", m->s.last);
 	jsonw_kv_u64(w, "entries_max", m->s.max);
 	jsonw_kv_double(w, "growth_per_minute", per_minute(&m->s));
+	jsonw_kv_double(w, "session_growth_per_minute", session_per_minute(&m->s));
 	jsonw_kv_u64(w, "bucket_bytes", m->bucket_bytes);
+	jsonw_kv_u64(w, "allocated_bytes", m->grown_bytes);
+	jsonw_kv_u64(w, "tables", m->tables);
+	jsonw_kv_bool(w, "structure_read", m->shape_ns != 0);
 	jsonw_kv_u64(w, "grows", m->grows);
 	json_loc(w, "created_at", &m->created_at, m->created_seen);
 	jsonw_key(w, "created_unseen");
@@ -262,7 +291,7 @@ static void json_map(struct jsonw *w, const struct tmap *m)
 		jsonw_null(w);
 	}
 	json_evidence(w, &m->s);
-	json_stack(w, m->tgt, m->created_seen ? &m->create_stack : &m->grow_stack);
+	json_stack(w, m->tgt, tmap__stack(m));
 	jsonw_end_object(w);
 }
 
@@ -279,6 +308,7 @@ static void json_site(struct jsonw *w, const struct tsite *s)
 	jsonw_kv_u64(w, "entries_first", s->s.first);
 	jsonw_kv_u64(w, "entries_last", s->s.last);
 	jsonw_kv_double(w, "growth_per_minute", per_minute(&s->s));
+	jsonw_kv_double(w, "session_growth_per_minute", session_per_minute(&s->s));
 	jsonw_kv_u64(w, "bucket_bytes", s->bucket_bytes);
 	jsonw_kv_u64(w, "exact_bucket_bytes", s->exact_bucket_bytes);
 	jsonw_kv_u64(w, "grows", s->grows);
@@ -329,6 +359,15 @@ int report__json(FILE *out, const struct tracker *tr, const struct report_sessio
 	jsonw_kv_u64(w, "lost", rs->events_lost);
 	jsonw_kv_u64(w, "malformed", rs->events_malformed);
 	jsonw_kv_u64(w, "probe_hits", rs->probe_hits);
+	jsonw_end_object(w);
+	jsonw_key(w, "map_counts");
+	jsonw_start_object(w);
+	jsonw_kv_u64(w, "tracked", tracker__stats(tr)->maps_tracked);
+	jsonw_kv_u64(w, "alive", tracker__alive_maps(tr));
+	jsonw_kv_u64(w, "gone", tracker__stats(tr)->gone_maps);
+	jsonw_kv_u64(w, "evicted", tracker__stats(tr)->evicted_maps);
+	jsonw_kv_u64(w, "rejected_samples", tracker__stats(tr)->rejected);
+	jsonw_kv_u64(w, "reused_addresses", tracker__stats(tr)->reused);
 	jsonw_end_object(w);
 	jsonw_key(w, "overhead");
 	jsonw_start_object(w);

@@ -23,6 +23,7 @@ struct report_session {
 	uint64_t probe_hits;
 	double probe_cost_s;		/* one hit, calibrated at start; 0 unknown */
 	double window_s;
+	int min_windows;		/* rising windows a leak needs */
 	bool final;			/* false for --interval reports */
 };
 

@@ -6,10 +6,17 @@
 
 #define GONE_KEEP 256		/* gone maps kept for the report, largest first */
 #define GONE_MIN_ENTRIES 64	/* smaller gone maps are not worth a report line */
+/*
+ * A swiss directory and its tables are re-read at every sample for maps big
+ * enough to be reported (their numbers must never come from freed tables),
+ * and at least this often for the others, grown or not.
+ */
+#define SHAPE_REFRESH_NS (10ULL * 1000000000ULL)
+#define DEF_WINDOW_NS (60ULL * 1000000000ULL)
 
 struct pending {
 	uint64_t seed;
-	struct tstack stack;
+	const struct tstack *stack;	/* interned */
 };
 
 struct tproc {
@@ -23,16 +30,75 @@ struct tproc {
 
 struct tracker {
 	struct tracker_opts opts;
+	const struct gomap_mem *mem;
 	struct u64map procs;	/* pid -> struct tproc */
 	struct u64map sites;	/* hash -> struct tsite */
+	struct tstacks stacks;
 	size_t map_cnt, pending_cnt;
+	struct tmap *lru_head, *lru_tail;	/* every live tracked map, least recently grown first */
 	struct tmap *gone[GONE_KEEP];
 	size_t gone_cnt;
-	uint64_t next_window_ns;
+	uint64_t start_ns, next_window_ns, window_open_ns;
 	uint64_t windows_closed;
 	struct tracker_stats stats;
 	uint64_t lost_seen;	/* events__lost() at the last tracker__note_lost() */
 };
+
+static void lru_unlink(struct tracker *tr, struct tmap *m)
+{
+	if (m->lru_prev)
+		m->lru_prev->lru_next = m->lru_next;
+	else if (tr->lru_head == m)
+		tr->lru_head = m->lru_next;
+	if (m->lru_next)
+		m->lru_next->lru_prev = m->lru_prev;
+	else if (tr->lru_tail == m)
+		tr->lru_tail = m->lru_prev;
+	m->lru_prev = m->lru_next = NULL;
+}
+
+static void lru_append(struct tracker *tr, struct tmap *m)
+{
+	m->lru_prev = tr->lru_tail;
+	m->lru_next = NULL;
+	if (tr->lru_tail)
+		tr->lru_tail->lru_next = m;
+	else
+		tr->lru_head = m;
+	tr->lru_tail = m;
+}
+
+static void lru_touch(struct tracker *tr, struct tmap *m)
+{
+	if (tr->lru_tail == m)
+		return;
+	lru_unlink(tr, m);
+	lru_append(tr, m);
+}
+
+/* Every reference a map holds; the map itself is the caller's. */
+static void map_release(struct tracker *tr, struct tmap *m)
+{
+	int i;
+
+	tstacks__put(&tr->stacks, m->create_stack);
+	tstacks__put(&tr->stacks, m->grow_stack);
+	for (i = 0; i < TMAP_GROWTH_STACKS; i++)
+		tstacks__put(&tr->stacks, m->growth[i].stack);
+	m->create_stack = m->grow_stack = tstack__empty();
+	memset(m->growth, 0, sizeof(m->growth));
+}
+
+static void map_free(struct tracker *tr, struct tmap *m)
+{
+	map_release(tr, m);
+	free(m);
+}
+
+const struct tstack *tmap__stack(const struct tmap *m)
+{
+	return m->created_seen && m->create_stack->nr ? m->create_stack : m->grow_stack;
+}
 
 struct tracker *tracker__new(const struct tracker_opts *opts)
 {
@@ -42,7 +108,11 @@ struct tracker *tracker__new(const struct tracker_opts *opts)
 		return NULL;
 	memcpy(&tr->opts, opts, opts->sz < sizeof(tr->opts) ? opts->sz : sizeof(tr->opts));
 	if (!tr->opts.window_ns)
-		tr->opts.window_ns = 60ULL * 1000000000ULL;
+		tr->opts.window_ns = DEF_WINDOW_NS;
+	if (tr->opts.window_max_ns && tr->opts.window_max_ns < tr->opts.window_ns)
+		tr->opts.window_max_ns = tr->opts.window_ns;
+	tr->mem = tr->opts.mem ? tr->opts.mem : gomap__process_mem();
+	tstacks__init(&tr->stacks);
 	if (!tr->opts.max_maps)
 		tr->opts.max_maps = 65536;
 	if (!tr->opts.max_pending)
@@ -62,11 +132,13 @@ static void free_proc(struct tracker *tr, struct tproc *p)
 	void *v;
 
 	while (u64map__next(&p->maps, &it, NULL, &v)) {
-		free(v);
+		lru_unlink(tr, v);
+		map_free(tr, v);
 		tr->map_cnt--;
 	}
 	it = 0;
 	while (u64map__next(&p->pending, &it, NULL, &v)) {
+		tstacks__put(&tr->stacks, ((struct pending *)v)->stack);
 		free(v);
 		tr->pending_cnt--;
 	}
@@ -92,6 +164,7 @@ void tracker__free(struct tracker *tr)
 		free(tr->gone[i]);
 	u64map__fini(&tr->procs);
 	u64map__fini(&tr->sites);
+	tstacks__fini(&tr->stacks);	/* every stack still referenced above */
 	free(tr);
 }
 
@@ -109,8 +182,10 @@ int tracker__add_target(struct tracker *tr, struct target *tgt)
 		free(p);
 		return -ENOMEM;
 	}
-	if (!tr->next_window_ns)
-		tr->next_window_ns = gm_now_ns() + tr->opts.window_ns;
+	if (!tr->next_window_ns) {
+		tr->start_ns = tr->window_open_ns = gm_now_ns();
+		tr->next_window_ns = tr->start_ns + tr->opts.window_ns;
+	}
 	return 0;
 }
 
@@ -139,12 +214,16 @@ void tracker__remove_target(struct tracker *tr, pid_t pid)
 		while (ndead < 64 && u64map__next(&tr->sites, &it, &key, &v))
 			if (((struct tsite *)v)->tgt == p->tgt)
 				dead[ndead++] = key;
-		for (i = 0; i < ndead; i++)
-			free(u64map__del(&tr->sites, dead[i]));
+		for (i = 0; i < ndead; i++) {
+			struct tsite *s = u64map__del(&tr->sites, dead[i]);
+
+			tstacks__put(&tr->stacks, s->stack);
+			free(s);
+		}
 	} while (ndead == 64);
 	for (i = j = 0; i < tr->gone_cnt; i++) {
 		if (tr->gone[i]->tgt == p->tgt)
-			free(tr->gone[i]);
+			map_free(tr, tr->gone[i]);
 		else
 			tr->gone[j++] = tr->gone[i];
 	}
@@ -173,6 +252,14 @@ static uint64_t site_hash(const struct target *tgt, enum tsite_kind kind, const 
 	return h;
 }
 
+static void series_start(struct tseries *s, uint64_t entries, uint64_t now)
+{
+	memset(s, 0, sizeof(*s));
+	s->first = s->last = s->max = s->win_start = s->win_hi = entries;
+	s->first_ns = s->last_ns = s->win_start_ns = now;
+	s->verdict = VERDICT_GROWING;
+}
+
 static struct tsite *get_site(struct tracker *tr, struct target *tgt, enum tsite_kind kind,
 			      const struct tloc *loc, const struct tstack *st, uint64_t now)
 {
@@ -194,30 +281,25 @@ static struct tsite *get_site(struct tracker *tr, struct target *tgt, enum tsite
 	s->tgt = tgt;
 	s->kind = kind;
 	s->loc = *loc;
-	s->stack = *st;
-	s->s.first_ns = s->s.last_ns = now;
-	s->s.verdict = VERDICT_GROWING;
+	series_start(&s->s, 0, now);
+	s->s.win_start_ns = tr->window_open_ns;
 	if (u64map__set(&tr->sites, key, s)) {
 		free(s);
 		return NULL;
 	}
+	s->stack = tstacks__ref(st);
 	return s;
 }
 
-static void copy_stack(struct tstack *dst, const struct gm_event *e)
+static const struct tstack *event_stack(struct tracker *tr, const struct gm_event *e)
 {
-	uint32_t n = e->nr_frames > GM_MAX_STACK_DEPTH ? GM_MAX_STACK_DEPTH : e->nr_frames;
-
-	dst->nr = n;
-	memcpy(dst->pcs, e->frames, n * sizeof(dst->pcs[0]));
+	return tstacks__get(&tr->stacks, (const uint64_t *)e->frames, e->nr_frames);
 }
 
-static void series_start(struct tseries *s, uint64_t entries, uint64_t now)
+static void set_stack(struct tracker *tr, const struct tstack **dst, const struct tstack *st)
 {
-	memset(s, 0, sizeof(*s));
-	s->first = s->last = s->max = s->win_start = entries;
-	s->first_ns = s->last_ns = now;
-	s->verdict = VERDICT_GROWING;
+	tstacks__put(&tr->stacks, *dst);
+	*dst = st;
 }
 
 static void series_sample(struct tseries *s, uint64_t v, uint64_t now)
@@ -225,8 +307,10 @@ static void series_sample(struct tseries *s, uint64_t v, uint64_t now)
 	/* an event queued while memory was read is older than that read */
 	if (now < s->last_ns)
 		return;
-	if (v < s->last)
-		s->win_decreased = true;
+	if (v > s->win_hi)
+		s->win_hi = v;
+	else if (s->win_hi - v > s->win_drop)
+		s->win_drop = s->win_hi - v;
 	s->last = v;
 	if (v > s->max)
 		s->max = v;
@@ -234,29 +318,48 @@ static void series_sample(struct tseries *s, uint64_t v, uint64_t now)
 	s->win_samples++;
 }
 
+static uint32_t sat32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static int32_t sat_i32(int64_t v)
+{
+	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
 /* Oldest to newest copy of the ring, for the judge. */
 static int series_windows(const struct tseries *s, struct judge_window *out)
 {
 	int n = s->nwin < TRACK_WINDOWS ? s->nwin : TRACK_WINDOWS, i;
 
-	for (i = 0; i < n; i++)
-		out[i] = s->windows[(s->nwin - n + i) % TRACK_WINDOWS];
+	for (i = 0; i < n; i++) {
+		const struct twin *w = &s->windows[(s->nwin - n + i) % TRACK_WINDOWS];
+
+		out[i] = (struct judge_window){
+			.delta = w->delta, .drop = w->drop, .end = w->end,
+			.ns = (uint64_t)w->ms * 1000000ULL, .sampled = w->sampled,
+		};
+	}
 	return n;
 }
 
-static void series_close(struct tseries *s, const struct judge_opts *jo, int64_t delta,
-			 bool decreased, bool sampled, bool gone)
+static void series_close(struct tseries *s, const struct judge_opts *jo, uint64_t now,
+			 int64_t delta, uint64_t drop, bool sampled, bool gone)
 {
 	struct judge_window w[TRACK_WINDOWS];
+	uint64_t len = now > s->win_start_ns ? now - s->win_start_ns : 0;
 	int n;
 
-	s->windows[s->nwin % TRACK_WINDOWS] = (struct judge_window){
-		.delta = delta, .decreased = decreased, .sampled = sampled,
+	s->windows[s->nwin % TRACK_WINDOWS] = (struct twin){
+		.delta = sat_i32(delta), .drop = sat32(drop), .end = sat32(s->last),
+		.ms = sat32(len / 1000000ULL), .sampled = sampled,
 	};
 	s->nwin++;
-	s->win_start = s->last;
-	s->win_decreased = false;
+	s->win_start = s->win_hi = s->last;
+	s->win_drop = 0;
 	s->win_samples = 0;
+	s->win_start_ns = now;
 	n = series_windows(s, w);
 	s->verdict = judge__verdict(jo, w, n, gone, &s->ev);
 }
@@ -266,7 +369,7 @@ static void keep_gone(struct tracker *tr, struct tmap *m)
 	size_t i, small = 0;
 
 	if (m->s.max < GONE_MIN_ENTRIES) {
-		free(m);
+		map_free(tr, m);
 		return;
 	}
 	if (tr->gone_cnt < GONE_KEEP) {
@@ -277,10 +380,10 @@ static void keep_gone(struct tracker *tr, struct tmap *m)
 		if (tr->gone[i]->s.max < tr->gone[small]->s.max)
 			small = i;
 	if (tr->gone[small]->s.max < m->s.max) {
-		free(tr->gone[small]);
+		map_free(tr, tr->gone[small]);
 		tr->gone[small] = m;
 	} else {
-		free(m);
+		map_free(tr, m);
 	}
 }
 
@@ -288,9 +391,11 @@ static void keep_gone(struct tracker *tr, struct tmap *m)
 static void map_gone(struct tracker *tr, struct tproc *p, struct tmap *m)
 {
 	u64map__del(&p->maps, m->key);
+	lru_unlink(tr, m);
 	tr->map_cnt--;
 	tr->stats.gone_maps++;
 	m->gone = true;
+	m->bloated = false;	/* nothing left to copy */
 	m->s.verdict = VERDICT_GONE;
 	if (m->site && m->site->maps)
 		m->site->maps--;
@@ -298,29 +403,23 @@ static void map_gone(struct tracker *tr, struct tproc *p, struct tmap *m)
 	keep_gone(tr, m);
 }
 
+/* Least recently grown first: the list head, O(1). */
 static void evict_one_map(struct tracker *tr)
 {
-	struct tproc *p, *victim_p = NULL;
-	struct tmap *m, *victim = NULL;
-	size_t it = 0, jt;
+	struct tmap *victim = tr->lru_head;
+	struct tproc *p;
 
-	while (u64map__next(&tr->procs, &it, NULL, (void **)&p)) {
-		jt = 0;
-		while (u64map__next(&p->maps, &jt, NULL, (void **)&m)) {
-			if (!victim || m->last_grow_ns < victim->last_grow_ns) {
-				victim = m;
-				victim_p = p;
-			}
-		}
-	}
 	if (!victim)
 		return;
+	p = u64map__get(&tr->procs, (uint64_t)victim->tgt->pid);
 	tr->stats.evicted_maps++;
-	u64map__del(&victim_p->maps, victim->key);
+	lru_unlink(tr, victim);
+	if (p)
+		u64map__del(&p->maps, victim->key);
 	tr->map_cnt--;
 	if (victim->site && victim->site->maps)
 		victim->site->maps--;
-	free(victim);
+	map_free(tr, victim);
 }
 
 static void remember_creation(struct tracker *tr, struct tproc *p, const struct gm_event *e,
@@ -332,14 +431,16 @@ static void remember_creation(struct tracker *tr, struct tproc *p, const struct 
 	if (!pd) {
 		if (tr->pending_cnt >= tr->opts.max_pending) {
 			/* drop an arbitrary remembered creation, rotating through the table */
-			void *v;
+			struct pending *old;
 
-			if (!u64map__next(&p->pending, &p->pending_cursor, &key, &v)) {
+			if (!u64map__next(&p->pending, &p->pending_cursor, &key, (void **)&old)) {
 				p->pending_cursor = 0;
-				if (!u64map__next(&p->pending, &p->pending_cursor, &key, &v))
+				if (!u64map__next(&p->pending, &p->pending_cursor, &key, (void **)&old))
 					return;
 			}
-			free(u64map__del(&p->pending, key));
+			u64map__del(&p->pending, key);
+			tstacks__put(&tr->stacks, old->stack);
+			free(old);
 			tr->pending_cnt--;
 			tr->stats.evicted_pending++;
 		}
@@ -348,10 +449,11 @@ static void remember_creation(struct tracker *tr, struct tproc *p, const struct 
 			free(pd);
 			return;
 		}
+		pd->stack = tstack__empty();
 		tr->pending_cnt++;
 	}
 	pd->seed = e->seed;
-	copy_stack(&pd->stack, e);
+	set_stack(tr, &pd->stack, event_stack(tr, e));
 }
 
 static const char *const unseen_words[TUNSEEN_MAX][2] = {
@@ -430,6 +532,7 @@ static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm
 	m->addr = e->map;
 	m->key = mkey;
 	m->seed = e->seed;
+	m->create_stack = m->grow_stack = tstack__empty();
 	if (stackmaps__is_key(mkey)) {
 		m->on_stack = true;
 		stackmaps__id_init(&m->stk, e);
@@ -439,23 +542,26 @@ static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm
 	pd = u64map__get(&p->pending, mkey);
 	if (pd && pd->seed == e->seed) {
 		m->created_seen = true;
-		m->create_stack = pd->stack;
-		tracker__user_frame(p->tgt, &m->create_stack, &m->created_at);
+		m->create_stack = pd->stack;	/* the reference moves */
+		pd->stack = tstack__empty();
+		tracker__user_frame(p->tgt, m->create_stack, &m->created_at);
 	}
 	if (pd) {
-		free(u64map__del(&p->pending, mkey));
+		u64map__del(&p->pending, mkey);
+		tstacks__put(&tr->stacks, pd->stack);
+		free(pd);
 		tr->pending_cnt--;
 	}
 	if (!m->created_seen)
 		m->unseen = why_unseen(tr, p, m);
-	copy_stack(&m->grow_stack, e);
-	tracker__user_frame(p->tgt, &m->grow_stack, &m->insert_at);
+	m->grow_stack = event_stack(tr, e);
+	tracker__user_frame(p->tgt, m->grow_stack, &m->insert_at);
 	/* a stack map's creation line is per frame: its fill line names the map (and the metric) */
 	if (m->created_seen && m->created_at.function && !m->on_stack &&
 	    (!tr->opts.site_by_insert || !m->insert_at.function))
-		m->site = get_site(tr, p->tgt, TSITE_CREATED, &m->created_at, &m->create_stack, now);
+		m->site = get_site(tr, p->tgt, TSITE_CREATED, &m->created_at, m->create_stack, now);
 	else if (m->insert_at.function)
-		m->site = get_site(tr, p->tgt, TSITE_INSERTED, &m->insert_at, &m->grow_stack, now);
+		m->site = get_site(tr, p->tgt, TSITE_INSERTED, &m->insert_at, m->grow_stack, now);
 	if (m->site) {
 		m->site->maps++;
 		if (!m->site->type)
@@ -464,56 +570,86 @@ static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm
 	if (u64map__set(&p->maps, mkey, m)) {
 		if (m->site)
 			m->site->maps--;
-		free(m);
+		map_free(tr, m);
 		return NULL;
 	}
+	lru_append(tr, m);
 	tr->map_cnt++;
+	tr->stats.maps_tracked++;
 	return m;
 }
 
-/* Bucket/group bytes a growth event allocated, and the capacity after it. */
-static void growth_cost(const struct target *tgt, const struct gm_event *e,
-			uint64_t *bytes, uint64_t *capacity)
+const struct tstack *tmap__growth_sample(const struct tmap *m, int i, uint64_t *alloc,
+					 uint64_t *grows, uint64_t *inuse, uint64_t *entries)
 {
-	uint64_t bsz = e->bucket_size, b, nb;
+	uint64_t total = 0, before = 0;
+	int k, last = -1;
 
-	*bytes = 0;
-	*capacity = 0;
-	switch (e->kind) {
-	case GM_PROBE_HASHGROW:
-		/* mapassign grows when count+1 > 8 and > 6.5 * 2^B; else same-size */
-		b = e->arg;
-		if (b > 60)
-			return;
-		if (e->entries + 1 > 8 && (e->entries + 1) * 2 > 13 * (1ULL << b))
-			b++;
-		nb = 1ULL << b;
-		if (b >= 4)
-			nb += 1ULL << (b - 4);	/* preallocated overflow buckets */
-		*bytes = nb * bsz;
-		*capacity = 8ULL << b;
-		break;
-	case GM_PROBE_NEWOVERFLOW:
-		*bytes = e->arg2 ? 0 : bsz;
-		break;
-	case GM_PROBE_GROW_TO_SMALL:
-		*bytes = bsz;
-		*capacity = 8;
-		break;
-	case GM_PROBE_GROW_TO_TABLE:
-		*bytes = 2 * bsz + 8;	/* a 16-slot table and a one-entry directory */
-		*capacity = 16;
-		break;
-	case GM_PROBE_TABLE_GROW:
-		*bytes = (e->arg / 8) * bsz;
-		break;
-	case GM_PROBE_TABLE_SPLIT:
-		*bytes = 2 * (e->arg / 8) * bsz;
-		break;
-	default:
-		break;
+	*alloc = *grows = *inuse = *entries = 0;
+	for (k = 0; k < TMAP_GROWTH_STACKS; k++) {
+		if (!m->growth[k].stack)
+			continue;
+		total += m->growth[k].bytes;
+		last = k;
 	}
-	(void)tgt;
+	if (last < 0) {
+		if (i)
+			return NULL;
+		*inuse = m->bucket_bytes;
+		*entries = m->s.last;
+		return m->grow_stack;
+	}
+	if (i < 0 || i >= TMAP_GROWTH_STACKS || !m->growth[i].stack)
+		return NULL;
+	*alloc = m->growth[i].bytes;
+	*grows = m->growth[i].grows;
+	for (k = 0; k < i; k++)
+		if (m->growth[k].stack)
+			before += m->growth[k].bytes;
+	if (i == last) {
+		/* the remainder, so the shares add up exactly */
+		uint64_t in_before = total ? (uint64_t)((double)m->bucket_bytes * before / total) : 0;
+		uint64_t en_before = total ? (uint64_t)((double)m->s.last * before / total) : 0;
+
+		*inuse = m->bucket_bytes - (in_before < m->bucket_bytes ? in_before : m->bucket_bytes);
+		*entries = m->s.last - (en_before < m->s.last ? en_before : m->s.last);
+	} else if (total) {
+		uint64_t in_to = (uint64_t)((double)m->bucket_bytes * (before + *alloc) / total);
+		uint64_t in_from = (uint64_t)((double)m->bucket_bytes * before / total);
+		uint64_t en_to = (uint64_t)((double)m->s.last * (before + *alloc) / total);
+		uint64_t en_from = (uint64_t)((double)m->s.last * before / total);
+
+		*inuse = in_to - in_from;
+		*entries = en_to - en_from;
+	}
+	return m->growth[i].stack;
+}
+
+/* Growth bytes under this stack: a slot of its own, or merged into the smallest. */
+static void add_growth(struct tracker *tr, struct tmap *m, const struct tstack *st, uint64_t bytes)
+{
+	struct tgrowth *g = NULL, *small = &m->growth[0];
+	int i;
+
+	for (i = 0; i < TMAP_GROWTH_STACKS; i++) {
+		struct tgrowth *x = &m->growth[i];
+
+		if (x->stack == st || !x->stack) {
+			g = x;
+			break;
+		}
+		if (x->bytes < small->bytes)
+			small = x;
+	}
+	if (!g) {
+		/* keep the sums: the smallest slot takes the new stack and its bytes stay */
+		g = small;
+		set_stack(tr, &g->stack, tstacks__ref(st));
+	} else if (!g->stack) {
+		g->stack = tstacks__ref(st);
+	}
+	g->bytes += bytes;
+	g->grows++;
 }
 
 static void announce_type(struct tracker *tr, struct tproc *p, uint64_t type)
@@ -530,6 +666,21 @@ bool tracker__tracks(const struct tracker *tr, pid_t pid, uint64_t map)
 	struct tproc *p = u64map__get(&tr->procs, (uint64_t)pid);
 
 	return p && u64map__get(&p->maps, map);
+}
+
+static void handle_alloc(struct tracker *tr, struct tproc *p, const struct gm_event *e, uint64_t now)
+{
+	const struct tstack *st = event_stack(tr, e);
+	struct tloc loc;
+	struct tsite *s;
+
+	tr->stats.allocs++;
+	if (tracker__user_frame(p->tgt, st, &loc)) {
+		s = get_site(tr, p->tgt, TSITE_INSERTED, &loc, st, now);
+		if (s)
+			s->exact_bucket_bytes += e->arg;
+	}
+	tstacks__put(&tr->stacks, st);
 }
 
 void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
@@ -557,26 +708,17 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 		tr->stats.creations++;
 		/* a creation at a tracked address: that map is gone (or this is its twin probe) */
 		m = u64map__get(&p->maps, mkey);
-		if (m && m->seed != e->seed)
+		if (m && m->seed != e->seed) {
+			tr->stats.reused++;
 			map_gone(tr, p, m);
-		else if (m)
+		} else if (m) {
 			return;
+		}
 		remember_creation(tr, p, e, mkey);
 		return;
-	case GM_PROBE_MALLOCGC: {
-		struct tloc loc;
-		struct tstack st;
-		struct tsite *s;
-
-		tr->stats.allocs++;
-		copy_stack(&st, e);
-		if (!tracker__user_frame(p->tgt, &st, &loc))
-			return;
-		s = get_site(tr, p->tgt, TSITE_INSERTED, &loc, &st, now);
-		if (s)
-			s->exact_bucket_bytes += e->arg;
+	case GM_PROBE_MALLOCGC:
+		handle_alloc(tr, p, e, now);
 		return;
-	}
 	case GM_PROBE_MAPASSIGN:
 	case GM_PROBE_GROWWORK:
 		tr->stats.assigns++;
@@ -621,46 +763,152 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 		if (m->site && !m->site->type)
 			m->site->type = e->type;
 	}
+	if (e->type && e->bucket_size && !m->bucket_size && e->bucket_size <= GOMAP_MAX_BYTES)
+		m->bucket_size = e->bucket_size;
 	announce_type(tr, p, e->type);
 	if (e->kind == GM_PROBE_MAPASSIGN || e->kind == GM_PROBE_GROWWORK) {
-		copy_stack(&m->grow_stack, e);
-		tracker__user_frame(p->tgt, &m->grow_stack, &m->insert_at);
+		set_stack(tr, &m->grow_stack, event_stack(tr, e));
+		tracker__user_frame(p->tgt, m->grow_stack, &m->insert_at);
 		return;
 	}
-	/* growth swaps the bucket array: the next read learns the new one */
+	/* growth swaps the bucket array or a table: the next sample reads the structure */
 	m->buckets = 0;
-	growth_cost(p->tgt, e, &bytes, &cap);
-	m->bucket_bytes += bytes;
-	if (cap > m->capacity)
+	m->shape_dirty = true;
+	gomap__growth_cost(e, &bytes, &cap);
+	m->grown_bytes += bytes;
+	/* until the structure is read, the event's word on capacity (classic) */
+	if (!m->shape_ns && cap > m->capacity)
 		m->capacity = cap;
 	m->grows++;
 	m->last_grow_ns = now;
-	copy_stack(&m->grow_stack, e);
-	tracker__user_frame(p->tgt, &m->grow_stack, &m->insert_at);
+	lru_touch(tr, m);
+	set_stack(tr, &m->grow_stack, event_stack(tr, e));
+	tracker__user_frame(p->tgt, m->grow_stack, &m->insert_at);
+	add_growth(tr, m, m->grow_stack, bytes);
 	if (m->site) {
 		m->site->bucket_bytes += bytes;
 		m->site->grows++;
 	}
 }
 
-/*
- * A freed map's memory may hold anything by now.  A live header obeys its
- * own invariants: entries fit the bucket array (classic, with generous room
- * for overflow chains) or the directory (swiss: at most 1024 slots a table).
- */
-static bool plausible_header(const struct gm_layout *lay, const uint8_t *hdr, uint64_t count)
+/* The type's BucketSize / GroupSize, read once when no event carried it. */
+static void learn_bucket_size(struct tracker *tr, struct tproc *p, struct tmap *m)
 {
-	uint64_t dirlen;
-	uint8_t B;
+	const struct gm_layout *lay = &p->tgt->bin->plan->layout;
+	uint64_t v = 0;
 
-	if (lay->impl == GM_MAP_CLASSIC) {
-		B = hdr[lay->map_B_off];
-		return B < 58 && count <= (64ULL << B);
+	if (m->bucket_size || !m->type || lay->type_bucketsize_off == GM_OFF_ABSENT)
+		return;
+	if (!tr->mem->read(tr->mem->ctx, p->tgt->pid, m->type + lay->type_bucketsize_off, &v,
+			   lay->type_bucketsize_size > 8 ? 8 : lay->type_bucketsize_size) &&
+	    v <= GOMAP_MAX_BYTES)
+		m->bucket_size = v;
+}
+
+/*
+ * The structure of a map whose header h was just read and passed: read it,
+ * then read the header again; a map that moved its directory or was being
+ * written meanwhile is read once more, then left for the next sample.
+ */
+static enum gomap_status read_shape(struct tracker *tr, struct tproc *p, struct tmap *m,
+				    struct gomap_header *h, struct gomap_shape *sh)
+{
+	const struct gm_layout *lay = &p->tgt->bin->plan->layout;
+	size_t len = gomap__header_len(lay);
+	uint8_t hdr[128];
+	struct gomap_header h2;
+	enum gomap_status st = GOMAP_UNSTABLE;
+	int try, r;
+
+	if (len > sizeof(hdr))
+		return GOMAP_BAD_HEADER;
+	for (try = 0; try < 2; try++) {
+		if (try) {
+			r = tr->mem->read(tr->mem->ctx, p->tgt->pid, m->addr, hdr, len);
+			if (r)
+				return GOMAP_UNREADABLE;
+			st = gomap__parse_header(lay, hdr, m->bucket_size, h);
+			if (st != GOMAP_OK)
+				return st;
+		}
+		if (h->writing) {
+			st = GOMAP_UNSTABLE;
+			continue;
+		}
+		st = gomap__shape(tr->mem, p->tgt->pid, lay, h, m->bucket_size, sh);
+		if (st == GOMAP_UNREADABLE)
+			return st;
+		if (lay->impl == GM_MAP_CLASSIC || !h->dirlen) {
+			if (st == GOMAP_OK)
+				return st;
+			continue;
+		}
+		r = tr->mem->read(tr->mem->ctx, p->tgt->pid, m->addr, hdr, len);
+		if (r)
+			return GOMAP_UNREADABLE;
+		if (gomap__parse_header(lay, hdr, m->bucket_size, &h2) != GOMAP_OK)
+			return GOMAP_BAD_HEADER;
+		if (h2.buckets != h->buckets || h2.dirlen != h->dirlen || h2.writing ||
+		    h2.seed != h->seed) {
+			st = GOMAP_UNSTABLE;
+			continue;
+		}
+		if (st == GOMAP_OK)
+			return st;
 	}
-	memcpy(&dirlen, hdr + lay->map_dirlen_off, 8);
-	if (!dirlen)
-		return count <= 8;
-	return dirlen <= (1ULL << 24) && !(dirlen & (dirlen - 1)) && count <= dirlen * 1024;
+	return st;
+}
+
+/* One header read for this map (hdr); false when the map turned out gone. */
+static bool sample_map(struct tracker *tr, struct tproc *p, struct tmap *m, const uint8_t *hdr,
+		       bool force_shape, uint64_t now)
+{
+	const struct gm_layout *lay = &p->tgt->bin->plan->layout;
+	struct gomap_header h;
+	struct gomap_shape sh;
+	enum gomap_status st;
+	bool need;
+
+	learn_bucket_size(tr, p, m);
+	st = gomap__parse_header(lay, hdr, m->bucket_size, &h);
+	if (st != GOMAP_OK) {
+		tr->stats.rejected++;
+		return false;
+	}
+	/* reused address: new seed and new buckets (a clear keeps the buckets) */
+	if (h.seed != m->seed && m->buckets && h.buckets != m->buckets) {
+		tr->stats.reused++;
+		return false;
+	}
+	need = force_shape || lay->impl == GM_MAP_CLASSIC || !h.dirlen || m->shape_dirty ||
+	       !m->shape_ns || h.buckets != m->buckets || h.dirlen != m->dirlen ||
+	       h.count > m->capacity || m->s.max >= GONE_MIN_ENTRIES ||
+	       now - m->shape_ns >= SHAPE_REFRESH_NS;
+	if (need) {
+		st = read_shape(tr, p, m, &h, &sh);
+		if (st == GOMAP_UNSTABLE) {
+			tr->stats.unstable++;
+		} else if (st == GOMAP_UNREADABLE) {
+			tr->stats.read_failures++;
+			return false;
+		} else if (st != GOMAP_OK || h.count > sh.capacity) {
+			/* no live map holds more entries than it has slots */
+			tr->stats.rejected++;
+			return false;
+		} else {
+			m->capacity = sh.capacity;
+			m->bucket_bytes = sh.bytes;
+			m->tables = sh.tables;
+			m->shape_ns = now;
+			m->shape_dirty = false;
+		}
+	}
+	m->seed = h.seed;
+	m->buckets = h.buckets;
+	m->dirlen = h.dirlen;
+	series_sample(&m->s, h.count, now);
+	m->bloated = m->shape_ns && judge__bloated(&tr->opts.judge, m->capacity, h.count);
+	return true;
 }
 
 /*
@@ -723,12 +971,12 @@ cleanup:
 	return ret;
 }
 
-static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
+static void sample_proc(struct tracker *tr, struct tproc *p, bool force_shape)
 {
 	const struct gm_layout *lay = &p->tgt->bin->plan->layout;
-	size_t n = p->maps.cnt, i = 0, it = 0, k, len;
+	size_t n = p->maps.cnt, i = 0, it = 0, k, len = gomap__header_len(lay);
 	struct tmap **maps;
-	uint64_t *addrs;
+	uint64_t *addrs, now;
 	uint8_t *buf;
 	bool *ok;
 	ssize_t got;
@@ -736,15 +984,6 @@ static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
 
 	if (!n)
 		return;
-	len = lay->map_seed_off + lay->map_seed_size;
-	if (len < (size_t)lay->map_count_off + 8)
-		len = lay->map_count_off + 8;
-	if (len < (size_t)lay->map_buckets_off + 8)
-		len = lay->map_buckets_off + 8;
-	if (lay->impl == GM_MAP_SWISS && len < (size_t)lay->map_dirlen_off + 8)
-		len = lay->map_dirlen_off + 8;
-	if (lay->impl == GM_MAP_CLASSIC && len < (size_t)lay->map_B_off + 1)
-		len = lay->map_B_off + 1;
 	maps = calloc(n, sizeof(*maps));
 	addrs = calloc(n, sizeof(*addrs));
 	buf = calloc(n, len);
@@ -763,7 +1002,7 @@ static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
 	}
 	for (k = 0; k < n; k++)
 		addrs[k] = maps[k]->addr;
-	got = target__read_many(p->tgt->pid, addrs, n, len, buf, ok);
+	got = gomap__read_many(tr->mem, p->tgt->pid, addrs, n, len, buf, ok);
 	/* the values are as of the end of the reads: events stamped earlier are older */
 	now = gm_now_ns();
 	if (got == -ESRCH) {
@@ -771,26 +1010,14 @@ static void sample_proc(struct tracker *tr, struct tproc *p, uint64_t now)
 		goto out;
 	}
 	for (k = 0; k < n; k++) {
-		uint64_t count = 0, seed = 0, buckets = 0;
-
 		m = maps[k];
 		if (!ok[k]) {
 			tr->stats.read_failures++;
 			map_gone(tr, p, m);
 			continue;
 		}
-		memcpy(&count, buf + k * len + lay->map_count_off, 8);
-		memcpy(&seed, buf + k * len + lay->map_seed_off, lay->map_seed_size > 8 ? 8 : lay->map_seed_size);
-		memcpy(&buckets, buf + k * len + lay->map_buckets_off, 8);
-		/* reused address: new seed and new buckets (a clear keeps the buckets) */
-		if ((seed != m->seed && m->buckets && buckets != m->buckets) ||
-		    !plausible_header(lay, buf + k * len, count)) {
+		if (!sample_map(tr, p, m, buf + k * len, force_shape, now))
 			map_gone(tr, p, m);
-			continue;
-		}
-		m->seed = seed;
-		m->buckets = buckets;
-		series_sample(&m->s, count, now);
 	}
 out:
 	free(maps);
@@ -829,7 +1056,7 @@ static void site_sums(struct tracker *tr, uint64_t now)
 	}
 }
 
-void tracker__sample(struct tracker *tr, uint64_t now_ns)
+static void sample_all(struct tracker *tr, uint64_t now_ns, bool force_shape)
 {
 	struct tproc *p;
 	size_t it = 0, cnt = tr->procs.cnt, i = 0;
@@ -842,9 +1069,35 @@ void tracker__sample(struct tracker *tr, uint64_t now_ns)
 		procs[i++] = p;
 	for (size_t k = 0; k < i; k++)
 		if (!procs[k]->tgt->exited)
-			sample_proc(tr, procs[k], now_ns);
+			sample_proc(tr, procs[k], force_shape);
 	free(procs);
 	site_sums(tr, now_ns);
+}
+
+void tracker__sample(struct tracker *tr, uint64_t now_ns)
+{
+	sample_all(tr, now_ns, false);
+}
+
+/* The next window's length: fixed, or a quarter of the session so far. */
+static uint64_t next_window_len(const struct tracker *tr, uint64_t now)
+{
+	uint64_t len = tr->opts.window_ns;
+
+	if (tr->opts.window_max_ns && now > tr->start_ns) {
+		len = (now - tr->start_ns) / 4;
+		if (len < tr->opts.window_ns)
+			len = tr->opts.window_ns;
+		if (len > tr->opts.window_max_ns)
+			len = tr->opts.window_max_ns;
+	}
+	return len;
+}
+
+uint64_t tracker__window_ns(const struct tracker *tr)
+{
+	return tr->next_window_ns > tr->window_open_ns ? tr->next_window_ns - tr->window_open_ns
+						       : tr->opts.window_ns;
 }
 
 bool tracker__tick(struct tracker *tr, uint64_t now_ns)
@@ -856,12 +1109,17 @@ bool tracker__tick(struct tracker *tr, uint64_t now_ns)
 
 	if (!tr->next_window_ns || now_ns < tr->next_window_ns)
 		return false;
-	while (tr->next_window_ns <= now_ns)
-		tr->next_window_ns += tr->opts.window_ns;
+	if (tr->opts.window_max_ns) {
+		tr->next_window_ns = now_ns + next_window_len(tr, now_ns);
+	} else {
+		while (tr->next_window_ns <= now_ns)
+			tr->next_window_ns += tr->opts.window_ns;
+	}
+	tr->window_open_ns = now_ns;
 	it = 0;
 	while (u64map__next(&tr->sites, &it, NULL, (void **)&s)) {
 		s->win_delta = 0;
-		s->win_decreased = false;
+		s->win_drop = 0;
 		s->win_any = false;
 	}
 	it = 0;
@@ -872,14 +1130,14 @@ bool tracker__tick(struct tracker *tr, uint64_t now_ns)
 		jt = 0;
 		while (u64map__next(&p->maps, &jt, NULL, (void **)&m)) {
 			int64_t delta = (int64_t)(m->s.last - m->s.win_start);
-			bool dec = m->s.win_decreased;
+			uint64_t drop = m->s.win_drop;
 
 			if (m->site && m->whole_window) {
 				m->site->win_delta += delta;
-				m->site->win_decreased |= dec;
+				m->site->win_drop += drop;
 				m->site->win_any = true;
 			}
-			series_close(&m->s, &tr->opts.judge, delta, dec,
+			series_close(&m->s, &tr->opts.judge, now_ns, delta, drop,
 				     m->s.win_samples > 0 || delta != 0, false);
 			m->whole_window = true;
 		}
@@ -890,7 +1148,7 @@ bool tracker__tick(struct tracker *tr, uint64_t now_ns)
 
 		if (s->tgt->exited)
 			continue;
-		series_close(&s->s, &tr->opts.judge, s->win_delta, s->win_decreased, s->win_any, gone);
+		series_close(&s->s, &tr->opts.judge, now_ns, s->win_delta, s->win_drop, s->win_any, gone);
 	}
 	tr->windows_closed++;
 	return true;
@@ -905,63 +1163,14 @@ void tracker__target_exited(struct tracker *tr, pid_t pid)
 		p->tgt->exited = true;
 }
 
-/* Swiss capacity: sum of the distinct tables of the directory. */
-static uint64_t swiss_capacity(const struct target *t, const struct tmap *m)
-{
-	const struct gm_layout *lay = &t->bin->plan->layout;
-	uint64_t dir = 0, dirlen = 0, cap = 0, tables[512], prev = 0;
-	uint16_t tcap;
-	size_t i;
-
-	if (target__read(t->pid, m->addr + lay->map_buckets_off, &dir, 8) ||
-	    target__read(t->pid, m->addr + lay->map_dirlen_off, &dirlen, 8))
-		return 0;
-	if (!dir)
-		return 0;
-	if (!dirlen)
-		return 8;
-	if (dirlen > 512)
-		dirlen = 512;	/* a bound on work; the estimate is then low */
-	if (target__read(t->pid, dir, tables, dirlen * 8))
-		return 0;
-	/* a table spanning several directory entries appears in a row */
-	for (i = 0; i < dirlen; i++) {
-		if (tables[i] == prev)
-			continue;
-		prev = tables[i];
-		if (!target__read(t->pid, tables[i] + lay->table_capacity_off, &tcap, 2))
-			cap += tcap;
-	}
-	return cap;
-}
-
 void tracker__measure_capacity(struct tracker *tr)
 {
-	struct tproc *p;
-	struct tmap *m;
-	size_t it = 0, jt;
+	sample_all(tr, gm_now_ns(), true);
+}
 
-	while (u64map__next(&tr->procs, &it, NULL, (void **)&p)) {
-		const struct gm_layout *lay = &p->tgt->bin->plan->layout;
-
-		if (p->tgt->exited)
-			continue;
-		jt = 0;
-		while (u64map__next(&p->maps, &jt, NULL, (void **)&m)) {
-			uint8_t B;
-
-			if (lay->impl == GM_MAP_CLASSIC) {
-				if (!target__read(p->tgt->pid, m->addr + lay->map_B_off, &B, 1) && B < 60)
-					m->capacity = 8ULL << B;
-			} else {
-				uint64_t c = swiss_capacity(p->tgt, m);
-
-				if (c)
-					m->capacity = c;
-			}
-			m->bloated = judge__bloated(&tr->opts.judge, m->capacity, m->s.last);
-		}
-	}
+size_t tracker__alive_maps(const struct tracker *tr)
+{
+	return tr->map_cnt;
 }
 
 static int cmp_maps(const void *a, const void *b)

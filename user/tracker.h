@@ -12,14 +12,20 @@
  *   distance from the stack's top (stackmaps.h), re-found before every
  *   sample and gone when their goroutine or frame is; their site is their
  *   insert site.
- * - tracker__sample() reads the entry count and seed of every tracked map
- *   with process_vm_readv (free for the target); a changed seed or a failed
- *   read means the map is gone (address reused, or process exited).
+ * - tracker__sample() reads every tracked map with process_vm_readv (free
+ *   for the target): its header, checked against the runtime's invariants
+ *   (gomap.h), and its structure (B and overflow; the Swiss directory and
+ *   tables) whenever it may have changed.  Capacity and bucket memory come
+ *   from that structure and keep the values of the last good sample once
+ *   the map or its process is gone.  A sample that fails a check, a failed
+ *   read, or a new seed with a new bucket array means the map is gone; no
+ *   value of that sample is kept.
  * - tracker__tick() closes a judging window when one is due, for every map
  *   and site, and re-judges them.  A site's window counts only maps alive
  *   for the whole window, so short-lived maps never make a site grow.
- * - State is bounded by opts.max_maps and max_pending; evictions are
- *   counted.  The struct fields below are read-only for reporters.
+ * - State is bounded by opts.max_maps (least recently grown evicted first,
+ *   in O(1)) and max_pending; evictions are counted.  Stacks are interned.
+ *   The struct fields below are read-only for reporters.
  */
 #ifndef TRACKER_H
 #define TRACKER_H
@@ -27,35 +33,42 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "gomaptrace.h"
+#include "gomap.h"
 #include "judge.h"
 #include "stackmaps.h"
 #include "target.h"
+#include "tstack.h"
 #include "u64map.h"
 
-#define TRACK_WINDOWS 32	/* closed windows kept per map and site */
-
-struct tstack {
-	uint32_t nr;
-	uint64_t pcs[GM_MAX_STACK_DEPTH];	/* runtime pcs; [0] is the probe point */
-};
+#define TRACK_WINDOWS 16	/* closed windows kept per map and site (and the --min-windows cap) */
+#define TMAP_GROWTH_STACKS 4	/* distinct growth stacks kept per map, for the profiles */
 
 enum tsite_kind {
 	TSITE_CREATED = 0,
 	TSITE_INSERTED,
 };
 
+/* A closed window, stored small (saturating); judge_window is the wide form. */
+struct twin {
+	int32_t delta;
+	uint32_t drop, end;
+	uint32_t ms;			/* window length */
+	uint8_t sampled;
+};
+
 struct tseries {
 	uint64_t first, last, max;
 	uint64_t first_ns, last_ns;
 	/* current window */
-	uint64_t win_start;
-	bool win_decreased;
+	uint64_t win_start;		/* entries when it began */
+	uint64_t win_hi, win_drop;	/* highest sample in it so far, largest fall from that */
+	uint64_t win_start_ns;
 	int win_samples;
 	/* closed windows, a ring: windows[(nwin - k) % TRACK_WINDOWS] is k-th newest */
-	struct judge_window windows[TRACK_WINDOWS];
+	struct twin windows[TRACK_WINDOWS];
 	int nwin;
 	enum verdict verdict;
-	struct judge_evidence ev;
+	struct judge_evidence ev;	/* judged_* are the windows the rate rests on */
 };
 
 struct tsite;
@@ -81,24 +94,41 @@ enum tunseen {
 const char *tunseen__str(enum tunseen why);
 const char *tunseen__text(enum tunseen why);
 
+/* Bucket/group bytes allocated under one growth stack. */
+struct tgrowth {
+	const struct tstack *stack;	/* NULL: unused */
+	uint64_t bytes;
+	uint32_t grows;
+};
+
 struct tmap {
 	struct target *tgt;
 	uint64_t addr, seed;
-	uint64_t buckets;		/* bucket array / directory: survives a clear, unlike the seed */
+	uint64_t buckets;		/* bucket array / directory as last read: survives a clear */
+	uint64_t dirlen;		/* swiss directory length as last read */
 	uint64_t type;			/* runtime address of the map type; 0 unknown */
+	uint64_t bucket_size;		/* type's BucketSize / GroupSize; 0 unknown */
 	bool created_seen;
 	bool gone;
 	bool whole_window;		/* alive since the current window began */
-	struct tstack create_stack, grow_stack;
+	bool bloated;			/* from the last good sample */
+	bool shape_dirty;		/* grew since the structure was last read */
+	const struct tstack *create_stack, *grow_stack;	/* interned, never NULL */
 	struct tsite *site;		/* creation site if seen, else insert site */
 	struct tloc created_at, insert_at;
 	struct tseries s;
-	uint64_t bucket_bytes;		/* allocated by growth seen */
-	uint64_t capacity;		/* slots, from growth or a memory read */
+	/* from the map's structure at the last good sample (kept once gone) */
+	uint64_t capacity;		/* slots; 0 unknown */
+	uint64_t bucket_bytes;		/* buckets / groups, tables, directory held */
+	uint32_t tables;		/* swiss: distinct tables */
+	uint64_t shape_ns;		/* when read; 0 never */
+	/* from growth events */
+	uint64_t grown_bytes;		/* allocated by the growth seen in this session */
 	uint32_t grows;
 	uint64_t last_grow_ns;
-	bool bloated;
-	/* Added: maps on a goroutine stack (stackmaps.h) */
+	struct tgrowth growth[TMAP_GROWTH_STACKS];
+	struct tmap *lru_prev, *lru_next;	/* eviction order: least recently grown first */
+	/* maps on a goroutine stack (stackmaps.h) */
 	uint64_t key;			/* key in the process's map table: addr, or stack key */
 	bool on_stack;
 	struct tstackid stk;		/* on_stack: goroutine and holding frame */
@@ -114,24 +144,35 @@ struct tsite {
 	uint32_t maps;			/* live tracked maps attributed here */
 	struct tseries s;		/* sum of entries of live maps */
 	int64_t win_delta;		/* sum of whole-window map deltas */
-	bool win_decreased;
+	uint64_t win_drop;		/* sum of their falls */
 	bool win_any;
-	uint64_t bucket_bytes;		/* also from maps now gone */
+	uint64_t bucket_bytes;		/* allocated by growth, also of maps now gone */
 	uint64_t exact_bucket_bytes;	/* --exact: mallocgc of bucket/group types */
 	uint32_t grows;
-	struct tstack stack;		/* a representative stack */
+	const struct tstack *stack;	/* a representative stack (interned) */
 };
 
 struct tracker_stats {
 	uint64_t events, creations, growths, on_stack, assigns, allocs;
 	uint64_t unknown_target;	/* events from pids not (or no longer) traced */
+	uint64_t maps_tracked;		/* ever: alive + gone + evicted */
 	uint64_t evicted_maps, evicted_pending, gone_maps;
-	uint64_t read_failures;
+	uint64_t read_failures;		/* gone because the header could not be read */
+	uint64_t rejected;		/* gone because a sample broke a map invariant */
+	uint64_t reused;		/* gone because another map took the address */
+	uint64_t unstable;		/* structure reads skipped: changing while read */
 };
 
 struct tracker_opts {
 	size_t sz;
+	/*
+	 * Judging windows: window_ns long; with window_max_ns set, they start
+	 * at window_ns and widen to a quarter of the session so far, up to
+	 * window_max_ns (a first verdict comes soon, later ones rest on
+	 * longer spans).
+	 */
 	uint64_t window_ns;
+	uint64_t window_max_ns;
 	struct judge_opts judge;
 	size_t max_maps;		/* tracked maps over all targets */
 	size_t max_pending;		/* remembered creations not yet grown */
@@ -147,6 +188,8 @@ struct tracker_opts {
 	/* --exact: a new map type was learned (to watch its bucket type) */
 	void (*on_type)(struct target *tgt, uint64_t type, void *ctx);
 	void *ctx;
+	/* reads of target memory; NULL: process_vm_readv */
+	const struct gomap_mem *mem;
 };
 
 struct tracker;
@@ -167,8 +210,23 @@ void tracker__sample(struct tracker *tr, uint64_t now_ns);
 bool tracker__tick(struct tracker *tr, uint64_t now_ns);
 /* The process exited: stop sampling and judging it; verdicts stay as they were. */
 void tracker__target_exited(struct tracker *tr, pid_t pid);
-/* Read capacities of maps big enough to matter, then flag bloat (report time). */
+/* Read the structure of every live map now, then flag bloat (report time). */
 void tracker__measure_capacity(struct tracker *tr);
+/* Length of the window now open (widening windows: it changes). */
+uint64_t tracker__window_ns(const struct tracker *tr);
+/* Maps tracked now (alive) and gone maps kept for the report. */
+size_t tracker__alive_maps(const struct tracker *tr);
+/* The creation stack when seen, else the latest growth stack. */
+const struct tstack *tmap__stack(const struct tmap *m);
+/*
+ * Growth slot i of a map as a heap-profile sample: its stack (NULL: slot
+ * unused), the bytes allocated under it, and its share of the bucket memory
+ * and entries the map holds now (split by allocated bytes; the last slot
+ * takes the rounding).  A map with no growth slot in use gets slot 0 at
+ * its latest growth stack with everything.
+ */
+const struct tstack *tmap__growth_sample(const struct tmap *m, int i, uint64_t *alloc,
+					 uint64_t *grows, uint64_t *inuse, uint64_t *entries);
 
 /* Snapshots for reporters, sorted by verdict rank then entries; caller frees. */
 size_t tracker__maps(const struct tracker *tr, struct tmap ***out);

@@ -13,9 +13,9 @@
 #   json-target  the JSON report names the Go version of the toolchain and
 #                its map implementation (swiss: go1.24, go1.26)
 #   pprof-types  `go tool pprof -raw` (of the same toolchain) reads sample
-#                types bucket_bytes/bytes (default), grows/count,
+#                types inuse_space/bytes (default), alloc_space/bytes, grows/count,
 #                entries/count
-#   pprof-top    `go tool pprof -top -sample_index=bucket_bytes` opens it
+#   pprof-top    `go tool pprof -top -sample_index=inuse_space` opens it
 #                without a word on stderr and lists main.init (the leaking
 #                map's creation site) or main.remember (its insert site),
 #                with the target's Go version and map implementation among
@@ -109,14 +109,14 @@ check_pair() {
 	fi
 
 	raw=$(gm_go "$tc" tool pprof -raw "$base.pb.gz" 2>"$base.pprof-raw.err")
-	if grep -q '^bucket_bytes/bytes\[dflt\] grows/count entries/count$' <<<"$raw" &&
+	if grep -q '^inuse_space/bytes\[dflt\] alloc_space/bytes grows/count entries/count$' <<<"$raw" &&
 		[ ! -s "$base.pprof-raw.err" ]; then
 		pass "$n/pprof-types"
 	else
 		fail "$n/pprof-types" "$(grep -m1 -A1 '^Samples:' <<<"$raw" | tr '\n' ' ') stderr: $(tail_of "$base.pprof-raw.err")"
 	fi
 
-	top=$(gm_go "$tc" tool pprof -top -sample_index=bucket_bytes "$base.pb.gz" 2>"$base.pprof-top.err")
+	top=$(gm_go "$tc" tool pprof -top -sample_index=inuse_space "$base.pb.gz" 2>"$base.pprof-top.err")
 	echo "$top" >"$base.top"
 	if [ -s "$base.pprof-top.err" ]; then
 		fail "$n/pprof-top" "pprof complained: $(tail_of "$base.pprof-top.err")"

@@ -1,0 +1,764 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Unit tests for user/tracker.c and user/gomap.c: the tracker fed synthetic
+ * probe events (as bench/pipeline.c does), sampling Go map headers, Swiss
+ * directories and tables laid out in a synthetic address space (a struct
+ * gomap_mem over an arena) the way the runtime lays them out.  Covers the
+ * arithmetic (capacity, bucket memory after growth, split and clear), the
+ * checks that keep freed memory out of reports, identity across growth and
+ * address reuse, judging of whole event streams, and eviction.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "gomap.h"
+#include "tracker.h"
+
+#define SEC 1000000000ULL
+#define PID 0x7ffffff0		/* no such process */
+#define ARENA_BASE 0x10000000ULL
+#define ARENA_SIZE (8u << 20)
+#define BUCKET_SIZE 208		/* classic map[string]int bucket: 8 + 8*16 + 8*8 + 8 */
+#define GROUP_SIZE 200		/* swiss map[string]int group: 8 + 8*(16+8) */
+
+/* ------------------------------------------------------------ address space */
+
+struct space {
+	uint8_t *mem;
+	uint64_t next;		/* bump allocator */
+	bool exited;		/* the process is gone: -ESRCH */
+	int reads;
+};
+
+static int space_read(void *ctx, pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct space *sp = ctx;
+
+	sp->reads++;
+	if (sp->exited || pid != PID)
+		return -ESRCH;
+	if (addr < ARENA_BASE || addr + len > ARENA_BASE + ARENA_SIZE || addr + len < addr)
+		return -EFAULT;
+	memcpy(buf, sp->mem + (addr - ARENA_BASE), len);
+	return 0;
+}
+
+static uint64_t alloc(struct space *sp, size_t len)
+{
+	uint64_t a = sp->next;
+
+	sp->next += (len + 15) & ~15ULL;
+	assert_true(sp->next <= ARENA_BASE + ARENA_SIZE);
+	memset(sp->mem + (a - ARENA_BASE), 0, len);
+	return a;
+}
+
+static void put(struct space *sp, uint64_t addr, uint64_t off, const void *v, size_t len)
+{
+	memcpy(sp->mem + (addr + off - ARENA_BASE), v, len);
+}
+
+static void put64(struct space *sp, uint64_t addr, uint64_t off, uint64_t v)
+{
+	put(sp, addr, off, &v, 8);
+}
+
+static void put16(struct space *sp, uint64_t addr, uint64_t off, uint16_t v)
+{
+	put(sp, addr, off, &v, 2);
+}
+
+static void put8(struct space *sp, uint64_t addr, uint64_t off, uint8_t v)
+{
+	put(sp, addr, off, &v, 1);
+}
+
+/* ------------------------------------------------------------ Go maps */
+
+/* hmap: count 0, flags 8, B 9, noverflow 10, hash0 12, buckets 16, oldbuckets 24 */
+static void classic_header(struct space *sp, uint64_t h, uint64_t count, uint8_t B, uint16_t novf,
+			   uint32_t seed, uint64_t buckets)
+{
+	put64(sp, h, 0, count);
+	put8(sp, h, 8, 0);
+	put8(sp, h, 9, B);
+	put16(sp, h, 10, novf);
+	put(sp, h, 12, &seed, 4);
+	put64(sp, h, 16, buckets);
+	put64(sp, h, 24, 0);
+}
+
+/* maps.table: used 0, capacity 2, growthLeft 4, localDepth 6, index 8, groups 16, lengthMask 24 */
+static uint64_t swiss_table(struct space *sp, uint16_t cap, uint16_t used, uint8_t depth, int64_t index)
+{
+	uint64_t t = alloc(sp, 32), groups = alloc(sp, 64);
+
+	put16(sp, t, 0, used);
+	put16(sp, t, 2, cap);
+	put16(sp, t, 4, used < cap * 7 / 8 ? (uint16_t)(cap * 7 / 8 - used) : 0);
+	put8(sp, t, 6, depth);
+	put(sp, t, 8, &index, 8);
+	put64(sp, t, 16, groups);
+	put64(sp, t, 24, cap / 8 - 1);
+	return t;
+}
+
+/* Map: used 0, seed 8, dirPtr 16, dirLen 24, globalDepth 32, globalShift 33, writing 34 */
+static void swiss_header(struct space *sp, uint64_t m, uint64_t used, uint64_t seed, uint64_t dir,
+			 uint64_t dirlen)
+{
+	uint8_t depth = 0;
+
+	while (dirlen && (1ULL << depth) < dirlen)
+		depth++;
+	put64(sp, m, 0, used);
+	put64(sp, m, 8, seed);
+	put64(sp, m, 16, dir);
+	put64(sp, m, 24, dirlen);
+	put8(sp, m, 32, depth);
+	put8(sp, m, 33, dirlen ? 64 - depth : 0);
+	put8(sp, m, 34, 0);
+}
+
+/* A directory of n entries pointing at tables[i] (runs for shared tables). */
+static uint64_t swiss_dir(struct space *sp, const uint64_t *entries, size_t n)
+{
+	uint64_t d = alloc(sp, n * 8);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		put64(sp, d, i * 8, entries[i]);
+	return d;
+}
+
+/* ------------------------------------------------------------ fixture */
+
+struct fx {
+	struct space sp;
+	struct gomap_mem mem;
+	struct probeplan plan;
+	struct gobin bin;
+	struct target tgt;
+	struct tracker *tr;
+	uint64_t t0;		/* virtual clock for window closes */
+	int windows;
+};
+
+static void layout(struct gm_layout *l, enum gm_map_impl impl)
+{
+	memset(l, 0xff, sizeof(*l));
+	l->impl = impl;
+	l->map_count_off = 0;
+	l->map_count_size = 8;
+	l->type_bucket_off = 64;
+	if (impl == GM_MAP_CLASSIC) {
+		l->map_seed_off = 12;
+		l->map_seed_size = 4;
+		l->map_B_off = 9;
+		l->map_buckets_off = 16;
+		l->type_bucketsize_off = 82;
+		l->type_bucketsize_size = 2;
+	} else {
+		l->map_seed_off = 8;
+		l->map_seed_size = 8;
+		l->map_buckets_off = 16;
+		l->map_dirlen_off = 24;
+		l->type_bucketsize_off = 80;
+		l->type_bucketsize_size = 8;
+		l->table_capacity_off = 2;
+		l->table_capacity_size = 2;
+	}
+}
+
+static struct fx *fx_new(enum gm_map_impl impl, size_t max_maps)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct tracker_opts o = { .sz = sizeof(o), .window_ns = SEC, .max_maps = max_maps };
+
+	assert_non_null(f);
+	f->sp.mem = calloc(1, ARENA_SIZE);
+	assert_non_null(f->sp.mem);
+	f->sp.next = ARENA_BASE + 4096;
+	f->mem = (struct gomap_mem){ .read = space_read, .read_many = NULL, .ctx = &f->sp };
+	f->plan.impl = impl;
+	layout(&f->plan.layout, impl);
+	f->bin.plan = &f->plan;
+	strcpy(f->bin.bi.version, impl == GM_MAP_SWISS ? "go1.26.8" : "go1.22.12");
+	f->tgt.pid = PID;
+	f->tgt.bin = &f->bin;
+	/* every pc below the load bias: no symbolization (there is no binary) */
+	f->tgt.bias_known = true;
+	f->tgt.bias = 1ULL << 62;
+	u64map__init(&f->tgt.user_frames);
+	judge_opts__init(&o.judge);
+	o.judge.min_windows = 4;
+	o.mem = &f->mem;
+	f->tr = tracker__new(&o);
+	assert_non_null(f->tr);
+	assert_int_equal(tracker__add_target(f->tr, &f->tgt), 0);
+	f->t0 = gm_now_ns();
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	tracker__free(f->tr);
+	target__fini(&f->tgt);
+	free(f->sp.mem);
+	free(f);
+}
+
+static void event(struct fx *f, uint8_t kind, uint64_t map, uint64_t entries, uint64_t seed,
+		  uint64_t arg, uint64_t arg2, uint64_t pc)
+{
+	struct gm_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts_ns = gm_now_ns();
+	e.tgid = e.tid = PID;
+	e.kind = kind;
+	e.map = map;
+	e.type = 0x4c0000;
+	e.entries = entries;
+	e.seed = seed;
+	e.bucket_size = f->plan.impl == GM_MAP_SWISS ? GROUP_SIZE : BUCKET_SIZE;
+	e.arg = arg;
+	e.arg2 = arg2;
+	if (pc) {
+		e.frames[0] = pc;
+		e.frames[1] = pc + 0x100;
+		e.nr_frames = 2;
+	}
+	tracker__handle_event(f->tr, &e);
+}
+
+/* One sample, then one window closed. */
+static void fx_window(struct fx *f)
+{
+	tracker__sample(f->tr, gm_now_ns());
+	f->windows++;
+	assert_true(tracker__tick(f->tr, f->t0 + (uint64_t)f->windows * SEC + SEC / 2));
+}
+
+static struct tmap *find_map(struct fx *f, uint64_t addr, bool gone)
+{
+	struct tmap **maps, *found = NULL;
+	size_t n = tracker__maps(f->tr, &maps), i;
+
+	for (i = 0; i < n; i++)
+		if (maps[i]->addr == addr && maps[i]->gone == gone)
+			found = maps[i];
+	free(maps);
+	return found;
+}
+
+/* ------------------------------------------------------------ classic */
+
+static void test_classic_capacity_after_growth(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_CLASSIC, 0);
+	uint64_t h = alloc(&f->sp, 48), b1 = alloc(&f->sp, 64), b2 = alloc(&f->sp, 64);
+	struct tmap *m;
+
+	classic_header(&f->sp, h, 9, 1, 0, 77, b1);
+	event(f, GM_PROBE_HASHGROW, h, 13, 77, 1, 0, 0);	/* 13 > 6.5 x 2: B 1 -> 2 */
+	m = find_map(f, h, false);
+	assert_non_null(m);
+	/* before any read, the event's own word */
+	assert_int_equal(m->capacity, 32);
+	assert_int_equal(m->grown_bytes, 4 * BUCKET_SIZE);
+
+	classic_header(&f->sp, h, 14, 2, 0, 77, b2);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_int_equal(m->capacity, 32);
+	assert_int_equal(m->bucket_bytes, 4 * BUCKET_SIZE);
+
+	/* grown to B = 10 with 70 overflow buckets, 64 of them preallocated */
+	classic_header(&f->sp, h, 5000, 10, 70, 77, b2);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_int_equal(m->capacity, 8192);
+	assert_int_equal(m->bucket_bytes, (1024 + 64 + 6) * BUCKET_SIZE);
+	assert_int_equal(m->s.last, 5000);
+	assert_false(m->bloated);
+
+	/* all but 100 deleted: Go keeps the buckets, the map is bloated */
+	classic_header(&f->sp, h, 100, 10, 70, 77, b2);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_int_equal(m->capacity, 8192);
+	assert_true(m->bloated);
+	assert_false(m->gone);
+	fx_free(f);
+}
+
+static void test_classic_clear_and_reuse(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_CLASSIC, 0);
+	uint64_t h = alloc(&f->sp, 48), b = alloc(&f->sp, 64), b2 = alloc(&f->sp, 64);
+	struct tmap *m;
+
+	classic_header(&f->sp, h, 200, 5, 0, 1, b);
+	event(f, GM_PROBE_HASHGROW, h, 200, 1, 5, 0, 0);
+	tracker__sample(f->tr, gm_now_ns());
+	m = find_map(f, h, false);
+	assert_non_null(m);
+	/* clear: count 0, new seed, same buckets: the same map */
+	classic_header(&f->sp, h, 0, 5, 0, 2, b);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_false(m->gone);
+	assert_int_equal(m->s.last, 0);
+	/* refilled */
+	classic_header(&f->sp, h, 150, 5, 0, 2, b);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_false(m->gone);
+	assert_int_equal(m->s.last, 150);
+	/* freed, and another map made at the address: new seed, new buckets */
+	classic_header(&f->sp, h, 3, 0, 0, 99, b2);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_null(find_map(f, h, false));
+	m = find_map(f, h, true);
+	assert_non_null(m);
+	assert_int_equal(m->s.verdict, VERDICT_GONE);
+	/* the values of the last good sample, none of the new map's */
+	assert_int_equal(m->s.last, 150);
+	assert_int_equal(m->capacity, 256);
+	assert_int_equal(tracker__stats(f->tr)->reused, 1);
+	fx_free(f);
+}
+
+static void test_classic_freed_memory_rejected(void **state)
+{
+	static const struct {
+		uint64_t count;
+		uint8_t flags, B;
+		uint64_t buckets;
+	} bad[] = {
+		{ 22165024, 0, 5, 0x10002000 },		/* far more entries than 2^B buckets hold */
+		{ 10, 0x40, 5, 0x10002000 },		/* a flag the runtime never sets */
+		{ 10, 0, 60, 0x10002000 },		/* 2^60 buckets */
+		{ 10, 0, 5, 0 },			/* entries without buckets */
+		{ 10, 0, 5, 0x10002003 },		/* misaligned buckets */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct fx *f = fx_new(GM_MAP_CLASSIC, 0);
+		uint64_t h = alloc(&f->sp, 48), b = alloc(&f->sp, 64);
+		struct tmap *m;
+
+		classic_header(&f->sp, h, 100, 5, 0, 7, b);
+		event(f, GM_PROBE_HASHGROW, h, 100, 7, 5, 0, 0);
+		tracker__sample(f->tr, gm_now_ns());
+		classic_header(&f->sp, h, bad[i].count, bad[i].B, 0, 7, bad[i].buckets);
+		put8(&f->sp, h, 8, bad[i].flags);
+		tracker__sample(f->tr, gm_now_ns());
+		m = find_map(f, h, true);
+		assert_non_null(m);
+		assert_int_equal(m->s.last, 100);
+		assert_int_equal(m->s.max, 100);
+		assert_int_equal(m->capacity, 256);
+		assert_false(m->bloated);
+		assert_int_equal(tracker__stats(f->tr)->rejected, 1);
+		fx_free(f);
+	}
+}
+
+/* ------------------------------------------------------------ swiss */
+
+static void test_swiss_capacity_after_growth_and_split(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	uint64_t m = alloc(&f->sp, 48), grp = alloc(&f->sp, GROUP_SIZE), t, t2, l, r, r2, dir;
+	struct tmap *tm;
+
+	/* small: one group */
+	swiss_header(&f->sp, m, 8, 5, grp, 0);
+	event(f, GM_PROBE_GROW_TO_TABLE, m, 8, 5, 0, 0, 0);
+	tm = find_map(f, m, false);
+	assert_non_null(tm);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_int_equal(tm->capacity, 8);
+
+	/* one 16-slot table */
+	t = swiss_table(&f->sp, 16, 9, 0, 0);
+	dir = swiss_dir(&f->sp, &t, 1);
+	swiss_header(&f->sp, m, 9, 5, dir, 1);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_int_equal(tm->capacity, 16);
+	assert_int_equal(tm->tables, 1);
+	assert_int_equal(tm->bucket_bytes, 8 + 32 + 2 * GROUP_SIZE);
+
+	/* grown in place to 1024 slots: a new table in the same directory */
+	t2 = swiss_table(&f->sp, 1024, 800, 0, 0);
+	put64(&f->sp, dir, 0, t2);
+	event(f, GM_PROBE_TABLE_GROW, m, 800, 5, 1024, 0, 0);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_int_equal(tm->capacity, 1024);
+
+	/* split: directory of 2, then one half splits again (directory of 4) */
+	l = swiss_table(&f->sp, 1024, 500, 1, 0);
+	r = swiss_table(&f->sp, 1024, 600, 2, 2);
+	r2 = swiss_table(&f->sp, 1024, 600, 2, 3);
+	{
+		uint64_t entries[4] = { l, l, r, r2 };
+
+		dir = swiss_dir(&f->sp, entries, 4);
+	}
+	swiss_header(&f->sp, m, 1700, 5, dir, 4);
+	event(f, GM_PROBE_TABLE_SPLIT, m, 1700, 5, 1024, 0, 0);
+	tracker__sample(f->tr, gm_now_ns());
+	/* three distinct tables: the one in two entries counts once */
+	assert_int_equal(tm->capacity, 3072);
+	assert_int_equal(tm->tables, 3);
+	assert_int_equal(tm->bucket_bytes, 4 * 8 + 3 * (32 + 128 * GROUP_SIZE));
+	assert_int_equal(tm->s.last, 1700);
+	assert_false(tm->gone);
+
+	/* cleared: Go keeps the tables and picks a new seed; same map, now bloated */
+	swiss_header(&f->sp, m, 0, 6, dir, 4);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_false(tm->gone);
+	assert_int_equal(tm->capacity, 3072);
+	assert_true(tm->bloated);
+	assert_int_equal(tracker__stats(f->tr)->maps_tracked, 1);
+	fx_free(f);
+}
+
+static void test_swiss_bad_structure_rejected(void **state)
+{
+	enum { NOT_POW2, WRONG_INDEX, SHORT_RUN, MASK, OVERFULL, DIRLEN3, UNREADABLE, CASES };
+	int c;
+
+	for (c = 0; c < CASES; c++) {
+		struct fx *f = fx_new(GM_MAP_SWISS, 0);
+		uint64_t m = alloc(&f->sp, 48), a = swiss_table(&f->sp, 1024, 700, 1, 0);
+		uint64_t b = swiss_table(&f->sp, 1024, 700, 1, 1), entries[2] = { a, b }, dir;
+		struct tmap *tm;
+
+		dir = swiss_dir(&f->sp, entries, 2);
+		swiss_header(&f->sp, m, 1400, 9, dir, 2);
+		event(f, GM_PROBE_TABLE_SPLIT, m, 1400, 9, 1024, 0, 0);
+		tracker__sample(f->tr, gm_now_ns());
+		tm = find_map(f, m, false);
+		assert_non_null(tm);
+		assert_int_equal(tm->capacity, 2048);
+		switch (c) {
+		case NOT_POW2:
+			put16(&f->sp, b, 2, 1000);
+			break;
+		case WRONG_INDEX:
+			put64(&f->sp, b, 8, 0);
+			break;
+		case SHORT_RUN:
+			put8(&f->sp, b, 6, 0);	/* depth 0 would fill both entries */
+			break;
+		case MASK:
+			put64(&f->sp, b, 24, 7);
+			break;
+		case OVERFULL:
+			swiss_header(&f->sp, m, 5000, 9, dir, 2);
+			break;
+		case DIRLEN3:
+			swiss_header(&f->sp, m, 1400, 9, dir, 2);
+			put64(&f->sp, m, 24, 3);
+			break;
+		case UNREADABLE:
+			put64(&f->sp, dir, 8, 0x7f0000000000ULL);
+			break;
+		}
+		tracker__sample(f->tr, gm_now_ns());
+		if (find_map(f, m, false))
+			fail_msg("case %d: still tracked", c);
+		tm = find_map(f, m, true);
+		assert_non_null(tm);
+		/* nothing of the bad sample: the last good one's numbers */
+		assert_int_equal(tm->capacity, 2048);
+		assert_int_equal(tm->s.last, 1400);
+		assert_int_equal(tm->s.max, 1400);
+		assert_false(tm->bloated);
+		fx_free(f);
+	}
+}
+
+static void test_swiss_writing_is_not_gone(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	uint64_t m = alloc(&f->sp, 48), t = swiss_table(&f->sp, 512, 300, 0, 0), dir;
+	struct tmap *tm;
+
+	dir = swiss_dir(&f->sp, &t, 1);
+	swiss_header(&f->sp, m, 300, 3, dir, 1);
+	event(f, GM_PROBE_TABLE_GROW, m, 300, 3, 512, 0, 0);
+	tracker__sample(f->tr, gm_now_ns());
+	tm = find_map(f, m, false);
+	assert_int_equal(tm->capacity, 512);
+	/* a write under way: the structure is left for the next sample */
+	put8(&f->sp, m, 34, 1);
+	event(f, GM_PROBE_TABLE_GROW, m, 400, 3, 1024, 0, 0);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_false(tm->gone);
+	assert_int_equal(tm->capacity, 512);
+	assert_true(tracker__stats(f->tr)->unstable >= 1);
+	put8(&f->sp, m, 34, 0);
+	put64(&f->sp, dir, 0, swiss_table(&f->sp, 1024, 400, 0, 0));
+	tracker__sample(f->tr, gm_now_ns());
+	assert_int_equal(tm->capacity, 1024);
+	fx_free(f);
+}
+
+static void test_target_exit_keeps_last_good(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	uint64_t m = alloc(&f->sp, 48), t = swiss_table(&f->sp, 1024, 900, 0, 0), dir;
+	struct tmap *tm;
+
+	dir = swiss_dir(&f->sp, &t, 1);
+	swiss_header(&f->sp, m, 900, 3, dir, 1);
+	event(f, GM_PROBE_TABLE_GROW, m, 900, 3, 1024, 0, 0);
+	tracker__sample(f->tr, gm_now_ns());
+	tm = find_map(f, m, false);
+	f->sp.exited = true;
+	tracker__sample(f->tr, gm_now_ns());
+	assert_true(f->tgt.exited);
+	/* report time: nothing is read from an exited process */
+	tracker__measure_capacity(f->tr);
+	assert_int_equal(tm->capacity, 1024);
+	assert_int_equal(tm->s.last, 900);
+	assert_int_not_equal(tm->s.verdict, VERDICT_GONE);
+	fx_free(f);
+}
+
+/* ------------------------------------------------------------ judging streams */
+
+static struct tmap *grown_swiss(struct fx *f, uint64_t *addr, uint64_t *dir, uint64_t entries)
+{
+	uint64_t t = swiss_table(&f->sp, 1024, (uint16_t)(entries > 1024 ? 1024 : entries), 0, 0);
+
+	*addr = alloc(&f->sp, 48);
+	*dir = swiss_dir(&f->sp, &t, 1);
+	swiss_header(&f->sp, *addr, entries, 11, *dir, 1);
+	event(f, GM_PROBE_TABLE_GROW, *addr, entries, 11, 1024, 0, 0);
+	return find_map(f, *addr, false);
+}
+
+static void test_churning_constant_size(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	uint64_t m, dir;
+	struct tmap *tm = grown_swiss(f, &m, &dir, 800);
+	int w;
+
+	for (w = 0; w < 10; w++) {
+		/* keys rotated between samples: the count wobbles around 800 */
+		put64(&f->sp, m, 0, 795 + (w % 3) * 3);
+		tracker__sample(f->tr, gm_now_ns());
+		put64(&f->sp, m, 0, 800);
+		fx_window(f);
+		if (w >= 1)
+			assert_int_equal(tm->s.verdict, VERDICT_PLATEAU);
+	}
+	assert_true(judge__rate(&tm->s.ev) == 0.0);
+	fx_free(f);
+}
+
+static void test_filled_once(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	uint64_t m, dir;
+	struct tmap *tm = grown_swiss(f, &m, &dir, 10);
+	int w;
+
+	put64(&f->sp, m, 0, 900);
+	for (w = 0; w < 8; w++) {
+		fx_window(f);
+		assert_int_not_equal(tm->s.verdict, VERDICT_LEAK);
+	}
+	assert_int_equal(tm->s.verdict, VERDICT_PLATEAU);
+	/* the rate of the judged windows, not of the session */
+	assert_true(judge__rate(&tm->s.ev) == 0.0);
+	assert_true(judge__per_minute(tm->s.first, tm->s.last, tm->s.first_ns, tm->s.last_ns) > 0);
+	fx_free(f);
+}
+
+static void test_leak_then_clear_and_refill(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	uint64_t m, dir, n = 100;
+	struct tmap *tm = grown_swiss(f, &m, &dir, n);
+	int w;
+
+	for (w = 0; w < 5; w++) {
+		n += 150;
+		put64(&f->sp, m, 0, n);
+		fx_window(f);
+	}
+	assert_int_equal(tm->s.verdict, VERDICT_LEAK);
+	assert_true(judge__rate(&tm->s.ev) > 0);
+	/* cleared and refilled, again and again: a sawtooth */
+	for (w = 0; w < 6; w++) {
+		put64(&f->sp, m, 0, 0);
+		put64(&f->sp, m, 8, 100 + w);	/* Clear reseeds */
+		tracker__sample(f->tr, gm_now_ns());
+		put64(&f->sp, m, 0, 500);
+		fx_window(f);
+		assert_false(tm->gone);
+	}
+	assert_int_equal(tm->s.verdict, VERDICT_SAWTOOTH);
+	fx_free(f);
+}
+
+static void test_reuse_by_another_map(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	uint64_t m, dir, t;
+	struct tmap *tm = grown_swiss(f, &m, &dir, 900), *again;
+
+	tracker__sample(f->tr, gm_now_ns());
+	/* freed; maps.NewMap makes another map at the same address */
+	event(f, GM_PROBE_NEWMAP_RET, m, 0, 12345, 0, 0, 0x401000);
+	assert_null(find_map(f, m, false));
+	assert_true(tm->gone);
+	/* the new map grows: a second identity at that address */
+	t = swiss_table(&f->sp, 16, 9, 0, 0);
+	dir = swiss_dir(&f->sp, &t, 1);
+	swiss_header(&f->sp, m, 9, 12345, dir, 1);
+	event(f, GM_PROBE_GROW_TO_TABLE, m, 9, 12345, 0, 0, 0x402000);
+	again = find_map(f, m, false);
+	assert_non_null(again);
+	assert_ptr_not_equal(again, tm);
+	assert_true(again->created_seen);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_int_equal(again->capacity, 16);
+	/* the old identity keeps its own numbers */
+	assert_int_equal(tm->capacity, 1024);
+	assert_int_equal(tm->s.last, 900);
+	assert_int_equal(tracker__stats(f->tr)->maps_tracked, 2);
+	assert_int_equal(tracker__stats(f->tr)->gone_maps, 1);
+	assert_int_equal(tracker__alive_maps(f->tr), 1);
+	fx_free(f);
+}
+
+/* ------------------------------------------------------------ eviction and memory */
+
+static void test_eviction_least_recently_grown(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_CLASSIC, 4);
+	uint64_t h[6];
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		h[i] = alloc(&f->sp, 48);
+		classic_header(&f->sp, h[i], 100, 4, 0, 1, alloc(&f->sp, 64));
+	}
+	for (i = 0; i < 4; i++)
+		event(f, GM_PROBE_HASHGROW, h[i], 100, 1, 4, 0, 0x401000);
+	/* map 0 grows again: now map 1 is the least recently grown */
+	event(f, GM_PROBE_HASHGROW, h[0], 110, 1, 4, 0, 0x401000);
+	event(f, GM_PROBE_HASHGROW, h[4], 100, 1, 4, 0, 0x401000);
+	assert_true(tracker__tracks(f->tr, PID, h[0]));
+	assert_false(tracker__tracks(f->tr, PID, h[1]));
+	event(f, GM_PROBE_HASHGROW, h[5], 100, 1, 4, 0, 0x401000);
+	assert_false(tracker__tracks(f->tr, PID, h[2]));
+	assert_true(tracker__tracks(f->tr, PID, h[3]));
+	assert_int_equal(tracker__stats(f->tr)->evicted_maps, 2);
+	assert_int_equal(tracker__alive_maps(f->tr), 4);
+	fx_free(f);
+}
+
+static void test_eviction_is_constant_time(void **state)
+{
+	/* 200,000 maps through a cap of 1,000: a linear scan would take minutes */
+	struct fx *f = fx_new(GM_MAP_CLASSIC, 1000);
+	uint64_t i, t0 = gm_now_ns();
+
+	for (i = 0; i < 200000; i++)
+		event(f, GM_PROBE_HASHGROW, 0x20000000ULL + i * 64, 100, 1, 4, 0, 0x401000 + (i % 8));
+	assert_int_equal(tracker__alive_maps(f->tr), 1000);
+	assert_int_equal(tracker__stats(f->tr)->evicted_maps, 199000);
+	assert_true(gm_now_ns() - t0 < 20 * SEC);
+	fx_free(f);
+}
+
+static void test_stacks_are_shared(void **state)
+{
+	struct tstacks ts;
+	uint64_t pcs[3] = { 1, 2, 3 }, other[3] = { 1, 2, 4 };
+	const struct tstack *a, *b, *c;
+
+	tstacks__init(&ts);
+	a = tstacks__get(&ts, pcs, 3);
+	b = tstacks__get(&ts, pcs, 3);
+	c = tstacks__get(&ts, other, 3);
+	assert_ptr_equal(a, b);
+	assert_ptr_not_equal(a, c);
+	assert_int_equal(tstacks__count(&ts), 2);
+	tstacks__put(&ts, a);
+	assert_int_equal(tstacks__count(&ts), 2);
+	tstacks__put(&ts, b);
+	assert_int_equal(tstacks__count(&ts), 1);
+	assert_ptr_equal(tstacks__get(&ts, pcs, 0), tstack__empty());
+	tstacks__put(&ts, tstack__empty());
+	tstacks__put(&ts, c);
+	assert_int_equal(tstacks__count(&ts), 0);
+	tstacks__fini(&ts);
+}
+
+static void test_growth_stacks(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_CLASSIC, 0);
+	uint64_t h = alloc(&f->sp, 48);
+	struct tmap *m;
+	uint64_t sum = 0;
+	int i, used = 0;
+
+	classic_header(&f->sp, h, 100, 4, 0, 1, alloc(&f->sp, 64));
+	/* six distinct inserting stacks: four slots, bytes all kept */
+	for (i = 0; i < 6; i++)
+		event(f, GM_PROBE_HASHGROW, h, 100, 1, 4, 0, 0x401000 + 0x10 * i);
+	m = find_map(f, h, false);
+	for (i = 0; i < TMAP_GROWTH_STACKS; i++) {
+		sum += m->growth[i].bytes;
+		used += m->growth[i].stack != NULL;
+	}
+	assert_int_equal(used, TMAP_GROWTH_STACKS);
+	assert_int_equal(sum, m->grown_bytes);
+	assert_int_equal(m->grows, 6);
+	fx_free(f);
+}
+
+static void test_impl_names(void **state)
+{
+	assert_string_equal(gomap__impl_name(GM_MAP_CLASSIC), "classic");
+	assert_string_equal(gomap__impl_name(GM_MAP_SWISS), "swiss");
+	assert_string_equal(gomap__impl_name(0), "unknown");
+	assert_int_equal(gomap__classic_buckets(3), 8);
+	assert_int_equal(gomap__classic_buckets(4), 17);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classic_capacity_after_growth),
+		cmocka_unit_test(test_classic_clear_and_reuse),
+		cmocka_unit_test(test_classic_freed_memory_rejected),
+		cmocka_unit_test(test_swiss_capacity_after_growth_and_split),
+		cmocka_unit_test(test_swiss_bad_structure_rejected),
+		cmocka_unit_test(test_swiss_writing_is_not_gone),
+		cmocka_unit_test(test_target_exit_keeps_last_good),
+		cmocka_unit_test(test_churning_constant_size),
+		cmocka_unit_test(test_filled_once),
+		cmocka_unit_test(test_leak_then_clear_and_refill),
+		cmocka_unit_test(test_reuse_by_another_map),
+		cmocka_unit_test(test_eviction_least_recently_grown),
+		cmocka_unit_test(test_eviction_is_constant_time),
+		cmocka_unit_test(test_stacks_are_shared),
+		cmocka_unit_test(test_growth_stacks),
+		cmocka_unit_test(test_impl_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
