@@ -115,11 +115,15 @@ vmlinux:
 $(BUILD) $(BUILD)/obj $(BUILD)/san $(BUILD)/unit $(BUILD)/unit-san $(BUILD)/fuzz $(BUILD)/fuzzobj:
 	mkdir -p $@
 
+# The Go test matrix for the unit tests, from the one list in tests/matrix.sh.
+$(BUILD)/matrix.h: tests/matrix.sh | $(BUILD)
+	bash tests/matrix.sh c-header > $@
+
 # Unit tests: cmocka, once plain and once under ASan+UBSan.
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libgomaptrace.a | $(BUILD)/unit
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libgomaptrace.a $(BUILD)/matrix.h tests/unit/elfimg.h | $(BUILD)/unit
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libgomaptrace.a $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/unit-san/%: tests/unit/%.c $(SAN_OBJS) | $(BUILD)/unit-san
+$(BUILD)/unit-san/%: tests/unit/%.c $(SAN_OBJS) $(BUILD)/matrix.h tests/unit/elfimg.h | $(BUILD)/unit-san
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(SAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
 # libFuzzer targets: the library compiled once with clang's coverage and

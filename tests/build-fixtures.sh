@@ -1,24 +1,21 @@
 #!/usr/bin/env bash
 # Builds every fixture under tests/fixtures/ with every toolchain and variant
-# of the matrix into build/fixtures/TOOLCHAIN/VARIANT/NAME.  A build is
-# skipped when its inputs (sources, toolchain, flags) are unchanged, so the
-# suite pays for the matrix once.  Builds run in parallel.
+# of the matrix (tests/matrix.sh) into build/fixtures/TOOLCHAIN/VARIANT/NAME.
+# A build is skipped when its inputs (sources, toolchain, flags) are
+# unchanged, so the suite pays for the matrix once; up-to-date binaries are
+# recognised here, without starting a job per binary.  Builds run in
+# parallel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/matrix.sh
 export GM_BUILD=${GM_BUILD:-$PWD/build}
 export -f gm_go gm_fixture
-export GM_GO119
 
 build_one() {
-	local tc=$1 variant=$2 name=$3 src=tests/fixtures/$3
-	local out stamp key
+	local tc=$1 variant=$2 name=$3 key=$4 src=tests/fixtures/$3
+	local out stamp
 	out=$(gm_fixture "$tc" "$variant" "$name")
 	stamp=$out.stamp
-	key=$(cat "$src"/*.go "$src"/go.mod | sha256sum | cut -c1-16)-$tc-$variant
-	if [ -x "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ]; then
-		return 0
-	fi
 	mkdir -p "$(dirname "$out")"
 	local args=() cgo=0
 	case $variant in
@@ -38,10 +35,18 @@ export -f build_one
 jobs=()
 for name in $(ls tests/fixtures); do
 	[ -f "tests/fixtures/$name/go.mod" ] || continue
+	src=$(cat "tests/fixtures/$name"/*.go "tests/fixtures/$name/go.mod" | sha256sum | cut -c1-16)
 	for tc in "${GM_TOOLCHAINS[@]}"; do
 		for v in "${GM_VARIANTS[@]}"; do
-			jobs+=("$tc $v $name")
+			key=$src-$tc-$v
+			out=$(gm_fixture "$tc" "$v" "$name")
+			if [ -x "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$key" ]; then
+				continue
+			fi
+			jobs+=("$tc $v $name $key")
 		done
 	done
 done
+((${#jobs[@]})) || exit 0
+echo "build-fixtures: building ${#jobs[@]} fixture binaries" >&2
 printf '%s\n' "${jobs[@]}" | xargs -P "$(nproc)" -L1 bash -c 'build_one "$@"' _

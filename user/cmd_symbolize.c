@@ -127,6 +127,7 @@ static int open_binary(struct sym *s, struct gm_err *err)
 	if (!s->elf)
 		return -ENOEXEC;
 	s->tab = pclntab__new(s->elf, err);
+	goelf__drop_code(s->elf);	/* symbolizing reads tables, never code */
 	return s->tab ? 0 : -ENOEXEC;
 }
 

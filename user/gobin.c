@@ -39,6 +39,8 @@ struct gobin *gobin__open(const char *path, struct gm_err *err)
 	bin->plan = probeplan__new(bin->elf, bin->tab, &bin->bi, err);
 	if (!bin->plan)
 		goto err_out;
+	/* the plan has every code offset it needs; keep only what reports read */
+	goelf__drop_code(bin->elf);
 	for (i = 0; i < goelf__segment_cnt(bin->elf); i++) {
 		const struct goelf_segment *sg = goelf__segment(bin->elf, i);
 

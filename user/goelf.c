@@ -30,6 +30,7 @@ struct goelf {
 	const uint8_t *data;
 	size_t len;
 	bool mapped;
+	bool code_dropped;	/* goelf__drop_code(): code bytes are gone */
 	uint16_t type;
 
 	struct goelf_section *secs;
@@ -50,9 +51,11 @@ static bool range_ok(uint64_t off, uint64_t len, uint64_t total)
 	return off <= total && len <= total - off;
 }
 
+static bool in_dropped(const struct goelf *elf, uint64_t off, uint64_t len);
+
 const uint8_t *goelf__file_ptr(const struct goelf *elf, uint64_t off, uint64_t len)
 {
-	if (!range_ok(off, len, elf->len))
+	if (!range_ok(off, len, elf->len) || in_dropped(elf, off, len))
 		return NULL;
 	return elf->data + off;
 }
@@ -241,6 +244,8 @@ struct goelf *goelf__open(const char *path, struct gm_err *err)
 {
 	struct goelf *elf;
 	struct stat st;
+	size_t done;
+	ssize_t n;
 	void *map;
 	int fd;
 
@@ -264,13 +269,36 @@ struct goelf *goelf__open(const char *path, struct gm_err *err)
 		close(fd);
 		return NULL;
 	}
-	/* MAP_SHARED: a private mapping shows the INT3s of uprobes attached to the file */
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
+	/*
+	 * Private anonymous memory filled by pread(), not a mapping of the
+	 * file: a mapped file that is truncated under us (the binary of an
+	 * exited process, replaced or cut) turns the next read of a lost page
+	 * into SIGBUS, and the whole report with it.  read() also sees the
+	 * page cache, never the INT3s of uprobes that others attached.
+	 */
+	map = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED) {
-		gm_err_set(err, errno, "cannot map: %s", strerror(errno));
+		gm_err_set(err, errno, "cannot allocate %lld bytes for it: %s",
+			   (long long)st.st_size, strerror(errno));
+		close(fd);
 		return NULL;
 	}
+	for (done = 0; done < (size_t)st.st_size; done += (size_t)n) {
+		n = pread(fd, (uint8_t *)map + done, (size_t)st.st_size - done, (off_t)done);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			gm_err_set(err, n ? errno : EIO, n ? "cannot read: %s" : "%s",
+				   n ? strerror(errno) : "file shrank while being read");
+			munmap(map, st.st_size);
+			close(fd);
+			return NULL;
+		}
+	}
+	close(fd);
+	mprotect(map, st.st_size, PROT_READ);
 	elf = calloc(1, sizeof(*elf));
 	if (!elf || !(elf->path = strdup(path))) {
 		free(elf);
@@ -282,6 +310,46 @@ struct goelf *goelf__open(const char *path, struct gm_err *err)
 	elf->len = st.st_size;
 	elf->mapped = true;
 	return open_common(elf, err);
+}
+
+/* Do [off, off+len) and the dropped code sections overlap? */
+static bool in_dropped(const struct goelf *elf, uint64_t off, uint64_t len)
+{
+	size_t i;
+
+	if (!elf->code_dropped)
+		return false;
+	for (i = 0; i < elf->sec_cnt; i++) {
+		const struct goelf_section *s = &elf->secs[i];
+
+		if (!(s->flags & SHF_EXECINSTR) || s->type == SHT_NOBITS)
+			continue;
+		if (off < s->offset + s->size && s->offset < off + len)
+			return true;
+	}
+	return false;
+}
+
+void goelf__drop_code(struct goelf *elf)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t lo, hi;
+	size_t i;
+
+	if (!elf || !elf->mapped || elf->code_dropped || page <= 0)
+		return;
+	elf->code_dropped = true;
+	for (i = 0; i < elf->sec_cnt; i++) {
+		const struct goelf_section *s = &elf->secs[i];
+
+		if (!(s->flags & SHF_EXECINSTR) || s->type == SHT_NOBITS)
+			continue;
+		/* only the pages wholly inside the section: neighbours stay */
+		lo = ((uintptr_t)elf->data + s->offset + page - 1) & ~(uintptr_t)(page - 1);
+		hi = ((uintptr_t)elf->data + s->offset + s->size) & ~(uintptr_t)(page - 1);
+		if (lo < hi)
+			madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	}
 }
 
 struct goelf *goelf__open_mem(const void *buf, size_t len, struct gm_err *err)
@@ -345,7 +413,8 @@ const uint8_t *goelf__section_data(const struct goelf *elf,
 				   const struct goelf_section *sec)
 {
 	/* parse() bounds-checked every section except NOBITS and NULL ones */
-	if (!sec || sec->type == SHT_NOBITS || sec->type == SHT_NULL || !sec->size)
+	if (!sec || sec->type == SHT_NOBITS || sec->type == SHT_NULL || !sec->size ||
+	    in_dropped(elf, sec->offset, sec->size))
 		return NULL;
 	return elf->data + sec->offset;
 }

@@ -2,11 +2,16 @@
 /*
  * goelf: a read-only, bounds-checked view of an ELF executable.
  *
- * Contract: goelf__open() maps a file (or goelf__open_mem() borrows a buffer,
- * for fuzzing) and validates the ELF header, program headers and section
- * headers once; afterwards every accessor returns either memory that lies
- * entirely inside the image or NULL/-errno.  Nothing here trusts the file:
- * it comes from an arbitrary container and is read as root.
+ * Contract: goelf__open() reads a file into private memory (or
+ * goelf__open_mem() borrows a buffer, for fuzzing) and validates the ELF
+ * header, program headers and section headers once; afterwards every
+ * accessor returns either memory that lies entirely inside the image or
+ * NULL/-errno.  Nothing here trusts the file: it comes from an arbitrary
+ * container and is read as root.  The file is never mapped, so a file that
+ * is truncated or rewritten after the open cannot fault a later read (it
+ * was read once, as it was then).  goelf__drop_code() gives the code bytes
+ * back once nothing needs them (after the probe plan): accessors then
+ * return NULL for them.
  *
  * Only ELF64 little-endian x86-64 is accepted (the only architecture the
  * probes support); other machines are refused with a reason naming them.
@@ -46,6 +51,8 @@ struct goelf *goelf__open(const char *path, struct gm_err *err);
 /* Borrow buf (not copied; must outlive the object). */
 struct goelf *goelf__open_mem(const void *buf, size_t len, struct gm_err *err);
 void goelf__free(struct goelf *elf);
+/* Release the memory of executable sections; reads of them fail afterwards. */
+void goelf__drop_code(struct goelf *elf);
 
 const char *goelf__path(const struct goelf *elf);	/* "<memory>" for open_mem */
 const uint8_t *goelf__data(const struct goelf *elf, size_t *len);

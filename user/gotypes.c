@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gotypes.h"
+#include "moduledata.h"
 
-/* abi.Type on 64-bit targets, Go 1.17 through 1.26 */
+/* abi.Type on 64-bit targets, Go 1.17 through 1.27 */
 #define ABI_TYPE_SIZE		48
 #define ABI_TYPE_TFLAG		20
 #define ABI_TYPE_KIND		23
 #define ABI_TYPE_STR		40
+#define ABI_TFLAG_UNCOMMON	0x01
 #define ABI_TFLAG_EXTRASTAR	0x02
 #define ABI_KIND_MASK		0x1f
 #define ABI_KIND_MAP		21
@@ -33,35 +35,8 @@
 #define MD_MINPC		160
 #define MD_MAXPC		168
 
-/*
- * More text sections than this (the linker splits text only on
- * architectures with short branches) or typelinks than this means the
- * words we are looking at are not a moduledata.
- */
-#define MD_MAX_TEXTSECTS	1024
-#define MD_MAX_TYPELINKS	(1u << 24)
-
-/*
- * Field offsets that moved between releases, from runtime/symtab.go of each
- * (the prefix pcHeader .. enoptrbss, 0..255, never changed):
- *  1.16-1.17: end, gcdata, gcbss, types, etypes, then textsectmap
- *  1.18-1.19: + rodata, gofunc after etypes
- *  1.20-1.25: + covctrs, ecovctrs before end
- *  1.26:      + epclntab after gofunc
- */
-struct md_layout {
-	const char *name;
-	int pcln_format;	/* pclntab__format() of the releases using it */
-	uint16_t text, etext, types, etypes, textsectmap, typelinks;
-};
-
-static const struct md_layout md_layouts[] = {
-	{ "go1.16-1.17", 116, 176, 184, 280, 288, 296, 320 },
-	{ "go1.18-1.19", 118, 176, 184, 280, 288, 312, 336 },
-	{ "go1.20-1.25", 120, 176, 184, 296, 304, 328, 352 },
-	{ "go1.26",      120, 176, 184, 296, 304, 336, 360 },
-};
-#define MD_LAYOUT_CNT (sizeof(md_layouts) / sizeof(md_layouts[0]))
+/* Descriptors listed by a 1.27+ module: far above any real program. */
+#define MAX_TYPEDESCS		(1u << 24)
 
 struct gotypes {
 	const struct goelf *elf;
@@ -69,8 +44,10 @@ struct gotypes {
 	uint64_t md;
 	uint64_t types, etypes;
 	const uint8_t *tdata;		/* file bytes of [types, etypes) */
-	const uint8_t *links;		/* typelinks: int32 offsets from types */
-	uint64_t nlinks;
+	const uint8_t *links;		/* typelinks: int32 offsets from types (to 1.26) */
+	uint64_t nlinks;		/* typelinks, or descriptors listed (1.27+) */
+	uint64_t typedesclen;		/* 1.27+: listed descriptors end at types + this */
+	int walk_err;			/* 1.27+: the descriptor walk stopped on a bad one */
 };
 
 /* What md_check needs to know about the pclntab. */
@@ -86,85 +63,63 @@ static int rd(const struct goelf *elf, uint64_t vaddr, uint64_t *v)
 	return goelf__read_ptr(elf, vaddr, v);
 }
 
-/* A Go slice header written by the linker: len == cap, data in the file. */
-static bool slice_ok(const struct goelf *elf, uint64_t at, uint64_t elem, uint64_t max,
-		     uint64_t *ptr, uint64_t *len)
+static bool slice_at(const struct goelf *elf, uint64_t at, uint64_t elem, uint64_t *ptr,
+		     uint64_t *len)
 {
 	uint64_t cap;
 
 	if (rd(elf, at, ptr) || rd(elf, at + 8, len) || rd(elf, at + 16, &cap))
 		return false;
-	if (*len != cap || *len > max)
+	if (*len != cap || *len > UINT32_MAX)
 		return false;
 	return !*len || goelf__vaddr_ptr(elf, *ptr, *len * elem);
 }
 
-static bool in_exec_segment(const struct goelf *elf, uint64_t lo, uint64_t hi)
-{
-	size_t i;
-
-	for (i = 0; i < goelf__segment_cnt(elf); i++) {
-		const struct goelf_segment *sg = goelf__segment(elf, i);
-
-		if (sg->type == PT_LOAD && (sg->flags & PF_X) && lo >= sg->vaddr &&
-		    hi >= lo && hi - sg->vaddr <= sg->memsz)
-			return true;
-	}
-	return false;
-}
+static int walk_typedescs(const struct gotypes *t, gotypes_map_cb cb, void *ctx,
+			  uint64_t *cnt);
 
 /*
  * Does md, read with layout l, look like the moduledata of this pclntab?
- * On success fill t's types range and typelinks.
+ * On success fill t's types range and type list.
  */
 static bool md_check(const struct md_probe *pr, uint64_t md, const struct md_layout *l,
 		     struct gotypes *t)
 {
 	const struct goelf *elf = pr->elf;
-	uint64_t v, p, n, minpc, maxpc, text, etext, types, etypes, i;
-	const uint8_t *links;
+	uint64_t v, p, n, minpc, maxpc;
+	struct md_fields f;
 
 	if (rd(elf, md, &v) || v != pr->pchdr)
 		return false;
 	/* funcnametab sits where the header says; the other tables are slices too */
-	if (!slice_ok(elf, md + MD_FUNCNAMETAB, 1, UINT32_MAX, &p, &n) || !n)
+	if (!slice_at(elf, md + MD_FUNCNAMETAB, 1, &p, &n) || !n)
 		return false;
 	if (pr->funcname_off && p != pr->pchdr + pr->funcname_off)
 		return false;
 	if (!pr->funcname_off && (p <= pr->pchdr || p - pr->pchdr > 4096))
 		return false;
-	if (!slice_ok(elf, md + MD_FTAB, 8, UINT32_MAX, &p, &n) || !n)
+	if (!slice_at(elf, md + MD_FTAB, 8, &p, &n) || !n)
+		return false;
+	if (!moduledata__read(elf, md, l, &f))
 		return false;
 	if (rd(elf, md + MD_MINPC, &minpc) || rd(elf, md + MD_MAXPC, &maxpc) ||
-	    rd(elf, md + l->text, &text) || rd(elf, md + l->etext, &etext))
+	    minpc != f.text || maxpc > f.etext)
 		return false;
-	if (minpc != text || maxpc > etext || text >= etext || !in_exec_segment(elf, text, etext))
-		return false;
-	if (rd(elf, md + l->types, &types) || rd(elf, md + l->etypes, &etypes))
-		return false;
-	if (types >= etypes || etypes - types < ABI_TYPE_SIZE ||
-	    !goelf__vaddr_ptr(elf, types, etypes - types))
-		return false;
-	if (!slice_ok(elf, md + l->textsectmap, 24, MD_MAX_TEXTSECTS, &p, &n) || !n)
-		return false;
-	if (!slice_ok(elf, md + l->typelinks, 4, MD_MAX_TYPELINKS, &p, &n))
-		return false;
-	links = n ? goelf__vaddr_ptr(elf, p, n * 4) : NULL;
-	/* every entry must name a whole descriptor inside the types range */
-	for (i = 0; i < n; i++) {
-		int32_t off;
-
-		memcpy(&off, links + i * 4, 4);
-		if (off < 0 || (uint64_t)off > etypes - types - ABI_TYPE_SIZE)
-			return false;
-	}
 	t->md = md;
 	t->layout = l;
-	t->types = types;
-	t->etypes = etypes;
-	t->tdata = goelf__vaddr_ptr(elf, types, etypes - types);
-	t->links = links;
-	t->nlinks = n;
+	t->types = f.types;
+	t->etypes = f.etypes;
+	t->tdata = goelf__vaddr_ptr(elf, f.types, f.etypes - f.types);
+	t->links = f.ntypelinks ? goelf__vaddr_ptr(elf, f.typelinks, f.ntypelinks * 4) : NULL;
+	t->nlinks = f.ntypelinks;
+	t->typedesclen = f.typedesclen;
+	t->walk_err = 0;
+	if (l->typedesclen) {
+		/* the first descriptor must be whole: the layout is not a guess */
+		t->walk_err = walk_typedescs(t, NULL, NULL, &t->nlinks);
+		if (!t->nlinks)
+			return false;
+	}
 	return true;
 }
 
@@ -172,17 +127,12 @@ static bool md_check(const struct md_probe *pr, uint64_t md, const struct md_lay
 static bool md_try(const struct md_probe *pr, const struct go_buildinfo *bi, uint64_t md,
 		   struct gotypes *t)
 {
-	bool newest_first = bi && go_buildinfo__at_least(bi, 1, 26);
+	const struct md_layout *l;
 	size_t i;
 
-	for (i = 0; i < MD_LAYOUT_CNT; i++) {
-		const struct md_layout *l = &md_layouts[newest_first ? MD_LAYOUT_CNT - 1 - i : i];
-
-		if (pr->pcln_format && l->pcln_format != pr->pcln_format)
-			continue;
+	for (i = 0; (l = moduledata__try_order(pr->pcln_format, bi, i)); i++)
 		if (md_check(pr, md, l, t))
 			return true;
-	}
 	return false;
 }
 
@@ -353,19 +303,149 @@ int gotypes__kind(const struct gotypes *types, uint64_t type_addr)
 	return ty ? ty[ABI_TYPE_KIND] & ABI_KIND_MASK : -EFAULT;
 }
 
+/*
+ * abi.(*Type).DescriptorSize of Go 1.27: the bytes a descriptor takes
+ * contiguously (kind-specific struct, UncommonType, trailing arrays,
+ * methods), from internal/abi/type.go.  amd64 sizes.  -EBADMSG for a kind
+ * or a count that cannot be real or that runs past avail.
+ */
+static int64_t descriptor_size(const uint8_t *ty, uint64_t avail)
+{
+	uint64_t base, add = 0, n, size;
+	uint16_t in, out, mcount;
+	uint8_t kind;
+
+	if (avail < ABI_TYPE_SIZE)
+		return -EBADMSG;
+	kind = ty[ABI_TYPE_KIND];
+	/* bool .. complex128, string, unsafe.Pointer: the bare abi.Type */
+	if ((kind >= 1 && kind <= 16) || kind == 24 || kind == 26)
+		kind = 0;
+	switch (kind) {
+	case 0:
+		base = ABI_TYPE_SIZE;
+		break;
+	case 17:				/* array: Elem, Slice, Len */
+		base = ABI_TYPE_SIZE + 24;
+		break;
+	case 18:				/* chan: Elem, Dir */
+		base = ABI_TYPE_SIZE + 16;
+		break;
+	case 19:				/* func: InCount, OutCount; then in+out *Type */
+		base = ABI_TYPE_SIZE + 8;
+		if (avail < base)
+			return -EBADMSG;
+		memcpy(&in, ty + ABI_TYPE_SIZE, 2);
+		memcpy(&out, ty + ABI_TYPE_SIZE + 2, 2);
+		add = ((uint64_t)in + (out & 0x7fff)) * 8;
+		break;
+	case 20:				/* interface: PkgPath, Methods []Imethod (8 each) */
+	case 25:				/* struct: PkgPath, Fields []StructField (24 each) */
+		base = ABI_TYPE_SIZE + 32;
+		if (avail < base)
+			return -EBADMSG;
+		memcpy(&n, ty + ABI_TYPE_SIZE + 16, 8);	/* the slice's len */
+		if (n > avail)
+			return -EBADMSG;
+		add = n * (kind == 20 ? 8 : 24);
+		break;
+	case 21:				/* map: 4 pointers, 6 uintptrs, Flags */
+		base = ABI_TYPE_SIZE + 88;
+		break;
+	case 22: case 23:			/* pointer, slice: Elem */
+		base = ABI_TYPE_SIZE + 8;
+		break;
+	default:
+		return -EBADMSG;
+	}
+	size = base;
+	if (ty[ABI_TYPE_TFLAG] & ABI_TFLAG_UNCOMMON) {
+		/* UncommonType {PkgPath, Mcount u16, Xcount u16, Moff, _}: 16 bytes */
+		if (avail < base + 16)
+			return -EBADMSG;
+		memcpy(&mcount, ty + base + 4, 2);
+		size += 16 + (uint64_t)mcount * 16;	/* Method: 4 x int32 */
+	}
+	size += add;
+	if (size > avail)
+		return -EBADMSG;
+	return (int64_t)size;
+}
+
+/*
+ * The descriptors a 1.27+ module lists (runtime.moduleTypelinks): from
+ * types + 8, each 8-aligned, while below types + typedesclen.  cb (may be
+ * NULL) sees the map types; *cnt counts every descriptor walked.
+ */
+static int walk_typedescs(const struct gotypes *t, gotypes_map_cb cb, void *ctx,
+			  uint64_t *cnt)
+{
+	uint64_t off = 8, end = t->typedesclen;
+	char *buf = NULL, *nb;
+	size_t cap = 0, n;
+	const char *nm;
+	int ret = 0;
+
+	*cnt = 0;
+	while (off < end) {
+		int64_t size;
+
+		off = (off + 7) & ~7ULL;
+		if (off >= end)
+			break;
+		if (*cnt >= MAX_TYPEDESCS) {
+			ret = -E2BIG;
+			goto cleanup;
+		}
+		size = descriptor_size(t->tdata + off, end - off);
+		if (size < 0) {
+			ret = (int)size;
+			goto cleanup;
+		}
+		(*cnt)++;
+		if (cb && (t->tdata[off + ABI_TYPE_KIND] & ABI_KIND_MASK) == ABI_KIND_MAP &&
+		    !type_name_ref(t, t->types + off, &nm, &n)) {
+			if (n + 1 > cap) {
+				nb = realloc(buf, n + 1);
+				if (!nb) {
+					ret = -ENOMEM;
+					goto cleanup;
+				}
+				buf = nb;
+				cap = n + 1;
+			}
+			memcpy(buf, nm, n);
+			buf[n] = '\0';
+			ret = cb(t->types + off, buf, ctx);
+			if (ret)
+				goto cleanup;
+		}
+		off += (uint64_t)size;
+	}
+
+cleanup:
+	free(buf);
+	return ret;
+}
+
 int gotypes__for_each_map_type(const struct gotypes *types, gotypes_map_cb cb, void *ctx)
 {
 	char *buf = NULL, *nb;
 	size_t cap = 0, i, n;
 	const char *nm;
+	uint64_t cnt;
 	int ret = 0;
 
+	if (types->layout->typedesclen) {
+		ret = walk_typedescs(types, cb, ctx, &cnt);
+		return ret;
+	}
 	for (i = 0; i < types->nlinks; i++) {
 		uint64_t addr;
 		int32_t off;
 
 		memcpy(&off, types->links + i * 4, 4);
-		addr = types->types + (uint64_t)off;	/* checked >= 0 in md_check */
+		addr = types->types + (uint64_t)off;	/* checked >= 0 in moduledata__read */
 		if (gotypes__kind(types, addr) != ABI_KIND_MAP)
 			continue;
 		if (type_name_ref(types, addr, &nm, &n))

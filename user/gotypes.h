@@ -5,8 +5,10 @@
  * Contract: gotypes__new() finds the first module's moduledata (by the
  * .symtab symbol runtime.firstmoduledata when present, else by scanning the
  * writable data for a pointer to the pclntab header followed by fields that
- * agree with the pclntab), and takes from it the types range and the
- * typelinks list.  Type names are read from the name blob at types + Str,
+ * agree with the pclntab; layouts in moduledata.h), and takes from it the
+ * types range and the list of type descriptors the runtime knows: the
+ * typelinks offsets up to Go 1.26, the descriptors packed in the first
+ * typedesclen bytes of the types range from Go 1.27.  Type names are read from the name blob at types + Str,
  * honouring TFlag ExtraStar.  Borrowed goelf/pclntab must outlive it.
  * Addresses are link-time virtual addresses: for a running PIE process,
  * subtract the load bias before asking.
@@ -38,6 +40,7 @@ uint64_t gotypes__types_end(const struct gotypes *types);	/* moduledata.etypes *
 uint64_t gotypes__moduledata_addr(const struct gotypes *types);
 /* Which moduledata layout matched: "go1.18-1.19", "go1.20-1.25", "go1.26", ... */
 const char *gotypes__layout(const struct gotypes *types);
+/* Entries of typelinks (to 1.26), or descriptors listed (1.27+). */
 size_t gotypes__typelink_cnt(const struct gotypes *types);
 
 /*
@@ -49,7 +52,12 @@ int gotypes__name(const struct gotypes *types, uint64_t type_addr, char *buf, si
 /* Kind (abi.Kind, low 5 bits) of the type at vaddr, or -errno. */
 int gotypes__kind(const struct gotypes *types, uint64_t type_addr);
 
-/* Every map type listed in typelinks, in table order; cb returns non-zero to stop. */
+/*
+ * Every map type listed (typelinks, or the 1.27+ descriptor list), in table
+ * order; cb returns non-zero to stop, and that value is returned.  A 1.27+
+ * list that runs into a descriptor that cannot be real ends with -EBADMSG
+ * after the map types before it.
+ */
 typedef int (*gotypes_map_cb)(uint64_t type_addr, const char *name, void *ctx);
 int gotypes__for_each_map_type(const struct gotypes *types, gotypes_map_cb cb, void *ctx);
 

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "moduledata.h"
 #include "pclntab.h"
 
 #define PCLN_MAGIC_12		0xfffffffbu
@@ -54,7 +55,7 @@
 #define INL_NAMEOFF(f)		((f) == 120 ? 4 : 12)
 #define INL_PARENTPC(f)		((f) == 120 ? 8 : 16)
 
-/* moduledata: the prefix up to text never changed from 1.16 to 1.26 */
+/* moduledata: the prefix up to text never changed (see moduledata.c) */
 #define MD_FUNCNAMETAB		8
 #define MD_CUTAB		32
 #define MD_FILETAB		56
@@ -64,9 +65,6 @@
 #define MD_MINPC		160
 #define MD_MAXPC		168
 #define MD_TEXT			176
-/* gofunc follows types, etypes, rodata; 1.20 inserted covctrs, ecovctrs */
-#define MD_RODATA(f)		((f) == 118 ? 296 : 312)
-#define MD_GOFUNC(f)		((f) == 118 ? 304 : 320)
 
 static const char unknown_file[] = "?";
 
@@ -87,6 +85,7 @@ struct pclntab {
 	uint64_t text_start;
 	uint64_t gofunc;		/* 0: funcdata unreachable, no inline expansion */
 	uint64_t moduledata;		/* 0: not found */
+	const struct md_layout *md_layout;	/* NULL: not found */
 };
 
 /* One _func record, checked to lie inside pcln with its pcdata/funcdata arrays. */
@@ -538,9 +537,12 @@ static bool md_slice_is(const struct goelf *elf, uint64_t md, uint64_t field, ui
 static bool md_check(struct pclntab *tab, uint64_t md, uint64_t *text, uint64_t *gofunc)
 {
 	const struct goelf *elf = tab->elf;
+	const struct md_layout *l;
 	const uint64_t h = tab->hdr;
-	uint64_t v, minpc, maxpc, rodata, first, last;
+	uint64_t v, minpc, maxpc, first, last;
+	struct md_fields f;
 	uint32_t e0, en;
+	size_t i;
 
 	if (goelf__read_ptr(elf, md, &v) || v != h)
 		return false;
@@ -563,12 +565,14 @@ static bool md_check(struct pclntab *tab, uint64_t md, uint64_t *text, uint64_t 
 		return false;
 	if (tab->text_start && *text != tab->text_start)
 		return false;
-	if (goelf__read_ptr(elf, md + MD_RODATA(tab->format), &rodata) ||
-	    goelf__read_ptr(elf, md + MD_GOFUNC(tab->format), gofunc))
+	/* which release's layout the rest follows: the first one consistent */
+	for (i = 0; (l = moduledata__try_order(tab->format, NULL, i)); i++)
+		if (moduledata__read(elf, md, l, &f) && f.text == *text)
+			break;
+	if (!l)
 		return false;
-	/* gofunc is a symbol inside rodata; anything else disables inlining only */
-	if (*gofunc < rodata || !goelf__vaddr_ptr(elf, *gofunc, 1))
-		*gofunc = 0;
+	tab->md_layout = l;
+	*gofunc = f.gofunc;
 	return true;
 }
 
@@ -641,6 +645,8 @@ static int open_here(struct pclntab *tab, struct gm_err *err)
 
 	tab->text_start = 0;
 	tab->gofunc = 0;
+	tab->moduledata = 0;
+	tab->md_layout = NULL;
 	ret = parse_header(tab, err);
 	if (!ret)
 		ret = resolve_bases(tab, err);
@@ -818,6 +824,11 @@ int pclntab__symbolize(const struct pclntab *tab, uint64_t pc,
 		pc = fi.entry + (uint64_t)ppc;
 	}
 	return -ELOOP;
+}
+
+const struct md_layout *pclntab__md_layout(const struct pclntab *tab)
+{
+	return tab->md_layout;
 }
 
 uint64_t pclntab__moduledata(const struct pclntab *tab)

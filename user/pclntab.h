@@ -51,6 +51,9 @@ uint64_t pclntab__gofunc(const struct pclntab *tab);
 
 /* Where the module's moduledata was found while reading the table; 0 if not. */
 uint64_t pclntab__moduledata(const struct pclntab *tab);
+/* The moduledata layout that matched there (moduledata.h); NULL if none. */
+struct md_layout;
+const struct md_layout *pclntab__md_layout(const struct pclntab *tab);
 
 size_t pclntab__func_cnt(const struct pclntab *tab);
 int pclntab__func_at(const struct pclntab *tab, size_t idx, struct pcln_func *fn);

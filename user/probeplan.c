@@ -141,7 +141,9 @@ static int pick_impl(const struct pclntab *tab, const struct go_buildinfo *bi,
  * Offsets from the runtime sources: runtime/map.go (hmap, mapextra) up to
  * 1.23, runtime/map_noswiss.go in 1.24/1.25, internal/runtime/maps (Map,
  * table) since 1.24, and maptype / abi.MapType / abi.OldMapType /
- * abi.SwissMapType for the type descriptor.  All amd64.
+ * abi.SwissMapType for the type descriptor.  All amd64.  Go 1.27 moved
+ * abi.MapType's Flags (KeysOff, KeyStride, ElemsOff, ElemStride replace
+ * SlotSize) but nothing read here: Group stays at 64, GroupSize at 80.
  */
 static void fill_layout(struct gm_layout *l, enum gm_map_impl impl,
 			const struct go_buildinfo *bi)
@@ -192,8 +194,10 @@ static void fill_layout(struct gm_layout *l, enum gm_map_impl impl,
 static bool layout_verified(enum gm_map_impl impl, const struct go_buildinfo *bi)
 {
 	if (impl == GM_MAP_CLASSIC)
-		return go_buildinfo__at_least(bi, 1, 17) && !go_buildinfo__at_least(bi, 1, 26);
-	return go_buildinfo__at_least(bi, 1, 24) && !go_buildinfo__at_least(bi, 1, 27);
+		return go_buildinfo__at_least(bi, 1, 17) &&
+		       !go_buildinfo__at_least(bi, 1, PROBEPLAN_CLASSIC_LAST + 1);
+	return go_buildinfo__at_least(bi, 1, 24) &&
+	       !go_buildinfo__at_least(bi, 1, PROBEPLAN_NEWEST_CHECKED + 1);
 }
 
 /*

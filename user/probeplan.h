@@ -86,11 +86,17 @@ struct probeplan {
 	size_t fn_cnt;
 	/*
 	 * Added: the layout was checked against this Go version's sources
-	 * (classic 1.17-1.25, swiss 1.24-1.26).  Outside that range the
-	 * offsets are the newest known ones, used on faith.
+	 * (classic 1.17-1.25, swiss 1.24 to PROBEPLAN_NEWEST_CHECKED).
+	 * Outside that range the offsets are the newest known ones, used on
+	 * faith (see gobin's self-checks).
 	 */
 	bool layout_verified;
 };
+
+/* The newest Go minor release whose runtime sources the layouts were checked against. */
+#define PROBEPLAN_NEWEST_CHECKED	27
+/* The last release with classic maps (GOEXPERIMENT=noswissmap). */
+#define PROBEPLAN_CLASSIC_LAST		25
 
 struct probeplan *probeplan__new(const struct goelf *elf, const struct pclntab *tab,
 				 const struct go_buildinfo *bi, struct gm_err *err);

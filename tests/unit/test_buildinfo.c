@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "matrix.h"
 #include "buildinfo.h"
 #include "elfimg.h"
 
-static const char *const toolchains[] = { "go1.19", "go1.22", "go1.24", "go1.24-noswiss", "go1.26" };
 static const char *const variants[] = { "plain", "pie-stripped", "cgo" };
 static const char *const programs[] = { "maps", "leaky" };
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -92,7 +92,7 @@ static void test_fixture_matrix(void **state)
 	size_t t, v, p;
 	int seen = 0;
 
-	for (t = 0; t < ARRAY_LEN(toolchains); t++) {
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
 		for (v = 0; v < ARRAY_LEN(variants); v++) {
 			for (p = 0; p < ARRAY_LEN(programs); p++) {
 				struct gm_err err = { { 0 } };
@@ -100,13 +100,13 @@ static void test_fixture_matrix(void **state)
 				struct goelf *elf;
 				char path[512];
 
-				fixture_path(path, sizeof(path), toolchains[t], variants[v], programs[p]);
+				fixture_path(path, sizeof(path), gm_toolchains[t], variants[v], programs[p]);
 				elf = goelf__open(path, &err);
 				if (!elf)
 					fail_msg("%s: %s (run `make fixtures`)", path, err.msg);
 				if (go_buildinfo__parse(elf, &bi, &err))
 					fail_msg("%s: %s", path, err.msg);
-				check_fixture(toolchains[t], variants[v], &bi, programs[p]);
+				check_fixture(gm_toolchains[t], variants[v], &bi, programs[p]);
 				go_buildinfo__free(&bi);
 				goelf__free(elf);
 				seen++;
@@ -126,7 +126,7 @@ static void test_fixture_without_section(void **state)
 {
 	size_t t, v;
 
-	for (t = 0; t < ARRAY_LEN(toolchains); t++) {
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
 		for (v = 0; v < ARRAY_LEN(variants); v++) {
 			struct gm_err err = { { 0 } };
 			struct go_buildinfo a, b;
@@ -135,7 +135,7 @@ static void test_fixture_without_section(void **state)
 			uint8_t *buf;
 			size_t len = 0;
 
-			fixture_path(path, sizeof(path), toolchains[t], variants[v], "maps");
+			fixture_path(path, sizeof(path), gm_toolchains[t], variants[v], "maps");
 			buf = elfimg_slurp(path, &len);
 			assert_non_null(buf);
 			assert_int_equal(parse_mem(buf, len, &a, &err), 0);

@@ -20,11 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "matrix.h"
 #include "goelf.h"
 
-static const char *const toolchains[] = { "go1.19", "go1.22", "go1.24", "go1.24-noswiss", "go1.26" };
 static const char *const variants[] = { "plain", "pie-stripped", "cgo" };
-#define N_TC (sizeof(toolchains) / sizeof(toolchains[0]))
+#define N_TC (sizeof(gm_toolchains) / sizeof(gm_toolchains[0]))
 #define N_VAR (sizeof(variants) / sizeof(variants[0]))
 
 struct blob {
@@ -375,7 +375,7 @@ static void test_matrix_one(void **state)
 	size_t i = *(size_t *)*state;
 	struct fx fx;
 
-	fx_open(&fx, toolchains[i / N_VAR], variants[i % N_VAR]);
+	fx_open(&fx, gm_toolchains[i / N_VAR], variants[i % N_VAR]);
 	check_sections(&fx);
 	check_segments(&fx);
 	check_addresses(&fx);
@@ -446,7 +446,7 @@ static void test_pie_relocation(void **state)
 		struct goelf *elf;
 		uint64_t where = 0, addend = 0, val = 0, off, site;
 
-		fixture_path(path, sizeof(path), toolchains[t], "pie-stripped", "maps");
+		fixture_path(path, sizeof(path), gm_toolchains[t], "pie-stripped", "maps");
 		b = slurp(path);
 		if (!first_relative(&b, &where, &addend))
 			fail_msg("%s: no file-backed R_X86_64_RELATIVE relocation", path);
@@ -795,7 +795,7 @@ int main(void)
 
 	for (size_t i = 0; i < N_TC * N_VAR; i++) {
 		idx[i] = i;
-		snprintf(names[i], sizeof(names[i]), "matrix %s/%s", toolchains[i / N_VAR],
+		snprintf(names[i], sizeof(names[i]), "matrix %s/%s", gm_toolchains[i / N_VAR],
 			 variants[i % N_VAR]);
 		matrix[i] = (struct CMUnitTest){ .name = names[i], .test_func = test_matrix_one,
 						 .initial_state = &idx[i] };

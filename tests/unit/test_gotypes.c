@@ -23,14 +23,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "matrix.h"
 #include "gotypes.h"
 #include "elfimg.h"
 
-static const char *const toolchains[] = { "go1.19", "go1.22", "go1.24", "go1.24-noswiss", "go1.26" };
-/* the moduledata layout each toolchain of the matrix must match */
-static const char *const layouts[] = { "go1.18-1.19", "go1.20-1.25", "go1.20-1.25", "go1.20-1.25",
-				       "go1.26" };
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The moduledata layout toolchain t of the matrix must match (runtime/symtab.go). */
+static const char *layout_of(size_t t)
+{
+	int minor = gm_matrix[t].minor;
+
+	return minor < 18 ? "go1.16-1.17" : minor < 20 ? "go1.18-1.19" : minor < 26 ? "go1.20-1.25" :
+	       minor < 27 ? "go1.26" : "go1.27";
+}
 
 /* Declared in tests/fixtures/maps/main.go: every build must list them. */
 static const char *const main_maps[] = {
@@ -188,13 +194,13 @@ static void test_fixtures_against_symbols(void **state)
 	static const char *const variants[] = { "plain", "cgo" };
 	size_t t, v, m;
 
-	for (t = 0; t < ARRAY_LEN(toolchains); t++) {
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
 		for (v = 0; v < ARRAY_LEN(variants); v++) {
 			struct opened o;
 			struct map_list l;
 			char path[512];
 
-			fixture_path(path, sizeof(path), toolchains[t], variants[v]);
+			fixture_path(path, sizeof(path), gm_toolchains[t], variants[v]);
 			open_file(&o, path);
 			assert_int_equal(gotypes__moduledata_addr(o.types),
 					 sym(o.elf, "runtime.firstmoduledata"));
@@ -202,7 +208,7 @@ static void test_fixtures_against_symbols(void **state)
 			assert_int_equal(gotypes__types_end(o.types), sym(o.elf, "runtime.etypes"));
 			assert_int_equal(gotypes__typelink_cnt(o.types),
 					 typelink_section_entries(o.elf));
-			assert_string_equal(gotypes__layout(o.types), layouts[t]);
+			assert_string_equal(gotypes__layout(o.types), layout_of(t));
 			list_maps(o.types, &l);
 			for (m = 0; m < ARRAY_LEN(main_maps); m++)
 				if (!has_name(&l, main_maps[m]))
@@ -217,25 +223,25 @@ static void test_fixtures_stripped_match_plain(void **state)
 {
 	size_t t;
 
-	for (t = 0; t < ARRAY_LEN(toolchains); t++) {
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
 		struct opened plain, pie, cgo;
 		struct map_list lp, ls, lc;
 		char path[512];
 
-		fixture_path(path, sizeof(path), toolchains[t], "plain");
+		fixture_path(path, sizeof(path), gm_toolchains[t], "plain");
 		open_file(&plain, path);
-		fixture_path(path, sizeof(path), toolchains[t], "pie-stripped");
+		fixture_path(path, sizeof(path), gm_toolchains[t], "pie-stripped");
 		open_file(&pie, path);
-		fixture_path(path, sizeof(path), toolchains[t], "cgo");
+		fixture_path(path, sizeof(path), gm_toolchains[t], "cgo");
 		open_file(&cgo, path);
 		assert_false(goelf__has_symtab(pie.elf));
-		assert_string_equal(gotypes__layout(pie.types), layouts[t]);
+		assert_string_equal(gotypes__layout(pie.types), layout_of(t));
 		assert_int_equal(gotypes__typelink_cnt(pie.types), typelink_section_entries(pie.elf));
 		list_maps(plain.types, &lp);
 		list_maps(pie.types, &ls);
 		list_maps(cgo.types, &lc);
 		assert_same_names(&lp, &ls, path);
-		assert_same_names(&lp, &lc, toolchains[t]);
+		assert_same_names(&lp, &lc, gm_toolchains[t]);
 		close_opened(&cgo);
 		close_opened(&pie);
 		close_opened(&plain);
@@ -252,7 +258,7 @@ static void test_scan_finds_the_symbol(void **state)
 	static const char *const variants[] = { "plain", "pie-stripped" };
 	size_t t, v;
 
-	for (t = 0; t < ARRAY_LEN(toolchains); t++) {
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
 		for (v = 0; v < ARRAY_LEN(variants); v++) {
 			struct opened a, b;
 			struct map_list la, lb;
@@ -261,7 +267,7 @@ static void test_scan_finds_the_symbol(void **state)
 			size_t len = 0;
 			int hits = 0;
 
-			fixture_path(path, sizeof(path), toolchains[t], variants[v]);
+			fixture_path(path, sizeof(path), gm_toolchains[t], variants[v]);
 			buf = elfimg_slurp(path, &len);
 			assert_non_null(buf);
 			open_mem(&a, buf, len, path);
@@ -346,7 +352,7 @@ static void test_via_pclntab(void **state)
 {
 	size_t t;
 
-	for (t = 0; t < ARRAY_LEN(toolchains); t++) {
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
 		static const char *const variants[] = { "plain", "pie-stripped", "cgo" };
 		size_t v;
 
@@ -359,7 +365,7 @@ static void test_via_pclntab(void **state)
 			uint64_t hdr;
 			int fmt;
 
-			fixture_path(path, sizeof(path), toolchains[t], variants[v]);
+			fixture_path(path, sizeof(path), gm_toolchains[t], variants[v]);
 			open_file(&o, path);
 			tab = pclntab__new(o.elf, &err);
 			if (!tab)

@@ -23,13 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "matrix.h"
 #include "pclntab.h"
 #include "elfimg.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const toolchains[] = { "go1.19", "go1.22", "go1.24", "go1.24-noswiss", "go1.26" };
-static const int formats[] = { 118, 120, 120, 120, 120 };
+/* pclntab format of toolchain t of the matrix (its magic: runtime/symtab.go) */
+static int format_of(size_t t)
+{
+	return gm_matrix[t].minor < 18 ? 116 : gm_matrix[t].minor < 20 ? 118 : 120;
+}
 static const char *const variants[] = { "plain", "pie-stripped", "cgo" };
 
 static void fixture_path(char *buf, size_t len, const char *tc, const char *v, const char *name)
@@ -76,14 +80,14 @@ static void test_fixtures_header(void **state)
 {
 	size_t t, v;
 
-	for (t = 0; t < ARRAY_LEN(toolchains); t++) {
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
 		for (v = 0; v < ARRAY_LEN(variants); v++) {
 			const struct goelf_section *sec, *text;
 			struct opened o;
 			uint64_t addr;
 
-			open_fixture(&o, toolchains[t], variants[v], "maps");
-			assert_int_equal(pclntab__format(o.tab), formats[t]);
+			open_fixture(&o, gm_toolchains[t], variants[v], "maps");
+			assert_int_equal(pclntab__format(o.tab), format_of(t));
 			assert_in_range(pclntab__func_cnt(o.tab), 1000, 100000);
 			sec = goelf__section_by_name(o.elf, ".gopclntab");
 			if (!sec)
@@ -113,13 +117,13 @@ static void test_fixtures_functions(void **state)
 {
 	size_t t, v, i;
 
-	for (t = 0; t < ARRAY_LEN(toolchains); t++) {
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
 		for (v = 0; v < ARRAY_LEN(variants); v++) {
 			struct opened o;
 			size_t n, with_sym = 0;
 			uint64_t prev_end = 0;
 
-			open_fixture(&o, toolchains[t], variants[v], "maps");
+			open_fixture(&o, gm_toolchains[t], variants[v], "maps");
 			n = pclntab__func_cnt(o.tab);
 			for (i = 0; i < n; i++) {
 				struct pcln_func f, g;
@@ -139,7 +143,7 @@ static void test_fixtures_functions(void **state)
 					if (addr != f.entry &&
 					    (pclntab__find_func(o.tab, addr, &g) || g.entry != addr ||
 					     strcmp(g.name, f.name)))
-						fail_msg("%s/%s: %s at %#llx, symbol says %#llx", toolchains[t],
+						fail_msg("%s/%s: %s at %#llx, symbol says %#llx", gm_toolchains[t],
 							 variants[v], f.name, (unsigned long long)f.entry,
 							 (unsigned long long)addr);
 					with_sym++;
@@ -153,7 +157,7 @@ static void test_fixtures_functions(void **state)
 				assert_in_range(pclntab__symbolize(o.tab, f.entry, fr, 16), 1, 16);
 			}
 			if (goelf__has_symtab(o.elf) && with_sym < n * 9 / 10)
-				fail_msg("%s/%s: only %zu of %zu functions have a symbol", toolchains[t],
+				fail_msg("%s/%s: only %zu of %zu functions have a symbol", gm_toolchains[t],
 					 variants[v], with_sym, n);
 			close_opened(&o);
 		}
@@ -164,13 +168,13 @@ static void test_fixtures_lookups(void **state)
 {
 	size_t t, v;
 
-	for (t = 0; t < ARRAY_LEN(toolchains); t++) {
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
 		for (v = 0; v < ARRAY_LEN(variants); v++) {
 			struct pcln_func f, first, last;
 			struct pcln_frame fr[4];
 			struct opened o;
 
-			open_fixture(&o, toolchains[t], variants[v], "maps");
+			open_fixture(&o, gm_toolchains[t], variants[v], "maps");
 			assert_int_equal(pclntab__func_by_name(o.tab, "main.fill", &f), 0);
 			assert_string_equal(f.name, "main.fill");
 			assert_int_equal(pclntab__symbolize(o.tab, f.entry, fr, 4), 1);
@@ -197,7 +201,7 @@ static void test_fixtures_inline(void **state)
 {
 	size_t t, v;
 
-	for (t = 0; t < ARRAY_LEN(toolchains); t++) {
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
 		for (v = 0; v < ARRAY_LEN(variants); v++) {
 			struct pcln_frame fr[8], one;
 			struct pcln_func f;
@@ -206,7 +210,7 @@ static void test_fixtures_inline(void **state)
 			uint64_t pc;
 			int n;
 
-			open_fixture(&o, toolchains[t], variants[v], "leaky");
+			open_fixture(&o, gm_toolchains[t], variants[v], "leaky");
 			assert_true(pclntab__is_inlined_somewhere(o.tab, "flag.Int"));
 			assert_false(pclntab__is_inlined_somewhere(o.tab, "main.remember"));
 			assert_int_equal(pclntab__func_by_name(o.tab, "main.main", &f), 0);
@@ -226,7 +230,7 @@ static void test_fixtures_inline(void **state)
 			}
 			if (!line48 || !line49)
 				fail_msg("%s/%s: flag.Int not seen inlined at main.go:48 and :49",
-					 toolchains[t], variants[v]);
+					 gm_toolchains[t], variants[v]);
 			close_opened(&o);
 		}
 	}
@@ -241,7 +245,7 @@ static void test_fixtures_magic_scan(void **state)
 {
 	size_t t;
 
-	for (t = 0; t < ARRAY_LEN(toolchains); t++) {
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
 		struct gm_err err = { { 0 } };
 		struct opened o;
 		struct goelf *elf;
@@ -251,8 +255,8 @@ static void test_fixtures_magic_scan(void **state)
 		uint8_t *buf;
 		size_t len = 0, i;
 
-		open_fixture(&o, toolchains[t], "pie-stripped", "maps");
-		fixture_path(path, sizeof(path), toolchains[t], "pie-stripped", "maps");
+		open_fixture(&o, gm_toolchains[t], "pie-stripped", "maps");
+		fixture_path(path, sizeof(path), gm_toolchains[t], "pie-stripped", "maps");
 		buf = elfimg_slurp(path, &len);
 		assert_non_null(buf);
 		if (elfimg_rename(buf, len, ".data.rel.ro.gopclntab", ".data.rel.ro.xxxxxxxxx") +

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "matrix.h"
 #include "buildinfo.h"
 #include "goelf.h"
 #include "pclntab.h"
@@ -408,13 +409,8 @@ static void test_go119_faststr_c3_pie_stripped(void **state)
 	faststr_c3("pie-stripped");
 }
 
-static const char *const toolchains[] = { "go1.19", "go1.22", "go1.24", "go1.24-noswiss", "go1.26" };
 static const char *const variants[] = { "plain", "pie-stripped", "cgo" };
 
-static bool is_swiss_tc(const char *tc)
-{
-	return !strcmp(tc, "go1.24") || !strcmp(tc, "go1.26");
-}
 
 /*
  * Every toolchain and variant: the implementation, the layout, and that
@@ -426,13 +422,13 @@ static void test_matrix_invariants(void **state)
 	size_t t, v, i;
 
 	(void)state;
-	for (t = 0; t < sizeof(toolchains) / sizeof(toolchains[0]); t++) {
+	for (t = 0; t < sizeof(gm_toolchains) / sizeof(gm_toolchains[0]); t++) {
 		for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
-			bool swiss = is_swiss_tc(toolchains[t]);
+			bool swiss = gm_matrix[t].swiss;
 			const struct gm_layout *l;
 			struct bin b;
 
-			bin_open(&b, toolchains[t], variants[v], "maps");
+			bin_open(&b, gm_toolchains[t], variants[v], "maps");
 			bin_plan(&b);
 			l = &b.plan->layout;
 			assert_int_equal(b.plan->impl, swiss ? GM_MAP_SWISS : GM_MAP_CLASSIC);
@@ -457,7 +453,7 @@ static void test_matrix_invariants(void **state)
 				assert_int_equal(l->map_seed_off, 12);
 				assert_int_equal(l->map_B_off, 9);
 				assert_int_equal(l->map_extra_off,
-						 strcmp(toolchains[t], "go1.24-noswiss") ? 40 : 48);
+						 strcmp(gm_toolchains[t], "go1.24-noswiss") ? 40 : 48);
 				assert_int_equal(l->type_bucketsize_off, 82);
 				assert_int_equal(l->map_dirlen_off, GM_OFF_ABSENT);
 			}
@@ -480,7 +476,8 @@ static void test_matrix_invariants(void **state)
 				if (!fn->post_prologue_off)
 					continue;
 				assert_true(fn->args_intact);
-				if (!strcmp(toolchains[t], "go1.19")) {
+				/* Go 1.21 changed the frame setup */
+				if (gm_matrix[t].minor <= 20) {
 					/* lea rbp, [rsp+disp8] */
 					static const uint8_t lea[] = { 0x48, 0x8d, 0x6c, 0x24 };
 					uint64_t at = fn->post_prologue_off - fn->file_off;
@@ -506,11 +503,11 @@ static void test_pie_stripped_same_states(void **state)
 	size_t t, i;
 
 	(void)state;
-	for (t = 0; t < sizeof(toolchains) / sizeof(toolchains[0]); t++) {
+	for (t = 0; t < sizeof(gm_toolchains) / sizeof(gm_toolchains[0]); t++) {
 		struct bin a, b;
 
-		bin_open(&a, toolchains[t], "plain", "maps");
-		bin_open(&b, toolchains[t], "pie-stripped", "maps");
+		bin_open(&a, gm_toolchains[t], "plain", "maps");
+		bin_open(&b, gm_toolchains[t], "pie-stripped", "maps");
 		bin_plan(&a);
 		bin_plan(&b);
 		assert_int_equal(a.plan->fn_cnt, b.plan->fn_cnt);
@@ -541,21 +538,23 @@ static void test_swiss_states(void **state)
 		"internal/runtime/maps.newGroups", "internal/runtime/maps.(*Map).directorySet",
 		"internal/runtime/maps.(*Map).replaceTable",
 	};
-	static const char *const tcs[] = { "go1.24", "go1.26" };
 	size_t t, i;
 
 	(void)state;
-	for (t = 0; t < 2; t++) {
+	for (t = 0; t < GM_MATRIX_CNT; t++) {
+		const char *tc = gm_matrix[t].name;
 		struct bin b;
 
-		bin_open(&b, tcs[t], "plain", "maps");
+		if (!gm_matrix[t].swiss)
+			continue;
+		bin_open(&b, tc, "plain", "maps");
 		bin_plan(&b);
 		for (i = 0; i < sizeof(present) / sizeof(present[0]); i++) {
 			const struct probe_fn *fn = probeplan__fn(b.plan, present[i]);
 
 			assert_non_null(fn);
 			if (fn->state != PROBE_FN_PRESENT)
-				fail_msg("%s %s: %s, want present", tcs[t], present[i],
+				fail_msg("%s %s: %s, want present", tc, present[i],
 					 probeplan__state_name(fn->state));
 		}
 		for (i = 0; i < sizeof(inlined) / sizeof(inlined[0]); i++) {
@@ -563,7 +562,7 @@ static void test_swiss_states(void **state)
 
 			assert_non_null(fn);
 			if (fn->state != PROBE_FN_INLINED)
-				fail_msg("%s %s: %s, want inlined", tcs[t], inlined[i],
+				fail_msg("%s %s: %s, want inlined", tc, inlined[i],
 					 probeplan__state_name(fn->state));
 		}
 		/* classic-only functions are not part of a swiss plan */
@@ -580,21 +579,23 @@ static void test_classic_states(void **state)
 		"runtime.growWork", "runtime.makeBucketArray", "runtime.(*hmap).newoverflow",
 		"runtime.mapassign_faststr", "runtime.mallocgc",
 	};
-	static const char *const tcs[] = { "go1.19", "go1.22", "go1.24-noswiss" };
 	size_t t, i;
 
 	(void)state;
-	for (t = 0; t < 3; t++) {
+	for (t = 0; t < GM_MATRIX_CNT; t++) {
+		const char *tc = gm_matrix[t].name;
 		struct bin b;
 
-		bin_open(&b, tcs[t], "plain", "maps");
+		if (gm_matrix[t].swiss)
+			continue;
+		bin_open(&b, tc, "plain", "maps");
 		bin_plan(&b);
 		for (i = 0; i < sizeof(present) / sizeof(present[0]); i++) {
 			const struct probe_fn *fn = probeplan__fn(b.plan, present[i]);
 
 			assert_non_null(fn);
 			if (fn->state != PROBE_FN_PRESENT)
-				fail_msg("%s %s: %s, want present", tcs[t], present[i],
+				fail_msg("%s %s: %s, want present", tc, present[i],
 					 probeplan__state_name(fn->state));
 		}
 		assert_null(probeplan__fn(b.plan, "internal/runtime/maps.NewMap"));
