@@ -13,18 +13,11 @@
 #   SET      full: the newest release of its map implementation runs every
 #            e2e scenario; core: runs the core scenarios (see below)
 GM_MATRIX=(
-	"go1.17         go1.17.13 classic core"
-	"go1.18         go1.18.10 classic core"
 	"go1.19         debian    classic core"
-	"go1.20         go1.20.14 classic core"
-	"go1.21         go1.21.13 classic core"
 	"go1.22         go1.22.12 classic core"
-	"go1.23         go1.23.12 classic core"
 	"go1.24         go1.24.13 swiss   core"
 	"go1.24-noswiss go1.24.13 classic full"
-	"go1.25         go1.25.5  swiss   core"
-	"go1.26         local     swiss   core"
-	"go1.27         go1.27.4  swiss   full"
+	"go1.26         local     swiss   full"
 )
 GM_VARIANTS=(plain pie-stripped cgo)
 GM_GO119=/usr/lib/go-1.19/bin/go

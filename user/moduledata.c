@@ -153,12 +153,18 @@ bool moduledata__read(const struct goelf *elf, uint64_t md, const struct md_layo
 		f->typelinks = p;
 		f->ntypelinks = n;
 	}
-	if (l->gofunc) {
-		if (rd(elf, md + l->rodata, &f->rodata) || rd(elf, md + l->gofunc, &f->gofunc))
-			return false;
-		/* gofunc is a symbol inside rodata; anything else only loses funcdata */
-		if (f->gofunc < f->rodata || !goelf__vaddr_ptr(elf, f->gofunc, 1))
-			f->gofunc = 0;
-	}
+	if (l->gofunc && rd(elf, md + l->rodata, &f->rodata))
+		return false;
+	f->gofunc = moduledata__gofunc(elf, md, l);
 	return true;
+}
+
+uint64_t moduledata__gofunc(const struct goelf *elf, uint64_t md, const struct md_layout *l)
+{
+	uint64_t rodata, gofunc;
+
+	if (!l->gofunc || rd(elf, md + l->rodata, &rodata) || rd(elf, md + l->gofunc, &gofunc))
+		return 0;
+	/* gofunc is a symbol inside rodata; anything else only loses funcdata */
+	return gofunc >= rodata && goelf__vaddr_ptr(elf, gofunc, 1) ? gofunc : 0;
 }

@@ -61,5 +61,10 @@ const struct md_layout *moduledata__try_order(int pcln_format, const struct go_b
 					       size_t i);
 bool moduledata__read(const struct goelf *elf, uint64_t md, const struct md_layout *l,
 		      struct md_fields *f);
+/*
+ * Only moduledata.gofunc read with layout l, 0 when l has none or it does
+ * not point into rodata: for callers that need nothing else.
+ */
+uint64_t moduledata__gofunc(const struct goelf *elf, uint64_t md, const struct md_layout *l);
 
 #endif /* MODULEDATA_H */

@@ -565,14 +565,23 @@ static bool md_check(struct pclntab *tab, uint64_t md, uint64_t *text, uint64_t 
 		return false;
 	if (tab->text_start && *text != tab->text_start)
 		return false;
-	/* which release's layout the rest follows: the first one consistent */
+	/*
+	 * Which release's layout the rest follows: the first one whose fields
+	 * are all consistent; failing that (a moduledata with only what this
+	 * file needs), the first whose gofunc points into rodata.  No layout
+	 * at all costs the inline trees only.
+	 */
+	*gofunc = 0;
+	tab->md_layout = NULL;
 	for (i = 0; (l = moduledata__try_order(tab->format, NULL, i)); i++)
-		if (moduledata__read(elf, md, l, &f) && f.text == *text)
-			break;
-	if (!l)
-		return false;
-	tab->md_layout = l;
-	*gofunc = f.gofunc;
+		if (moduledata__read(elf, md, l, &f) && f.text == *text) {
+			tab->md_layout = l;
+			*gofunc = f.gofunc;
+			return true;
+		}
+	for (i = 0; (l = moduledata__try_order(tab->format, NULL, i)); i++)
+		if ((*gofunc = moduledata__gofunc(elf, md, l)))
+			return true;
 	return true;
 }
 

@@ -178,14 +178,26 @@ static uint64_t sym(const struct goelf *elf, const char *name)
 	return addr;
 }
 
-static uint64_t typelink_section_entries(const struct goelf *elf)
+/*
+ * The typelinks slice's length, from its section (to Go 1.26).  Go 1.27
+ * has no typelinks: the listed descriptors are walked instead, and their
+ * count has no section to compare with (names and addresses are checked
+ * against DWARF in tests/e2e/test_types.sh), so only that the section is
+ * gone and the walk found some.
+ */
+static void check_type_list(const struct gotypes *t, const struct goelf *elf, size_t tc)
 {
 	const struct goelf_section *s = goelf__section_by_name(elf, ".typelink");
 
 	if (!s)
 		s = goelf__section_by_name(elf, ".data.rel.ro.typelink");
+	if (gm_matrix[tc].minor >= 27) {
+		assert_null(s);
+		assert_in_range(gotypes__typelink_cnt(t), 100, 1u << 20);
+		return;
+	}
 	assert_non_null(s);
-	return s->size / 4;
+	assert_int_equal(gotypes__typelink_cnt(t), s->size / 4);
 }
 
 /* Non-stripped builds: the linker's symbols say where everything is. */
@@ -206,8 +218,7 @@ static void test_fixtures_against_symbols(void **state)
 					 sym(o.elf, "runtime.firstmoduledata"));
 			assert_int_equal(gotypes__types_start(o.types), sym(o.elf, "runtime.types"));
 			assert_int_equal(gotypes__types_end(o.types), sym(o.elf, "runtime.etypes"));
-			assert_int_equal(gotypes__typelink_cnt(o.types),
-					 typelink_section_entries(o.elf));
+			check_type_list(o.types, o.elf, t);
 			assert_string_equal(gotypes__layout(o.types), layout_of(t));
 			list_maps(o.types, &l);
 			for (m = 0; m < ARRAY_LEN(main_maps); m++)
@@ -236,7 +247,7 @@ static void test_fixtures_stripped_match_plain(void **state)
 		open_file(&cgo, path);
 		assert_false(goelf__has_symtab(pie.elf));
 		assert_string_equal(gotypes__layout(pie.types), layout_of(t));
-		assert_int_equal(gotypes__typelink_cnt(pie.types), typelink_section_entries(pie.elf));
+		check_type_list(pie.types, pie.elf, t);
 		list_maps(plain.types, &lp);
 		list_maps(pie.types, &ls);
 		list_maps(cgo.types, &lc);

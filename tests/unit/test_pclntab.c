@@ -94,11 +94,17 @@ static void test_fixtures_header(void **state)
 				sec = goelf__section_by_name(o.elf, ".data.rel.ro.gopclntab");
 			assert_non_null(sec);
 			assert_int_equal(pclntab__header_addr(o.tab), sec->addr);
-			assert_int_not_equal(pclntab__gofunc(o.tab), 0);
+			/* 1.16/1.17 funcdata are absolute pointers: no gofunc base */
+			if (format_of(t) == 116)
+				assert_int_equal(pclntab__gofunc(o.tab), 0);
+			else
+				assert_int_not_equal(pclntab__gofunc(o.tab), 0);
 			if (goelf__has_symtab(o.elf)) {
 				assert_int_equal(goelf__symbol(o.elf, "runtime.text", &addr, NULL), 0);
 				assert_int_equal(pclntab__text_start(o.tab), addr);
-				if (goelf__symbol(o.elf, "go:func.*", &addr, NULL))
+				if (format_of(t) == 116)
+					addr = 0;
+				else if (goelf__symbol(o.elf, "go:func.*", &addr, NULL))
 					assert_int_equal(goelf__symbol(o.elf, "go.func.*", &addr, NULL), 0);
 				assert_int_equal(pclntab__gofunc(o.tab), addr);
 			} else {
