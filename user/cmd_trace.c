@@ -13,12 +13,14 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include "attach.h"
 #include "cliutil.h"
 #include "commands.h"
 #include "events.h"
 #include "folded.h"
 #include "liveview.h"
+#include "outfile.h"
 #include "pprof.h"
 #include "report.h"
 #include "tracker.h"
@@ -27,6 +29,8 @@
 #define SAMPLE_NS 1000000000ULL
 #define POLL_MS 100
 #define LIVE_NS 1000000000ULL	/* live view redraw period */
+/* How long CMD has to end after SIGTERM before it gets SIGKILL. */
+#define CHILD_TERM_WAIT_MS 3000
 
 struct trace_opts {
 	pid_t pids[MAX_TARGETS];
@@ -46,8 +50,18 @@ struct trace_opts {
 	bool no_live;
 };
 
+/* The reports, each to its own file and written independently. */
+enum { OUT_TEXT, OUT_JSON, OUT_PPROF, OUT_FOLDED, OUT_CNT };
+
+/* Signals that end a session like Ctrl-C (SIGHUP: the terminal went away). */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define STOP_SIG_CNT (sizeof(stop_signals) / sizeof(stop_signals[0]))
+
 struct trace_session {
 	struct trace_opts o;
+	struct outfile out[OUT_CNT];
+	/* dispositions we were started with, given back to CMD before its exec */
+	struct sigaction sig_saved[STOP_SIG_CNT], pipe_saved;
 	struct gobin *bins[MAX_TARGETS];
 	struct target *targets[MAX_TARGETS];
 	int target_cnt;
@@ -79,7 +93,9 @@ static void usage(FILE *out)
 "every probe is attached) and report the maps whose growth never levels off.\n"
 "\n"
 "  -p, --pid PID        trace this process (repeatable)\n"
-"  -d, --duration DUR   stop after DUR (default: Ctrl-C, SIGTERM or target exit)\n"
+"  -d, --duration DUR   stop after DUR (default: Ctrl-C, SIGTERM, SIGHUP or\n"
+"                       target exit; CMD still running then gets SIGTERM, and\n"
+"                       SIGKILL 3 s later)\n"
 "      --window DUR     growth-judging window (default 60s)\n"
 "      --min-windows N  consecutive rising windows for a leak (default 5)\n"
 "      --min-growth N   entries gained over those windows for a leak (default 32)\n"
@@ -99,6 +115,9 @@ static void usage(FILE *out)
 "                       bucket allocation (mallocgc): exact, and costly\n"
 "  -v, --verbose        libbpf and progress messages on stderr\n"
 "\n"
+"Report files are opened at start (a bad path fails at once), created with\n"
+"mode 0644 less the umask, never through a symbolic link to a file; each is\n"
+"written on its own, and any write error is named and makes the exit 1.\n"
 "DUR: a number with unit ns, us, ms, s, m or h (plain number: seconds).\n"
 "Exit: 0 done, 1 runtime failure, 2 bad usage or unusable target, 3 leak\n"
 "found with --fail-on-leak.\n");
@@ -237,8 +256,10 @@ static int start_child(struct trace_session *ss, const char *path)
 		return -errno;
 	if (pid == 0) {
 		close(fds[1]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
+		/* CMD starts with the dispositions we had, as it would untraced */
+		for (size_t i = 0; i < STOP_SIG_CNT; i++)
+			sigaction(stop_signals[i], &ss->sig_saved[i], NULL);
+		sigaction(SIGPIPE, &ss->pipe_saved, NULL);
 		if (read(fds[0], &go, 1) != 1)
 			_exit(127);
 		execv(path, ss->o.cmd);
@@ -486,21 +507,92 @@ static bool any_leak(const struct tracker *tr)
 	return leak;
 }
 
-/* --pprof and --folded (issue 6). */
-static int write_profiles(struct trace_session *ss, const struct report_session *rs)
+/*
+ * SIGINT, SIGTERM and SIGHUP end the session with its reports; one that was
+ * ignored when we started (nohup, a background job) stays ignored.  SIGPIPE
+ * is ignored: a report to a pipe nobody reads fails with EPIPE and is said
+ * so, instead of killing the tracer before the other reports are written.
+ */
+static void signals_setup(struct trace_session *ss)
 {
+	struct sigaction sa = { .sa_handler = on_signal }, ign = { .sa_handler = SIG_IGN };
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < STOP_SIG_CNT; i++) {
+		sigaction(stop_signals[i], NULL, &ss->sig_saved[i]);
+		if (stop_signals[i] != SIGTERM && ss->sig_saved[i].sa_handler == SIG_IGN)
+			continue;
+		sigaction(stop_signals[i], &sa, NULL);
+	}
+	sigaction(SIGPIPE, &ign, &ss->pipe_saved);
+}
+
+/*
+ * Every output is opened before anything is traced: a bad path ends the
+ * run at once instead of after a whole session.
+ */
+static int open_outputs(struct trace_session *ss)
+{
+	static const char *const what[OUT_CNT] = {
+		[OUT_TEXT] = "text report", [OUT_JSON] = "JSON report",
+		[OUT_PPROF] = "pprof profile", [OUT_FOLDED] = "folded stacks",
+	};
+	const char *paths[OUT_CNT] = {
+		[OUT_TEXT] = ss->o.output_path, [OUT_JSON] = ss->o.json_path,
+		[OUT_PPROF] = ss->o.pprof_path, [OUT_FOLDED] = ss->o.folded_path,
+	};
+	struct gm_err err = {};
+	int i;
+
+	for (i = 0; i < OUT_CNT; i++) {
+		/* the text report goes to stdout by default, stderr when CMD has stdout */
+		FILE *dflt = i == OUT_TEXT ? (ss->o.cmd ? stderr : stdout) : NULL;
+
+		if (outfile__open(&ss->out[i], what[i], paths[i], dflt, &err)) {
+			fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
+			return GM_EXIT_FAILURE;
+		}
+	}
+	return 0;
+}
+
+/* One report to its output: 0, or GM_EXIT_FAILURE with a line naming it. */
+static int write_output(struct trace_session *ss, int which, const struct report_session *rs)
+{
+	struct outfile *o = &ss->out[which];
 	struct gm_err err = {};
 	int ret = 0;
+	FILE *f;
 
-	if (ss->o.pprof_path && pprof__write_maps(ss->o.pprof_path, ss->tr, rs, &err)) {
-		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
-		ret = GM_EXIT_FAILURE;
+	if (!outfile__used(o))
+		return 0;
+	f = outfile__begin(o, &err);
+	if (!f)
+		goto fail;
+	switch (which) {
+	case OUT_TEXT:
+		report__text(f, ss->tr, rs);
+		break;
+	case OUT_JSON:
+		ret = report__json(f, ss->tr, rs);
+		break;
+	case OUT_PPROF:
+		ret = pprof__write_maps_to(f, ss->tr, rs);
+		break;
+	case OUT_FOLDED:
+		ret = folded__write(f, ss->tr);
+		break;
 	}
-	if (ss->o.folded_path && folded__write_file(ss->o.folded_path, ss->tr, &err)) {
-		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
-		ret = GM_EXIT_FAILURE;
-	}
-	return ret;
+	/* the close knows best why a write failed: its reason comes first */
+	if (outfile__end(o, &err))
+		goto fail;
+	if (!ret)
+		return 0;
+	gm_err_set(&err, -ret, "%s %s: cannot write: %s", o->what, outfile__name(o), strerror(-ret));
+fail:
+	fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
+	return GM_EXIT_FAILURE;
 }
 
 /*
@@ -542,38 +634,42 @@ static void live_tick(struct trace_session *ss, uint64_t now, uint64_t *next_dra
 	*next_draw = now + LIVE_NS;
 }
 
+/* Every report, each on its own: one that fails does not cost the others. */
 static int write_reports(struct trace_session *ss)
 {
 	struct report_session rs;
-	FILE *out, *json;
-	int ret = 0;
+	int ret = 0, i;
 
 	fill_session(ss, &rs, true);
-	if (ss->o.output_path) {
-		out = fopen(ss->o.output_path, "we");
-		if (!out) {
-			fprintf(stderr, "gomaptrace trace: %s: %s\n", ss->o.output_path, strerror(errno));
-			return GM_EXIT_FAILURE;
-		}
-	} else {
-		out = ss->o.cmd ? stderr : stdout;
-	}
-	report__text(out, ss->tr, &rs);
-	if (out != stdout && out != stderr)
-		fclose(out);
-	if (ss->o.json_path) {
-		json = strcmp(ss->o.json_path, "-") ? fopen(ss->o.json_path, "we") : stdout;
-		if (!json || report__json(json, ss->tr, &rs)) {
-			fprintf(stderr, "gomaptrace trace: %s: cannot write JSON report: %s\n",
-				ss->o.json_path, strerror(errno));
+	for (i = 0; i < OUT_CNT; i++)
+		if (write_output(ss, i, &rs))
 			ret = GM_EXIT_FAILURE;
-		}
-		if (json && json != stdout)
-			fclose(json);
-	}
-	if (write_profiles(ss, &rs))
-		ret = GM_EXIT_FAILURE;
 	return ret;
+}
+
+/*
+ * We end before CMD did: stop it rather than leave it orphaned, and never
+ * wait for it forever.  SIGCONT lets a stopped CMD see the SIGTERM.
+ */
+static void stop_child(struct trace_session *ss)
+{
+	const struct timespec tick = { 0, 20 * 1000000L };
+	int waited;
+	pid_t r;
+
+	kill(ss->child, SIGTERM);
+	kill(ss->child, SIGCONT);
+	for (waited = 0; waited < CHILD_TERM_WAIT_MS; waited += 20) {
+		r = waitpid(ss->child, NULL, WNOHANG);
+		if (r == ss->child || (r < 0 && errno != EINTR))
+			return;
+		nanosleep(&tick, NULL);
+	}
+	fprintf(stderr, "gomaptrace trace: pid %d (%s) still running %d s after SIGTERM: sent SIGKILL\n",
+		(int)ss->child, ss->targets[0] ? ss->targets[0]->comm : "CMD", CHILD_TERM_WAIT_MS / 1000);
+	kill(ss->child, SIGKILL);
+	while (waitpid(ss->child, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 static int run(struct trace_session *ss)
@@ -614,7 +710,9 @@ static int run(struct trace_session *ss)
 		}
 		if (next_interval && now >= next_interval) {
 			fill_session(ss, &rs, false);
+			/* best effort: the final report says whether stdout still works */
 			report__text(ss->o.cmd ? stderr : stdout, ss->tr, &rs);
+			fflush(ss->o.cmd ? stderr : stdout);
 			next_interval += ss->o.interval_ns;
 		}
 		if (deadline && now >= deadline)
@@ -633,13 +731,14 @@ static int run(struct trace_session *ss)
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_session ss = { .release_fd = -1 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	int ret, i;
 
 	if (parse_args(argc, argv, &ss.o))
 		return GM_EXIT_BAD_INPUT;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	signals_setup(&ss);
+	ret = open_outputs(&ss);
+	if (ret)
+		goto cleanup;
 	ret = open_targets(&ss);
 	if (ret)
 		goto cleanup;
@@ -658,11 +757,10 @@ cleanup:
 	live_stop(&ss);
 	if (ss.release_fd >= 0)
 		close(ss.release_fd);	/* the held child reads EOF and exits 127 */
-	if (ss.child > 0 && !(ss.target_cnt && ss.targets[0]->exited)) {
-		/* we end before CMD did: stop it rather than leave it orphaned */
-		kill(ss.child, SIGTERM);
-		waitpid(ss.child, NULL, 0);
-	}
+	if (ss.child > 0 && !(ss.target_cnt && ss.targets[0]->exited))
+		stop_child(&ss);
+	for (i = 0; i < OUT_CNT; i++)
+		outfile__abandon(&ss.out[i]);
 	events__free(ss.ev);
 	tracker__free(ss.tr);
 	attacher__free(ss.att);

@@ -758,30 +758,31 @@ cleanup:
 	return ret;
 }
 
-int pprof__write_maps(const char *path, const struct tracker *tr, const struct report_session *rs,
-		      struct gm_err *err)
+int pprof__write_maps_to(FILE *f, const struct tracker *tr, const struct report_session *rs)
 {
 	struct pbuf out;
-	FILE *f = NULL;
 	int ret;
 
 	pbuf__init(&out);
 	ret = build(tr, rs, &out);
-	if (ret) {
-		gm_err_set(err, -ret, "%s: cannot build the profile: %s", path, strerror(-ret));
-		goto cleanup;
-	}
-	f = fopen(path, "we");
-	if (!f) {
-		ret = gm_err_set(err, errno, "%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	ret = pprof__gzip(f, out.data, out.len);
+	if (!ret)
+		ret = pprof__gzip(f, out.data, out.len);
+	pbuf__fini(&out);
+	return ret;
+}
+
+int pprof__write_maps(const char *path, const struct tracker *tr, const struct report_session *rs,
+		      struct gm_err *err)
+{
+	FILE *f = fopen(path, "we");
+	int ret;
+
+	if (!f)
+		return gm_err_set(err, errno, "%s: %s", path, strerror(errno));
+	ret = pprof__write_maps_to(f, tr, rs);
 	if (fclose(f) && !ret)
 		ret = -errno;
 	if (ret)
 		gm_err_set(err, -ret, "%s: cannot write the profile: %s", path, strerror(-ret));
-cleanup:
-	pbuf__fini(&out);
 	return ret;
 }

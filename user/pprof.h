@@ -113,7 +113,8 @@ int pprof__encode(struct pprof *p, struct pbuf *out);
 /* gzip (zlib's deflate, gzip wrapper) of len bytes to f.  Returns 0 or -errno. */
 int pprof__gzip(FILE *f, const void *data, size_t len);
 
-/* The tracker's maps as a gzipped profile at path. */
+/* The tracker's maps as a gzipped profile, to f (not closed; 0 or -errno) or at path. */
+int pprof__write_maps_to(FILE *f, const struct tracker *tr, const struct report_session *rs);
 int pprof__write_maps(const char *path, const struct tracker *tr, const struct report_session *rs,
 		      struct gm_err *err);
 

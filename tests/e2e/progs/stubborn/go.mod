@@ -1,0 +1,3 @@
+module stubborn
+
+go 1.19
