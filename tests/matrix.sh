@@ -101,13 +101,15 @@ gm_newest() {
 # empty GOFLAGS falls back to that file, so the old ones get a harmless one.
 # Self-contained (no helper calls) so that `export -f gm_go` is enough.
 gm_go() {
-	local tc=$1 rel= exp= f
+	# The caller's experiments stay (test_symbolize builds DWARF 4 twins
+	# with GOEXPERIMENT=nodwarf5); the matrix adds its own.
+	local tc=$1 rel= exp=${GOEXPERIMENT:-} f
 	shift
 	while read -r -a f; do
 		[ "${f[0]:-}" = "$tc" ] && rel=${f[1]}
 	done <<<"$GM_MATRIX_FLAT"
 	[ -n "$rel" ] || { echo "matrix: unknown toolchain $tc" >&2; return 2; }
-	[[ $tc == *-noswiss ]] && exp=noswissmap
+	[[ $tc == *-noswiss ]] && exp=${exp:+$exp,}noswissmap
 	case $rel in
 	debian) GOTOOLCHAIN=local GOFLAGS= GOEXPERIMENT=$exp "$GM_GO119" "$@" ;;
 	local) GOTOOLCHAIN=local GOEXPERIMENT=$exp go "$@" ;;

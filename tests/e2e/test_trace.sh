@@ -55,6 +55,11 @@ cd "$(dirname "$0")/../.."
 LOGDIR=$GM_BUILD/e2e/trace
 WIN=(--window 1s --min-windows 4)
 SESSION=9s          # -d of the sessions judged on growth
+# preleak attaches to maps already grown: a Swiss map is found only at its
+# next table split, which at the fixture's 200 inserts/s can come 4-5 s
+# after attach (a map in two tables at ~900 entries splits again near
+# 1,800), so its sessions run long enough to judge after that.
+PRELEAK_SESSION=14s
 TARGET_CAP=20s      # the fixtures' own -duration: they never outlive a test
 T0=$SECONDS
 
@@ -383,9 +388,9 @@ run_preleak() {
 		if [ "$v" = cgo ]; then
 			# No --duration: this session ends on SIGTERM, as from a
 			# service manager, and must still write its report.
-			tl_trace_term "$d" "$v" "${SESSION%s}" "${WIN[@]}" --json "$d/$v.json" "${args[@]}" &
+			tl_trace_term "$d" "$v" "${PRELEAK_SESSION%s}" "${WIN[@]}" --json "$d/$v.json" "${args[@]}" &
 		else
-			tl_trace "$d" "$v" "${WIN[@]}" -d "$SESSION" --json "$d/$v.json" "${args[@]}" &
+			tl_trace "$d" "$v" "${WIN[@]}" -d "$PRELEAK_SESSION" --json "$d/$v.json" "${args[@]}" &
 		fi
 		sessions+=($!)
 	done
