@@ -59,10 +59,14 @@ static bool window_silent(const struct judge_window *w)
 	return !w->sampled && w->delta >= 0 && !w->drop;
 }
 
-/* A clear: fell by at least min_growth to below where the window ended. */
+/*
+ * A clear: fell by at least min_growth and by a third of the level before
+ * the fall or more.  Sampled once a second, a clear and the refill after it
+ * may fall between two samples, which then see only part of the fall.
+ */
 static bool window_cleared(const struct judge_window *w, uint64_t min_growth)
 {
-	return w->drop >= min_growth && w->drop && w->drop >= w->end;
+	return w->drop >= min_growth && w->drop && 2 * w->drop >= w->end;
 }
 
 /* ...and filled again inside the same window. */

@@ -80,7 +80,7 @@ void judge_opts__init(struct judge_opts *opts);	/* the defaults above */
  *   leak       rising run >= min_windows, its growth >= min_growth and its
  *              span >= min_span_ns;
  *   sawtooth   among the judged windows, a fall of at least min_growth
- *              entries to below what the window ended at (a clear), with a
+ *              entries and a third of the level before it (a clear), with a
  *              refill after it: in that window, in a later rising window,
  *              or a rising window since an earlier such fall;
  *   shrinking  the newest level is more than noise below the highest of
