@@ -54,12 +54,16 @@ cp "$(gm_fixture go1.22 plain scenarios)" "$BARE/leaky"
 mkdir -p "$BARE/out"
 # bare CMD...: run in a chroot of $BARE with /proc and /sys of the host
 # (what a container runtime mounts), in a private mount namespace.
-bare() {
-	unshare --mount --propagation private -- bash -c '
+# bare_exec replaces the calling (sub)shell, so a background `bare_exec ... &`
+# leaves $! as the pid of the program itself and cleanup's kill reaches it
+# (a backgrounded function that forks unshare left the daemon running).
+bare_exec() {
+	exec unshare --mount --propagation private -- bash -c '
 		root=$1; shift
 		mount --rbind /proc "$root/proc" && mount --rbind /sys "$root/sys" || exit 97
 		exec chroot "$root" "$@"' bare "$BARE" "$@"
 }
+bare() { (bare_exec "$@"); }
 if [ -e "$BARE/bin/sh" ] || [ -e "$BARE/usr/bin/env" ] || [ -d "$BARE/usr/include" ]; then
 	fail release/bare-root "the rootfs is not bare"
 fi
@@ -84,7 +88,7 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 DPORT=$(free_port)
-bare /usr/local/bin/gomaptrace daemon --listen 127.0.0.1:"$DPORT" --include '^$' 2>"$WORK/daemon.err" &
+bare_exec /usr/local/bin/gomaptrace daemon --listen 127.0.0.1:"$DPORT" --include '^$' 2>"$WORK/daemon.err" &
 PIDS+=($!)
 bi=""
 for _ in $(seq 100); do
