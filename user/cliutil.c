@@ -63,9 +63,19 @@ int cli_parse_pid(const char *s, pid_t *pid, struct gm_err *err)
 
 void cli_judging__init(struct cli_judging *j)
 {
-	j->window_ns = 60ULL * 1000000000ULL;
-	j->min_windows = 5;
-	j->min_growth = 32;
+	*j = (struct cli_judging){
+		.window_ns = GM_DAEMON_WINDOW_S * 1000000000ULL,
+		.min_windows = GM_MIN_WINDOWS,
+		.min_growth = GM_MIN_GROWTH,
+	};
+}
+
+void cli_judging__init_widening(struct cli_judging *j)
+{
+	cli_judging__init(j);
+	j->window_ns = GM_TRACE_WINDOW_S * 1000000000ULL;
+	j->window_max_ns = GM_TRACE_WINDOW_MAX_S * 1000000000ULL;
+	j->min_span_ns = GM_TRACE_MIN_SPAN_S * 1000000000ULL;
 }
 
 int cli_judging_opt(struct cli_judging *j, int opt, const char *arg, int max_windows,
@@ -77,6 +87,9 @@ int cli_judging_opt(struct cli_judging *j, int opt, const char *arg, int max_win
 	switch (opt) {
 	case CLI_OPT_WINDOW:
 		ret = cli_parse_duration(arg, &j->window_ns, err);
+		/* the user's window: fixed windows of that length */
+		j->window_max_ns = 0;
+		j->min_span_ns = 0;
 		break;
 	case CLI_OPT_MIN_WINDOWS:
 		ret = cli_parse_uint(arg, 1, max_windows, &v, err);

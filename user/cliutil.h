@@ -26,10 +26,34 @@ int cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *val, str
  * value.
  */
 struct cli_judging {
-	uint64_t window_ns;
+	uint64_t window_ns;	/* the (first) window's length */
+	/*
+	 * Widening windows (trace's default): each window lasts a quarter of
+	 * the session so far, between window_ns and window_max_ns, and a leak's
+	 * rising windows must span min_span_ns.  0: fixed windows, as the
+	 * daemon uses and as --window asks for.
+	 */
+	uint64_t window_max_ns;
+	uint64_t min_span_ns;
 	int min_windows;
 	uint64_t min_growth;
 };
+
+/*
+ * The defaults, one place for the code and the --help texts.  trace starts
+ * with 5 s windows widening to 60 s and wants 25 s of rising windows: a
+ * leak is named after about half a minute (about what Go's pprof-diff
+ * workflow takes), and a steady warm-up shorter than that never is; the
+ * daemon keeps fixed 60 s windows, comparable over days.
+ */
+#define GM_DAEMON_WINDOW_S	60
+#define GM_TRACE_WINDOW_S	5
+#define GM_TRACE_WINDOW_MAX_S	60
+#define GM_TRACE_MIN_SPAN_S	25
+#define GM_MIN_WINDOWS		5
+#define GM_MIN_GROWTH		32
+#define GM_STR_(x) #x
+#define GM_STR(x) GM_STR_(x)
 
 enum { CLI_OPT_WINDOW = 0x1000, CLI_OPT_MIN_WINDOWS, CLI_OPT_MIN_GROWTH };
 
@@ -38,7 +62,11 @@ enum { CLI_OPT_WINDOW = 0x1000, CLI_OPT_MIN_WINDOWS, CLI_OPT_MIN_GROWTH };
 	{ "min-windows", required_argument, NULL, CLI_OPT_MIN_WINDOWS }, \
 	{ "min-growth", required_argument, NULL, CLI_OPT_MIN_GROWTH }
 
-void cli_judging__init(struct cli_judging *j);	/* 60 s, 5 windows, 32 entries */
+/* fixed GM_DAEMON_WINDOW_S windows, GM_MIN_WINDOWS, GM_MIN_GROWTH */
+void cli_judging__init(struct cli_judging *j);
+/* trace's: widening GM_TRACE_WINDOW_S..GM_TRACE_WINDOW_MAX_S windows, a
+ * GM_TRACE_MIN_SPAN_S span; an explicit --window makes them fixed */
+void cli_judging__init_widening(struct cli_judging *j);
 int cli_judging_opt(struct cli_judging *j, int opt, const char *arg, int max_windows,
 		    struct gm_err *err);
 

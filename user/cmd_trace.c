@@ -96,9 +96,12 @@ static void usage(FILE *out)
 "  -d, --duration DUR   stop after DUR (default: Ctrl-C, SIGTERM, SIGHUP or\n"
 "                       target exit; CMD still running then gets SIGTERM, and\n"
 "                       SIGKILL 3 s later)\n"
-"      --window DUR     growth-judging window (default 60s)\n"
-"      --min-windows N  consecutive rising windows for a leak (default 5)\n"
-"      --min-growth N   entries gained over those windows for a leak (default 32)\n"
+"      --window DUR     fixed growth-judging windows of DUR (default: windows of\n"
+"                       " GM_STR(GM_TRACE_WINDOW_S) "s widening with the session, a quarter of its length,\n"
+"                       up to " GM_STR(GM_TRACE_WINDOW_MAX_S) "s; a leak's rising windows must span " GM_STR(GM_TRACE_MIN_SPAN_S) "s,\n"
+"                       so a first verdict comes after about " GM_STR(GM_TRACE_MIN_SPAN_S) " s)\n"
+"      --min-windows N  consecutive rising windows for a leak (default " GM_STR(GM_MIN_WINDOWS) ")\n"
+"      --min-growth N   entries gained over those windows for a leak (default " GM_STR(GM_MIN_GROWTH) ")\n"
 "      --interval DUR   print an interim report every DUR\n"
 "      --json FILE|-    write the JSON report (docs/report.md) to FILE\n"
 "  -o, --output FILE    write the text report to FILE (default: stdout; stderr\n"
@@ -146,7 +149,7 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 	struct gm_err err;
 	int c, ret;
 
-	cli_judging__init(&o->judging);
+	cli_judging__init_widening(&o->judging);
 	optind = 1;
 	/* '+': stop at the first non-option, so CMD's own flags are left alone */
 	while ((c = getopt_long(argc, argv, "+p:d:o:vh", longopts, NULL)) != -1) {
@@ -365,6 +368,41 @@ static void on_event(const struct gm_event *e, void *ctx)
 	tracker__handle_event(ss->tr, e);
 }
 
+/*
+ * One line on stderr once every probe is live, as bcc's tools do: what is
+ * traced and when a first verdict can come.  With CMD, whose own logs often
+ * go to stderr too, it also says where the report will land and how to put
+ * it in a file of its own.
+ */
+static void put_printable(FILE *out, const char *s)
+{
+	/* comm is chosen by the target: no control bytes to the terminal */
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f)
+			fputc(*s, out);
+		else
+			fprintf(out, "\\x%02x", (unsigned char)*s);
+}
+
+static void say_started(const struct trace_session *ss)
+{
+	const struct cli_judging *j = &ss->o.judging;
+	double first_s = j->window_max_ns ? j->min_span_ns / 1e9
+					  : j->window_ns / 1e9 * j->min_windows;
+
+	if (ss->target_cnt == 1) {
+		fprintf(stderr, "gomaptrace trace: tracing pid %d (", (int)ss->targets[0]->pid);
+		put_printable(stderr, ss->targets[0]->comm);
+		fputc(')', stderr);
+	} else
+		fprintf(stderr, "gomaptrace trace: tracing %d processes", ss->target_cnt);
+	fprintf(stderr, "; a leak can be named after %.0f s; the report comes at the end (Ctrl-C%s)\n",
+		first_s, ss->o.duration_ns ? " or --duration" : "");
+	if (ss->o.cmd && !ss->o.output_path && !isatty(STDERR_FILENO))
+		fprintf(stderr, "gomaptrace trace: the report goes to stderr among the program's own "
+			"output; -o FILE writes it to a file instead\n");
+}
+
 static int attach_all(struct trace_session *ss)
 {
 	struct attacher_opts aopts = {
@@ -376,6 +414,7 @@ static int attach_all(struct trace_session *ss)
 	struct tracker_opts topts = {
 		.sz = sizeof(topts),
 		.window_ns = ss->o.judging.window_ns,
+		.window_max_ns = ss->o.judging.window_max_ns,
 		.on_type = ss->o.exact ? on_type : NULL,
 		.ctx = ss,
 	};
@@ -386,6 +425,7 @@ static int attach_all(struct trace_session *ss)
 	judge_opts__init(&topts.judge);
 	topts.judge.min_windows = ss->o.judging.min_windows;
 	topts.judge.min_growth = ss->o.judging.min_growth;
+	topts.judge.min_span_ns = ss->o.judging.min_span_ns;
 	ss->att = attacher__new(&aopts, &err);
 	if (!ss->att) {
 		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
@@ -425,6 +465,7 @@ static int attach_all(struct trace_session *ss)
 		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
 		return GM_EXIT_FAILURE;
 	}
+	say_started(ss);
 	return 0;
 }
 
@@ -459,6 +500,8 @@ static void fill_session(const struct trace_session *ss, struct report_session *
 	rs->probe_hits = total_probe_hits(ss);
 	rs->probe_cost_s = ss->probe_cost_s;
 	rs->window_s = ss->o.judging.window_ns / 1e9;
+	rs->window_max_s = ss->o.judging.window_max_ns / 1e9;
+	rs->min_span_s = ss->o.judging.min_span_ns / 1e9;
 	rs->min_windows = ss->o.judging.min_windows;
 	rs->final = final;
 }

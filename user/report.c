@@ -142,9 +142,16 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 	int leaks = 0, others = 0, leak_sites = 0;
 	const struct tracker_stats *st = tracker__stats(tr);
 
-	fprintf(out, "%s after %.1fs (%s mode%s, %.0fs windows)\n",
+	char win[96];
+
+	if (rs->window_max_s > rs->window_s)
+		snprintf(win, sizeof(win), "windows widening %gs to %gs, a leak spans %gs", rs->window_s,
+			 rs->window_max_s, rs->min_span_s);
+	else
+		snprintf(win, sizeof(win), "%gs windows", rs->window_s);
+	fprintf(out, "%s after %.1fs (%s mode%s, %s)\n",
 		rs->final ? "gomaptrace report" : "gomaptrace interim report", rs->duration_s,
-		rs->mode, strcmp(rs->mode, "exact") ? "" : ": probes every insert, costly", rs->window_s);
+		rs->mode, strcmp(rs->mode, "exact") ? "" : ": probes every insert, costly", win);
 	for (i = 0; i < rs->target_cnt; i++) {
 		const struct target *t = rs->targets[i];
 
@@ -353,6 +360,8 @@ int report__json(FILE *out, const struct tracker *tr, const struct report_sessio
 	jsonw_kv_bool(w, "final", rs->final);
 	jsonw_kv_double(w, "duration_seconds", rs->duration_s);
 	jsonw_kv_double(w, "window_seconds", rs->window_s);
+	jsonw_kv_double(w, "window_max_seconds", rs->window_max_s > rs->window_s ? rs->window_max_s : rs->window_s);
+	jsonw_kv_double(w, "min_span_seconds", rs->min_span_s);
 	jsonw_key(w, "events");
 	jsonw_start_object(w);
 	jsonw_kv_u64(w, "received", rs->events_received);

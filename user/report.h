@@ -22,7 +22,9 @@ struct report_session {
 	uint64_t events_received, events_lost, events_malformed;
 	uint64_t probe_hits;
 	double probe_cost_s;		/* one hit, calibrated at start; 0 unknown */
-	double window_s;
+	double window_s;		/* the (first) window */
+	double window_max_s;		/* widening windows end at this; 0: fixed */
+	double min_span_s;		/* a leak's rising windows span this; 0: no rule */
 	int min_windows;		/* rising windows a leak needs */
 	bool final;			/* false for --interval reports */
 };

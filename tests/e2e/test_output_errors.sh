@@ -53,8 +53,8 @@ fi
 
 tail_of() { tail -3 "$1" 2>/dev/null | tr '\n' ' ' | cut -c1-300; }
 json_whole() { jq -e '.targets | length >= 1' "$1" >/dev/null 2>&1; }
-# err_lines FILE: the tracer's own lines on stderr
-err_lines() { grep -c '^gomaptrace trace:' "$1" 2>/dev/null; }
+# err_lines FILE: the tracer's own lines on stderr, but for its start line
+err_lines() { grep '^gomaptrace trace:' "$1" 2>/dev/null | grep -vcE '^gomaptrace trace: tracing (pid|[0-9]+ processes)'; }
 # run NAME ARGS...: a session, exit status and seconds in NAME.rc
 run() {
 	local name=$1 t0=$SECONDS

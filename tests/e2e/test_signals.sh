@@ -242,7 +242,7 @@ fi
 
 rc=$(cat "$DIR/gone.rc" 2>/dev/null || echo missing)
 if [ "$rc" = 1 ] && json_whole "$DIR/gone.json" && ran_a_while "$DIR/gone.json" &&
-	[ "$(grep '^gomaptrace trace:' "$DIR/gone.err" | grep -vc ': attached to pid')" = 1 ] &&
+	[ "$(grep '^gomaptrace trace:' "$DIR/gone.err" | grep -vcE ': attached to pid|: tracing (pid|[0-9]+ processes)')" = 1 ] &&
 	grep -qiE 'text report.*stdout.*(broken pipe|EPIPE)' "$DIR/gone.err"; then
 	pass "signals/hup-stdout-gone"
 else
