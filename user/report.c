@@ -23,7 +23,18 @@ const char *report__type_name(const struct target *t, uint64_t type, char *buf, 
 		snprintf(buf, len, "?");
 		return buf;
 	}
-	return gobin__type_name(t->bin, type - t->bias, buf, len);
+	gobin__type_name(t->bin, type - t->bias, buf, len);
+	/*
+	 * A sync.Map of Go <= 1.23 keeps its entries in runtime maps of this
+	 * type (its read and dirty maps): say what the user declared.
+	 */
+	if (!strcmp(buf, "map[interface {}]*sync.entry") || !strcmp(buf, "map[any]*sync.entry")) {
+		char under[64];
+
+		snprintf(under, sizeof(under), "%s", buf);
+		snprintf(buf, len, "sync.Map (%s)", under);
+	}
+	return buf;
 }
 
 static const char *human_bytes(uint64_t b, char *buf, size_t len)

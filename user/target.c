@@ -179,10 +179,18 @@ struct user_frame {
 	struct tloc loc;
 };
 
+/*
+ * Frames that are never a user's site: the runtime's, and package sync's,
+ * whose sync.Map (Go <= 1.23) is made of runtime maps created in
+ * (*Map).dirtyLocked and filled in (*Map).Store: the site a user wants is
+ * the call into sync.Map, and every sync.Map would share one site otherwise.
+ * internal/sync holds Go >= 1.24's HashTrieMap.
+ */
 static bool is_runtime(const char *fn)
 {
 	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "internal/runtime/", 17) ||
-	       !strncmp(fn, "runtime/internal/", 17);
+	       !strncmp(fn, "runtime/internal/", 17) || !strncmp(fn, "sync.", 5) ||
+	       !strncmp(fn, "internal/sync.", 14);
 }
 
 static void drop_user_frames(struct target *t)

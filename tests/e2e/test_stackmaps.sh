@@ -23,6 +23,13 @@
 #     many           at least 900 of the 1,000 goroutines' small maps are
 #                    tracked as stack maps, none and their site not "leak"
 #     no-false-leak  the only leaks are the worker's and main's maps
+#   (Go <= 1.23, where a sync.Map is runtime maps; in the "pos" session)
+#     syncmap-leak   the sync.Map that only gains keys is "leak", typed
+#                    "sync.Map (map[interface {}]*sync.entry)", created and
+#                    inserted at the user's Store line (gm:store-syncleak), not
+#                    inside package sync; its site is a leak too
+#     syncmap-delete the sync.Map that deletes old keys is tracked at its
+#                    Store line and neither its maps nor its site are "leak"
 #   recursion      `trace -- stackmaps recursion` (stack maps at 300 levels
 #                    of recursion, the stack copied under them): the
 #                    target's stdout and exit status equal an untraced run's
@@ -61,6 +68,8 @@ L_WORKER=$(tl_line insert-worker) || exit 1
 L_MAINSLOW=$(tl_line insert-mainslow) || exit 1
 L_FORGET=$(tl_line insert-forget) || exit 1
 L_MANY=$(tl_line insert-many) || exit 1
+L_SYNCLEAK=$(tl_line store-syncleak) || exit 1
+L_SYNCDEL=$(tl_line store-syncdel) || exit 1
 
 # shellcheck disable=SC2016
 SM_JQ_DEFS='
@@ -100,8 +109,14 @@ check_stack_leak() {
 }
 
 run_pair() {
-	local tc=$1 v=$2 p="stackmaps/$1/$2" d=$LOGDIR/$1/$2 bin pos ref got
+	local tc=$1 v=$2 p="stackmaps/$1/$2" d=$LOGDIR/$1/$2 bin pos ref got modes=worker,forget,mainslow,many
+	local syncmap=false
 	bin=$(gm_fixture "$tc" "$v" stackmaps)
+	# sync.Map is runtime maps up to Go 1.23 (internal/sync.HashTrieMap since)
+	if [ "$(gm_minor "$tc")" -le 23 ]; then
+		syncmap=true
+		modes+=,syncleak,syncdel
+	fi
 	mkdir -p "$d"
 	if [ ! -x "$bin" ]; then
 		fail "$p/fixture" "$bin is not built (make fixtures)"
@@ -111,7 +126,7 @@ run_pair() {
 	"$bin" recursion >"$d/recursion.ref.out" 2>"$d/recursion.ref.err" </dev/null
 	echo $? >"$d/recursion.ref.rc"
 	tl_trace "$d" pos "${WIN[@]}" -d "$SESSION" --json "$d/pos.json" \
-		-- "$bin" -duration "$TARGET_CAP" worker,forget,mainslow,many
+		-- "$bin" -duration "$TARGET_CAP" "$modes"
 	tl_reap "$d/pos.json" "$bin"
 	tl_trace "$d" recursion --json "$d/recursion.json" -- "$bin" recursion
 
@@ -137,10 +152,23 @@ run_pair() {
 			"$SM_JQ_DEFS"'"want >= 900 stack maps of line \($L), one per goroutine, no leak; got \([.maps[] | select(.insert_at.line == $L)] | length) maps, verdicts \([.maps[] | select(.insert_at.line == $L) | .verdict] | unique), sites \([.sites[] | select(.site.line == $L) | {verdict, kind, maps}])"' \
 			--argjson L "$L_MANY"
 		tl_assert "$p/no-false-leak" "$pos" "$SM_JQ_DEFS"'
-			all(.leaks[]; (.insert_at | at($W)) or (.insert_at | at($S)))
-			and all(.leaking_sites[]; (.site | at($W)) or (.site | at($S)))' \
-			"$SM_JQ_DEFS"'"want only the worker and mainslow leaks; got " + ([.leaks[] | brief] | tostring) + " sites " + ([.leaking_sites[] | .site | loc] | tostring)' \
-			--argjson W "$L_WORKER" --argjson S "$L_MAINSLOW"
+			all(.leaks[]; (.insert_at | at($W)) or (.insert_at | at($S)) or (.insert_at | at($Y)))
+			and all(.leaking_sites[]; (.site | at($W)) or (.site | at($S)) or (.site | at($Y)))' \
+			"$SM_JQ_DEFS"'"want only the worker, mainslow (and sync.Map) leaks; got " + ([.leaks[] | brief] | tostring) + " sites " + ([.leaking_sites[] | .site | loc] | tostring)' \
+			--argjson W "$L_WORKER" --argjson S "$L_MAINSLOW" --argjson Y "$L_SYNCLEAK"
+		if $syncmap; then
+			tl_assert "$p/syncmap-leak" "$pos" "$SM_JQ_DEFS"'
+				any(.maps[]; (.created_at | at($L)) and (.insert_at | at($L))
+					and .type == "sync.Map (map[interface {}]*sync.entry)" and .verdict == "leak")
+				and any(.leaking_sites[]; .site | at($L))' \
+				"$SM_JQ_DEFS"'"want a sync.Map leak created and inserted at main.storeLeak:\($L); got: " + ([.maps[] | select(.type | test("sync")) | brief + {created: (.created_at | loc)}] | tostring)' \
+				--argjson L "$L_SYNCLEAK"
+			tl_assert "$p/syncmap-delete" "$pos" "$SM_JQ_DEFS"'
+				any(.maps[]; (.created_at | at($L)) and (.type | startswith("sync.Map")))
+				and all(.maps[], .sites[]; (((.created_at // .site) | at($L)) | not) or .verdict != "leak")' \
+				"$SM_JQ_DEFS"'"want the deleting sync.Map tracked at main.storeDel:\($L), no leak; got: " + ([.maps[] | select(.type | test("sync")) | brief + {created: (.created_at | loc)}] | tostring)' \
+				--argjson L "$L_SYNCDEL"
+		fi
 	fi
 
 	ref=$(cat "$d/recursion.ref.out")
