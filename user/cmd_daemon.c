@@ -329,6 +329,8 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, dev_t
 		why = db->slot == -ENOENT ? FAIL_UNSUPPORTED_GO : FAIL_ATTACH;
 		goto skip;
 	}
+	if (d->gov)
+		governor__add_slot(d->gov, db->slot, gm_now_ns());
 	if (u64map__set(&d->bins, key, db)) {
 		attacher__put_binary(d->att, db->slot);
 		gobin__free(db->bin);

@@ -144,10 +144,13 @@ static uint64_t shed_hits(struct governor *gov, struct bin_gov *b)
 }
 
 /*
- * Hit rates of a binary's points since the last look.  The first look has
- * no interval: at an alarm the hits are recent, so they are spread over
- * the time the alarm window took to fill (first_dt_ns, at least 1 ms); a
- * tick just takes the snapshot.
+ * Hit rates of a binary's points since the last look (governor__add_slot()
+ * takes the first one at attach).  Without one, at an alarm, the hits are
+ * spread over the time the alarm window took to fill (first_dt_ns, at
+ * least 1 ms), which overstates points that were hit steadily since attach
+ * (a leak's table splits, beside a churn that fills the window in
+ * milliseconds), so the commands call add_slot; a tick without a look just
+ * takes the snapshot.
  */
 static int point_rates(struct governor *gov, struct bin_gov *b, int slot, uint64_t now,
 		       uint64_t first_dt_ns, double *rates, int *first)
@@ -323,6 +326,18 @@ void governor__forget(struct governor *gov, pid_t pid)
 {
 	free(u64map__del(&gov->procs, (uint64_t)pid));
 	attacher__forget_proc(gov->att, pid);
+}
+
+void governor__add_slot(struct governor *gov, int slot, uint64_t now_ns)
+{
+	double rates[MAX_POINTS_PER_BIN];
+	int first;
+
+	if (slot < 0 || slot >= GM_MAX_BINARIES)
+		return;
+	memset(&gov->bins[slot], 0, sizeof(gov->bins[slot]));
+	/* the baseline: rates at the first alarm are those since attach */
+	point_rates(gov, &gov->bins[slot], slot, now_ns, 0, rates, &first);
 }
 
 void governor__forget_slot(struct governor *gov, int slot)

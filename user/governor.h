@@ -45,6 +45,8 @@ struct governor_proc {
 };
 
 struct governor;
+/* A binary just attached at slot: its hit counts now are the baseline. */
+void governor__add_slot(struct governor *gov, int slot, uint64_t now_ns);
 
 /* Also arms the BPF alarm (attacher__set_alarm) from budget and cost. */
 struct governor *governor__new(const struct governor_opts *opts, struct attacher *att);

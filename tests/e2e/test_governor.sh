@@ -20,6 +20,11 @@ HOARD_MAKE_LINE=$(grep -n '^var hoard = ' tests/fixtures/churn/main.go | cut -d:
 LEAK_MAKE_LINE=$(marker_line scenarios create-leak)
 
 WORK=$(mktemp -d /tmp/gm-gov.XXXXXX)
+# what a failing case leaves for a post-mortem: the daemon's -v log and the
+# metrics when a check failed
+LOGDIR=$GM_BUILD/e2e/governor
+rm -rf "$LOGDIR"
+mkdir -p "$LOGDIR"
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -41,8 +46,8 @@ run_case() {
 	cp "$(gm_fixture go1.24-noswiss pie-stripped churn)" "$WORK/hotleak_cl"
 	cp "$(gm_fixture go1.19 pie-stripped churn)" "$WORK/hotleak_cl19"
 	cp "$(gm_fixture go1.26 plain churn)" "$WORK/hotleak_sw"
-	"$GM" daemon --listen 127.0.0.1:"$PORT" --window 1s --min-windows 4 --max-overhead 0.01 \
-		--include '^(churner|govleak|hotleak_cl|hotleak_cl19|hotleak_sw)$' 2>"$WORK/daemon.err" &
+	"$GM" daemon -v --listen 127.0.0.1:"$PORT" --window 1s --min-windows 4 --max-overhead 0.01 \
+		--include '^(churner|govleak|hotleak_cl|hotleak_cl19|hotleak_sw)$' 2>"$LOGDIR/daemon${SFX//\//-}.err" &
 	DAEMON=$!
 	PIDS+=("$DAEMON")
 	metrics() { curl -sf "http://127.0.0.1:$PORT/metrics"; }
@@ -98,6 +103,7 @@ run_case() {
 			pass "governor$SFX/leak-found-in-shed-process/$c"
 		else
 			fail "governor$SFX/leak-found-in-shed-process/$c" "$(metrics | grep "comm=\"$c\"" | grep leak_suspected | head -3)"
+			metrics >"$LOGDIR/metrics${SFX//\//-}-$c.txt"
 		fi
 	done
 	M=$(metrics)
