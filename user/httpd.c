@@ -7,10 +7,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
 #include "cliutil.h"
 #include "httpd.h"
+
+/*
+ * Slow clients (slowloris) must not blind /metrics and /healthz:
+ * - one epoll thread serves up to HTTPD_MAX_CONNECTIONS connections (capped
+ *   at half of RLIMIT_NOFILE), so a handful of clients cannot fill it;
+ * - one address holds at most HTTPD_PER_IP_CONNECTIONS of them: a scraper
+ *   on another address always gets in unless 32 addresses attack at once
+ *   (a client that shares the attacker's address is not protected);
+ * - a connection with no traffic for HTTPD_IDLE_TIMEOUT_S seconds is
+ *   closed, whether it is in its headers or idle between keep-alive
+ *   requests (a client that trickles faster is bounded by the limits).
+ */
+#define HTTPD_MAX_CONNECTIONS 512
+#define HTTPD_PER_IP_CONNECTIONS 16
+#define HTTPD_IDLE_TIMEOUT_S 3
 
 #define EXPOSITION_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -56,12 +72,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)version;
 	(void)upload_data;
-	(void)req_cls;
-	if (*upload_size)
-		return MHD_NO;	/* no GET has a body: drop the connection */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		/* early on purpose: its body is never read, the connection closes */
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", bad_method,
 			     sizeof(bad_method) - 1, false);
+	/*
+	 * First call: headers only.  Answering now would be an "early"
+	 * response, after which libmicrohttpd closes the connection
+	 * (Connection: close); answer on the second call, once the request is
+	 * complete, and keep-alive works.
+	 */
+	if (!*req_cls) {
+		*req_cls = h;
+		return MHD_YES;
+	}
+	if (*upload_size)
+		return MHD_NO;	/* no GET has a body: drop the connection */
 	if (!strcmp(url, "/metrics")) {
 		pthread_mutex_lock(&h->lock);
 		ret = reply(conn, MHD_HTTP_OK, EXPOSITION_TYPE, h->body ? h->body : "",
@@ -141,7 +167,9 @@ struct httpd *httpd__new(const char *listen, struct gm_err *err)
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
 	struct httpd *h;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	struct rlimit nofile;
+	unsigned int limit = HTTPD_MAX_CONNECTIONS;
 	socklen_t sl;
 
 	if (parse_listen(listen, &ss, &sl, err))
@@ -155,10 +183,16 @@ struct httpd *httpd__new(const char *listen, struct gm_err *err)
 	h->healthy = 1;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* leave half of the descriptors to tracing (BPF, /proc, the log) */
+	if (!getrlimit(RLIMIT_NOFILE, &nofile) && nofile.rlim_cur != RLIM_INFINITY &&
+	    nofile.rlim_cur / 2 < limit)
+		limit = nofile.rlim_cur / 2 > HTTPD_PER_IP_CONNECTIONS ?
+			(unsigned int)(nofile.rlim_cur / 2) : HTTPD_PER_IP_CONNECTIONS;
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				  MHD_OPTION_CONNECTION_LIMIT, limit,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTPD_PER_IP_CONNECTIONS,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTPD_IDLE_TIMEOUT_S,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
 		gm_err_set(err, EADDRINUSE, "cannot listen on %s (address in use, or not allowed)", listen);
