@@ -563,6 +563,11 @@ static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm
 	else if (m->insert_at.function)
 		m->site = get_site(tr, p->tgt, TSITE_INSERTED, &m->insert_at, m->grow_stack, now);
 	if (m->site) {
+		if (!m->site->joined)
+			m->site->stack_only = m->on_stack;
+		else if (!m->on_stack)
+			m->site->stack_only = false;
+		m->site->joined = true;
 		m->site->maps++;
 		if (!m->site->type)
 			m->site->type = e->type;
@@ -1051,6 +1056,10 @@ static void site_sums(struct tracker *tr, uint64_t now)
 		}
 		if (s->s.last > s->s.max)
 			s->s.max = s->s.last;
+		if (s->s.last > s->s.win_hi)
+			s->s.win_hi = s->s.last;
+		else if (s->s.win_hi - s->s.last > s->s.win_drop)
+			s->s.win_drop = s->s.win_hi - s->s.last;
 		s->s.last_ns = now;
 		s->s.win_samples++;
 	}
@@ -1148,6 +1157,12 @@ bool tracker__tick(struct tracker *tr, uint64_t now_ns)
 
 		if (s->tgt->exited)
 			continue;
+		if (s->stack_only && s->s.win_samples) {
+			/* exact lives: the sampled sum is the site (see stack_only) */
+			s->win_delta = (int64_t)s->s.last - (int64_t)s->s.win_start;
+			s->win_drop = s->s.win_drop;
+			s->win_any = true;
+		}
 		series_close(&s->s, &tr->opts.judge, now_ns, s->win_delta, s->win_drop, s->win_any, gone);
 	}
 	tr->windows_closed++;

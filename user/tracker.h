@@ -144,6 +144,14 @@ struct tsite {
 	uint32_t maps;			/* live tracked maps attributed here */
 	struct tseries s;		/* sum of entries of live maps */
 	int64_t win_delta;		/* sum of whole-window map deltas */
+	/*
+	 * Only stack maps so far: their lives are known exactly (gone with
+	 * their goroutine's frame), unlike heap maps', whose end is seen late,
+	 * so the site is judged on the sampled sum of its live maps, and a
+	 * goroutine leak is a site leak of its stack maps.
+	 */
+	bool stack_only;
+	bool joined;			/* a map was ever attributed here */
 	uint64_t win_drop;		/* sum of their falls */
 	bool win_any;
 	uint64_t bucket_bytes;		/* allocated by growth, also of maps now gone */

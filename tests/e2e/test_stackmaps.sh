@@ -22,7 +22,13 @@
 #     forget         the map that forgets old keys is tracked and not "leak"
 #     many           at least 900 of the 1,000 goroutines' small maps are
 #                    tracked as stack maps, none and their site not "leak"
-#     no-false-leak  the only leaks are the worker's and main's maps
+#     goleak         20 goroutines a second that never end, each with a
+#                    constant 40-key stack map: no map is "leak", their
+#                    insert site (gm:insert-goleak) is a leaking site
+#     gochurn        the same, but each goroutine ends after a second: no
+#                    map nor the site is "leak"
+#     no-false-leak  the only leaks are the worker's and main's maps (and
+#                    the goleak site)
 #   (Go <= 1.23, where a sync.Map is runtime maps; in the "pos" session)
 #     syncmap-leak   the sync.Map that only gains keys is "leak", typed
 #                    "sync.Map (map[interface {}]*sync.entry)", created and
@@ -70,6 +76,8 @@ L_FORGET=$(tl_line insert-forget) || exit 1
 L_MANY=$(tl_line insert-many) || exit 1
 L_SYNCLEAK=$(tl_line store-syncleak) || exit 1
 L_SYNCDEL=$(tl_line store-syncdel) || exit 1
+L_GOLEAK=$(tl_line insert-goleak) || exit 1
+L_GOCHURN=$(tl_line insert-gochurn) || exit 1
 
 # shellcheck disable=SC2016
 SM_JQ_DEFS='
@@ -109,7 +117,7 @@ check_stack_leak() {
 }
 
 run_pair() {
-	local tc=$1 v=$2 p="stackmaps/$1/$2" d=$LOGDIR/$1/$2 bin pos ref got modes=worker,forget,mainslow,many
+	local tc=$1 v=$2 p="stackmaps/$1/$2" d=$LOGDIR/$1/$2 bin pos ref got modes=worker,forget,mainslow,many,goleak,gochurn
 	local syncmap=false
 	bin=$(gm_fixture "$tc" "$v" stackmaps)
 	# sync.Map is runtime maps up to Go 1.23 (internal/sync.HashTrieMap since)
@@ -153,9 +161,19 @@ run_pair() {
 			--argjson L "$L_MANY"
 		tl_assert "$p/no-false-leak" "$pos" "$SM_JQ_DEFS"'
 			all(.leaks[]; (.insert_at | at($W)) or (.insert_at | at($S)) or (.insert_at | at($Y)))
-			and all(.leaking_sites[]; (.site | at($W)) or (.site | at($S)) or (.site | at($Y)))' \
+			and all(.leaking_sites[]; (.site | at($W)) or (.site | at($S)) or (.site | at($Y)) or (.site | at($G)))' \
 			"$SM_JQ_DEFS"'"want only the worker, mainslow (and sync.Map) leaks; got " + ([.leaks[] | brief] | tostring) + " sites " + ([.leaking_sites[] | .site | loc] | tostring)' \
-			--argjson W "$L_WORKER" --argjson S "$L_MAINSLOW" --argjson Y "$L_SYNCLEAK"
+			--argjson W "$L_WORKER" --argjson S "$L_MAINSLOW" --argjson Y "$L_SYNCLEAK" --argjson G "$L_GOLEAK"
+		tl_assert "$p/goleak" "$pos" "$SM_JQ_DEFS"'
+			([.maps[] | select(.insert_at | at($L))] | length >= 20 and all(.verdict != "leak"))
+			and any(.leaking_sites[]; .site | at($L))' \
+			"$SM_JQ_DEFS"'"want the leaked goroutines'"'"' site a leaking site, none of its maps a leak; got \([.maps[] | select(.insert_at.line == $L)] | length) maps, verdicts \([.maps[] | select(.insert_at.line == $L) | .verdict] | unique), sites \([.sites[] | select(.site.line == $L) | {verdict, kind, maps, entries_first, entries_last}])"' \
+			--argjson L "$L_GOLEAK"
+		tl_assert "$p/gochurn" "$pos" "$SM_JQ_DEFS"'
+			([.maps[] | select(.insert_at | at($L))] | length >= 20)
+			and all(.maps[], .sites[]; (((.insert_at // .site) | at($L)) | not) or .verdict != "leak")' \
+			"$SM_JQ_DEFS"'"want the ending goroutines'"'"' maps tracked, no leak; got \([.maps[] | select(.insert_at.line == $L)] | length) maps, sites \([.sites[] | select(.site.line == $L) | {verdict, kind, maps, entries_first, entries_last}])"' \
+			--argjson L "$L_GOCHURN"
 		if $syncmap; then
 			tl_assert "$p/syncmap-leak" "$pos" "$SM_JQ_DEFS"'
 				any(.maps[]; (.created_at | at($L)) and (.insert_at | at($L))
