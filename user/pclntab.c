@@ -247,6 +247,33 @@ static int check_ftab(const struct pclntab *tab, struct gm_err *err)
 	return 0;
 }
 
+/*
+ * The functions must lie in code: every entry of the table, first to end,
+ * inside one executable PT_LOAD segment.  A corrupt textStart (or
+ * moduledata.text) moves them all elsewhere; inspect would only notice when
+ * it reads the code of a probed function, symbolize not at all (every
+ * address "??").  One check here serves every reader of the table.
+ */
+static int check_text(const struct pclntab *tab, struct gm_err *err)
+{
+	const struct goelf_segment *seg;
+	uint64_t first, end;
+	size_t i;
+
+	if (ftab_entry(tab, 0, &first) || ftab_entry(tab, tab->nfunc, &end))
+		return gm_err_set(err, ENOEXEC, "pclntab function table unreadable");
+	for (i = 0; i < goelf__segment_cnt(tab->elf); i++) {
+		seg = goelf__segment(tab->elf, i);
+		if (seg->type == PT_LOAD && (seg->flags & PF_X) && first >= seg->vaddr &&
+		    end >= first && end - seg->vaddr <= seg->memsz)
+			return 0;
+	}
+	return gm_err_set(err, ENOEXEC,
+			  "pclntab functions 0x%llx-0x%llx are not in an executable segment "
+			  "(corrupt text start 0x%llx?)", (unsigned long long)first,
+			  (unsigned long long)end, (unsigned long long)tab->text_start);
+}
+
 /* Load and check _func of function table row i. */
 static int func_info(const struct pclntab *tab, uint64_t i, struct finfo *fi)
 {
@@ -661,6 +688,8 @@ static int open_here(struct pclntab *tab, struct gm_err *err)
 		ret = resolve_bases(tab, err);
 	if (!ret)
 		ret = check_ftab(tab, err);
+	if (!ret)
+		ret = check_text(tab, err);
 	return ret;
 }
 

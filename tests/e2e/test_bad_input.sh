@@ -28,7 +28,8 @@ fi
 
 GOOD=$(gm_fixture go1.26 plain maps)
 GOOD_PIE=$(gm_fixture go1.22 pie-stripped maps)
-for f in "$GOOD" "$GOOD_PIE"; do
+GOOD122=$(gm_fixture go1.22 plain maps)
+for f in "$GOOD" "$GOOD_PIE" "$GOOD122"; do
 	if [ ! -f "$f" ]; then
 		fail bad-input "fixture $f missing (make fixtures)"
 		exit 0
@@ -102,6 +103,13 @@ cp "$GOOD" "$W/pclntab-magic"
 patch "$W/pclntab-magic" "$pc" 78563412
 cp "$GOOD" "$W/pclntab-nfunc"
 patch "$W/pclntab-nfunc" $((pc + 8)) ffffffff7f000000
+# textStart (header word 3): 1.26 leaves it 0 (set: it wins over the
+# moduledata), 1.22 stores it; 0x100000 puts every function outside the code
+cp "$GOOD" "$W/pclntab-textstart"
+patch "$W/pclntab-textstart" $((pc + 24)) 0000100000000000
+pc122=$(elf_fact "$GOOD122" pclntab-offset)
+cp "$GOOD122" "$W/pclntab-textstart122"
+patch "$W/pclntab-textstart122" $((pc122 + 24)) 0000100000000000
 ftab=$(elf_fact "$GOOD" pcln-ftab)
 for seed in 1 2 3; do
 	cp "$GOOD" "$W/pclntab-random$seed"
@@ -203,6 +211,8 @@ run_cases() {
 		refuse "$gm" $cmd "a pclntab with random function table (1)" "$W/pclntab-random1" 'pclntab|function|table' "$tag"
 		refuse "$gm" $cmd "a pclntab with random function table (2)" "$W/pclntab-random2" 'pclntab|function|table' "$tag"
 		refuse "$gm" $cmd "a pclntab with random function table (3)" "$W/pclntab-random3" 'pclntab|function|table' "$tag"
+		refuse "$gm" $cmd "a pclntab with a corrupt text start (1.26)" "$W/pclntab-textstart" 'pclntab.*(text|executable)' "$tag"
+		refuse "$gm" $cmd "a pclntab with a corrupt text start (1.22)" "$W/pclntab-textstart122" 'pclntab.*(text|executable)' "$tag"
 		refuse "$gm" $cmd "a PIE pclntab with a bad magic" "$W/pie-pclntab-magic" 'pclntab|magic|Go' "$tag"
 		refuse "$gm" $cmd "a path that does not exist" "$W/does-not-exist" 'no such|not exist|cannot open' "$tag"
 		refuse "$gm" $cmd "a directory" "$W/a-directory" 'regular file|directory' "$tag"
