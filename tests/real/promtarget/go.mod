@@ -1,0 +1,3 @@
+module gomaptrace.test/real/promtarget
+
+go 1.22
