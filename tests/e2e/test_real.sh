@@ -248,16 +248,177 @@ check_prom_daemon() {
 	fi
 }
 
+# ================================================================ nats-server
+NATS_VER=v2.15.3
+NATS_GO=go1.27.4
+NATS_MOD=github.com/nats-io/nats-server/v2
+NATS=$REAL/nats-server
+NS=github.com/nats-io/nats-server/v2/server
+NATS_SRC=nats-server/v2@$NATS_VER/server
+# Lines checked against $NATS_MOD@$NATS_VER (module cache):
+#   client.go:768   c.subs = make(map[string]*subscription)   in (*client).initClient
+#   client.go:3202  c.subs[sid] = sub                          in (*client).processSubEx
+#   sublist.go:114  return &level{nodes: make(map[string]*node)}  in newLevel (inlined)
+#   sublist.go:409  l.nodes[t] = n   in (*Sublist).Insert's range-over-func body
+#                   (for t := range strings.SplitSeq(...)): Go names it Insert-range1
+NATS_CHECKS=(
+	"subs|map[string]*$NS.subscription|map[string]*server.subscription|(*client).initClient|client.go|768|(*client).processSubEx|client.go|3202"
+	"level|map[string]*$NS.node|map[string]*server.node|newLevel|sublist.go|114|(*Sublist).Insert-range1|sublist.go|409"
+)
+
+# build_nats: nats-server $NATS_VER built by $NATS_GO from the module proxy,
+# kept in $REAL and rebuilt only when it is not that build.
+build_nats() {
+	local v
+	v=$(go version -m "$NATS" 2>/dev/null)
+	if echo "$v" | head -1 | grep -q ": $NATS_GO\$" && echo "$v" | grep -qE "^[[:space:]]+mod[[:space:]]+$NATS_MOD[[:space:]]+$NATS_VER\b"; then
+		return 0
+	fi
+	GOTOOLCHAIN=$NATS_GO GOBIN=$REAL GOFLAGS= go install "$NATS_MOD@$NATS_VER" >"$LOGDIR/build-nats.log" 2>&1
+}
+
+# nats_setup NAME: ports; NATS_ARGS is the server's command line.
+nats_setup() {
+	local d=$LOGDIR/$1
+	mkdir -p "$d"
+	NC_PORT=$(free_port)
+	NM_PORT=$(free_port)
+	NATS_ARGS=("$NATS" -a 127.0.0.1 -p "$NC_PORT" -m "$NM_PORT")
+}
+
+# nats_health NAME: the server's own /healthz answers, and the load client
+# got replies to its request/reply health probe through the server.
+nats_health() {
+	local d=$LOGDIR/$1 h r
+	h=$(curl -sf "http://127.0.0.1:$NM_PORT/healthz" 2>&1)
+	r=$(grep -c '^ok ' "$d/load.out" 2>/dev/null)
+	if echo "$h" | grep -q '"ok"' && [ "${r:-0}" -ge 3 ]; then
+		echo "ok /healthz $h, $r replies" >"$d/health"
+	else
+		echo "/healthz: '$h'; client replies: ${r:-0}; $(grep -v '^ok ' "$d/load.out" 2>/dev/null | tail -2)" >"$d/health"
+	fi
+}
+
+# nats_session NAME MODE HOW: as prom_session, for nats-server + natsload.
+nats_session() {
+	local name=$1 mode=$2 how=$3 d=$LOGDIR/$1 i lp=""
+	pid=""
+	TR_PID=""
+	trap 'kill $lp $pid $TR_PID 2>/dev/null' EXIT
+	nats_setup "$name"
+	if [ "$how" = cmd ]; then
+		trace_bg "$name" -- "${NATS_ARGS[@]}"
+	else
+		"${NATS_ARGS[@]}" >"$d/nats.log" 2>&1 &
+		pid=$!
+	fi
+	wait_http "http://127.0.0.1:$NM_PORT/healthz" 90
+	"$REAL/natsload" -url "nats://127.0.0.1:$NC_PORT" -mode "$mode" >"$d/load.out" 2>&1 &
+	lp=$!
+	if [ "$how" = pid ]; then
+		sleep 1
+		trace_bg "$name" -p "$pid"
+		for ((i = 0; i < 900; i++)); do
+			grep -q "attached to pid $pid" "$LOGDIR/$name.err" 2>/dev/null && break
+			sleep 0.1
+		done
+	fi
+	# -p: a Swiss map already grown is found at its next table split
+	if [ "$how" = pid ]; then sleep $((JUDGE + 6)); else sleep "$JUDGE"; fi
+	nats_health "$name"
+	trace_end "$name"
+	kill "$lp" 2>/dev/null
+	[ -n "$pid" ] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+}
+
+# nats_leak NAME JSON CREATED: both maps of NATS_CHECKS are leaks with their
+# real types, insert sites, and (CREATED=1) creation sites.
+nats_leak() {
+	local name=$1 json=$2 created=$3 c k T Tshort cf cfile cl inf infile il
+	tl_json_ok "$name/report" "$json" "$LOGDIR" "$(basename "${json%.json}")" || return
+	for c in "${NATS_CHECKS[@]}"; do
+		IFS='|' read -r k T Tshort cf cfile cl inf infile il <<<"$c"
+		tl_assert "$name/$k-leak" "$(tl_min "$json")" '
+			def at($f; $file; $l): . != null and .function == ($NS + "." + $f) and .line == $l
+				and ((.file // "") | endswith($SRC + "/" + $file));
+			any(.maps[]; .type == $T and .verdict == "leak" and (.insert_at | at($IF; $IFILE; $IL))
+				and (if $C == 1 then (.created_at | at($CF; $CFILE; $CL)) else (.created_at == null or (.created_at | at($CF; $CFILE; $CL))) end)
+				and .entries_last > .entries_first)
+			and any(.leaks[]; .type == $T)' 			'"want \($T) leak inserted at \($IF) \($IFILE):\($IL), created at \($CF) \($CFILE):\($CL); maps of type \($T) or named " + $TS + ": " +
+			 ([.maps[] | select(.type == $T or .type == $TS or .type == "?") | {type, verdict, entries_first, entries_last, created_at, insert_at}] | .[:4] | tostring)' 			--arg NS "$NS" --arg SRC "$NATS_SRC" --arg T "$Tshort" --arg TS "$T" 			--arg CF "$cf" --arg CFILE "$cfile" --argjson CL "$cl" 			--arg IF "$inf" --arg IFILE "$infile" --argjson IL "$il" --argjson C "$created"
+	done
+}
+
+# nats_daemon: the daemon, then nats-server (grow) started after it.
+nats_daemon() {
+	local d=$LOGDIR/nats-daemon dport i m="" lp pid dpid
+	mkdir -p "$d"
+	dport=$(free_port)
+	"$GM" daemon --listen 127.0.0.1:"$dport" "${WIN[@]}" --include '^nats-server$' \
+		>"$d/daemon.out" 2>"$d/daemon.err" &
+	dpid=$!
+	for ((i = 0; i < 300; i++)); do
+		curl -sf "http://127.0.0.1:$dport/metrics" 2>/dev/null | grep '^gomaptrace_build_info' >/dev/null && break
+		sleep 0.1
+	done
+	nats_setup nats-daemon
+	"${NATS_ARGS[@]}" >"$d/nats.log" 2>&1 &
+	pid=$!
+	wait_http "http://127.0.0.1:$NM_PORT/healthz" 90
+	"$REAL/natsload" -url "nats://127.0.0.1:$NC_PORT" -mode grow >"$d/load.out" 2>&1 &
+	lp=$!
+	for ((i = 0; i < 90; i++)); do
+		sleep 0.5
+		m=$(curl -sf "http://127.0.0.1:$dport/metrics" 2>/dev/null)
+		[ "$(echo "$m" | grep '^gomaptrace_map_leak_suspected{' | grep 'comm="nats-server"' | grep -c ' 1$')" -ge 2 ] && break
+	done
+	echo "$m" >"$d/metrics.txt"
+	nats_health nats-daemon
+	kill "$lp" "$pid" "$dpid" 2>/dev/null
+	wait "$lp" "$pid" "$dpid" 2>/dev/null
+}
+
+check_nats_daemon() {
+	local m=$LOGDIR/nats-daemon/metrics.txt c k T Tshort cf cfile cl inf infile il line
+	for c in "${NATS_CHECKS[@]}"; do
+		IFS='|' read -r k T Tshort cf cfile cl inf infile il <<<"$c"
+		line=$(grep '^gomaptrace_map_leak_suspected{' "$m" 2>/dev/null | grep 'comm="nats-server"' |
+			grep -F "type=\"$Tshort\"" | grep -F "site=\"$NS.$inf " | grep -F "$NATS_SRC/$infile:$il\"" | grep ' 1$' | head -1)
+		if [ -n "$line" ]; then
+			pass "real/nats-daemon/$k-leak-suspected"
+		else
+			fail "real/nats-daemon/$k-leak-suspected" "no leak_suspected 1 series of type $Tshort at $NS.$inf $infile:$il; nats-server series: $(grep 'comm="nats-server"' "$m" 2>/dev/null | grep leak_suspected | head -3 | cut -c1-300); daemon: $(tail -2 "$LOGDIR/nats-daemon/daemon.err")"
+		fi
+	done
+}
+
 T0=$SECONDS
-if ! build_go promtarget "$REAL/promtarget"; then
-	fail real/prom/build "$(tail -3 "$LOGDIR/build-promtarget.log")"
+PROM_OK=1
+NATS_OK=1
+build_go promtarget "$REAL/promtarget" || { PROM_OK=0; fail real/prom/build "$(tail -3 "$LOGDIR/build-promtarget.log")"; }
+if build_nats && build_go natsload "$REAL/natsload"; then
+	pass real/nats/build
 else
+	NATS_OK=0
+	fail real/nats/build "$(tail -3 "$LOGDIR"/build-nats*.log "$LOGDIR/build-natsload.log" 2>/dev/null | tr '\n' ' ')"
+fi
+echo "real: builds took $((SECONDS - T0)) s"
+T1=$SECONDS
+if ((PROM_OK)); then
 	prom_session prom-cmd grow cmd &
 	prom_session prom-pid grow pid &
 	prom_session prom-fixed fixed cmd &
-	wait
-	prom_daemon
-
+fi
+if ((NATS_OK)); then
+	nats_session nats-cmd grow cmd &
+	nats_session nats-pid grow pid &
+	nats_session nats-rot rotate cmd &
+fi
+wait
+((PROM_OK)) && prom_daemon &
+((NATS_OK)) && nats_daemon &
+wait
+if ((PROM_OK)); then
 	for s in prom-cmd prom-pid prom-fixed prom-daemon; do check_health "$s"; done
 	prom_leak real/prom-cmd/leak "$LOGDIR/prom-cmd.json" 1
 	prom_leak real/prom-pid/leak "$LOGDIR/prom-pid.json" 0
@@ -279,4 +440,23 @@ else
 	fi
 	check_prom_daemon
 fi
-echo "real: prometheus part took $((SECONDS - T0)) s"
+if ((NATS_OK)); then
+	for s in nats-cmd nats-pid nats-rot nats-daemon; do check_health "$s"; done
+	nats_leak real/nats-cmd "$LOGDIR/nats-cmd.json" 1
+	nats_leak real/nats-pid "$LOGDIR/nats-pid.json" 0
+	if tl_json_ok real/nats-rot/report "$LOGDIR/nats-rot.json" "$LOGDIR" nats-rot; then
+		f=$(tl_min "$LOGDIR/nats-rot.json")
+		tl_assert real/nats-rot/tracked "$f" \
+			'any(.maps[]; .type == $T and .insert_at.function == ($NS + ".(*client).processSubEx"))' \
+			'"no \($T) map inserted in processSubEx in the report"' \
+			--arg T 'map[string]*server.subscription' --arg NS "$NS"
+		tl_assert real/nats-rot/no-leak "$f" \
+			'all(.maps[]; (.type | test("server\\.(subscription|node)\\b") | not) or .verdict != "leak")
+			 and all(.leaking_sites[]; (.type | test("server\\.(subscription|node)\\b") | not))' \
+			'"leaks: " + ([.maps[] | select(.verdict == "leak") | {type, entries_first, entries_last, insert_at}] | tostring)'
+	fi
+	r=$(tl_rc "$LOGDIR" nats-cmd)
+	[ "$r" = 0 ] && pass real/nats-cmd/exit-0 || fail real/nats-cmd/exit-0 "trace exit $r: $(tl_stderr_tail "$LOGDIR/nats-cmd.err")"
+	check_nats_daemon
+fi
+echo "real: sessions took $((SECONDS - T1)) s"
