@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cliutil.h"
@@ -86,7 +87,11 @@ int cli_judging_opt(struct cli_judging *j, int opt, const char *arg, int max_win
 
 	switch (opt) {
 	case CLI_OPT_WINDOW:
-		ret = cli_parse_duration(arg, &j->window_ns, err);
+		ret = cli_parse_duration(arg, &v, err);
+		if (!ret && v < CLI_MIN_WINDOW_NS)
+			ret = gm_err_set(err, ERANGE, "--window %s is too short (at least 100ms)", arg);
+		if (!ret)
+			j->window_ns = v;
 		/* the user's window: fixed windows of that length */
 		j->window_max_ns = 0;
 		j->min_span_ns = 0;
@@ -103,4 +108,10 @@ int cli_judging_opt(struct cli_judging *j, int opt, const char *arg, int max_win
 		return 0;
 	}
 	return ret ? ret : 1;
+}
+
+int cli_see_help(const char *cmd)
+{
+	fprintf(stderr, "see 'gomaptrace %s --help'\n", cmd);
+	return -1;
 }

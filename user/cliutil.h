@@ -63,6 +63,15 @@ enum { CLI_OPT_WINDOW = 0x1000, CLI_OPT_MIN_WINDOWS, CLI_OPT_MIN_GROWTH };
 	{ "min-growth", required_argument, NULL, CLI_OPT_MIN_GROWTH }
 
 /* fixed GM_DAEMON_WINDOW_S windows, GM_MIN_WINDOWS, GM_MIN_GROWTH */
+/* Shortest --window: below it a window holds no sample to judge. */
+#define CLI_MIN_WINDOW_NS (100ULL * 1000000ULL)
+
+/*
+ * After getopt's own one-line complaint about a bad option: one more line
+ * pointing at the command's --help (not the whole usage).  Returns -1.
+ */
+int cli_see_help(const char *cmd);
+
 void cli_judging__init(struct cli_judging *j);
 /* trace's: widening GM_TRACE_WINDOW_S..GM_TRACE_WINDOW_MAX_S windows, a
  * GM_TRACE_MIN_SPAN_S span; an explicit --window makes them fixed */

@@ -218,8 +218,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 			usage(stdout);
 			exit(GM_EXIT_OK);
 		default:
-			usage(stderr);
-			return -1;
+			return cli_see_help("daemon");
 		}
 	}
 	if (optind < argc) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "buildinfo.h"
+#include "cliutil.h"
 #include "commands.h"
 #include "gm_err.h"
 #include "goelf.h"
@@ -495,7 +496,7 @@ int cmd_inspect(int argc, char **argv)
 			fputs(inspect_usage, stdout);
 			return GM_EXIT_OK;
 		default:
-			fputs(inspect_usage, stderr);
+			cli_see_help("inspect");
 			return GM_EXIT_BAD_INPUT;
 		}
 	}

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cliutil.h"
 #include "commands.h"
 #include "gm_err.h"
 #include "goelf.h"
@@ -194,7 +195,7 @@ int cmd_symbolize(int argc, char **argv)
 			fputs(symbolize_usage, stdout);
 			return GM_EXIT_OK;
 		default:
-			fputs(symbolize_usage, stderr);
+			cli_see_help("symbolize");
 			return GM_EXIT_BAD_INPUT;
 		}
 	}

@@ -204,8 +204,7 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 			o->no_live = true;
 			break;
 		default:
-			usage(stderr);
-			return -1;
+			return cli_see_help("trace");
 		}
 	}
 	if (optind < argc)

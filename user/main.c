@@ -45,8 +45,14 @@ int main(int argc, char **argv)
 		return GM_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			/* getopt names the program by argv[0]: "gomaptrace trace: ..." */
+			char prog[64];
+
+			snprintf(prog, sizeof(prog), "gomaptrace %s", commands[i].name);
+			argv[1] = prog;
 			return commands[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "gomaptrace: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return GM_EXIT_BAD_INPUT;

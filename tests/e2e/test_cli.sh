@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Command-line refusals (issue 11 item 11): a bad option prints getopt's one
+# line plus one line pointing at --help (not the whole usage) and exits 2;
+# --window below 100 ms is refused by trace and daemon before any work.
+. tests/e2e/lib.sh
+W=$(mktemp -d /tmp/gm-cli.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+for cmd in trace daemon inspect symbolize; do
+	timeout 10 "$GM" "$cmd" --no-such-option >"$W/out" 2>"$W/err"
+	rc=$?
+	lines=$(awk 'END { print NR }' "$W/err")
+	name="cli/$cmd-bad-option"
+	if ((rc != 2)); then
+		fail "$name" "exit $rc, want 2"
+	elif [ -s "$W/out" ]; then
+		fail "$name" "wrote to stdout: $(head -c 200 "$W/out")"
+	elif ((lines != 2)); then
+		fail "$name" "$lines lines on stderr, want 2: $(head -3 "$W/err" | tr '\n' ' ')"
+	elif ! head -1 "$W/err" | grep -q "^gomaptrace $cmd: unrecognized option '--no-such-option'"; then
+		fail "$name" "first line: $(head -1 "$W/err")"
+	elif ! tail -1 "$W/err" | grep -q -- "gomaptrace $cmd --help"; then
+		fail "$name" "second line: $(tail -1 "$W/err")"
+	else
+		pass "$name"
+	fi
+done
+
+# timeout: before the floor, daemon --window 1ns just ran
+for args in "trace --window 1ns -p $$" "trace --window 99ms -p $$" "daemon --window 1ns --listen 127.0.0.1:0"; do
+	# shellcheck disable=SC2086
+	timeout 10 "$GM" $args >"$W/out" 2>"$W/err"
+	rc=$?
+	name="cli/${args%% -p*}"
+	name=${name%% --listen*}
+	name=${name// /-}
+	if ((rc == 2)) && grep -q 'too short' "$W/err"; then
+		pass "$name refused"
+	else
+		fail "$name refused" "exit $rc: $(head -2 "$W/err" | tr '\n' ' ')"
+	fi
+done
