@@ -37,6 +37,36 @@ const char *report__type_name(const struct target *t, uint64_t type, char *buf, 
 	return buf;
 }
 
+/*
+ * A process name or path as the terminal may show it: control bytes and
+ * DEL as \xNN, a backslash doubled (names are the process's own, so
+ * untrusted: an escape sequence must not reach the terminal raw).
+ */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; s && *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || c == '\\') {
+			buf[o++] = '\\';
+			if (c == '\\') {
+				buf[o++] = '\\';
+				continue;
+			}
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static const char *human_bytes(uint64_t b, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
@@ -101,11 +131,11 @@ static void text_stack(FILE *out, const struct target *t, const struct tstack *s
 
 static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_windows)
 {
-	char type[256], loc[512], bytes[32], alloc[32], over[64];
+	char type[256], loc[512], bytes[32], alloc[32], over[64], comm[136];
 	const struct target *t = m->tgt;
 
 	fprintf(out, "  %-9s %s  pid %d (%s)  map 0x%" PRIx64 "%s\n", verdict__str(m->s.verdict),
-		report__type_name(t, m->type, type, sizeof(type)), (int)t->pid, t->comm, m->addr,
+		report__type_name(t, m->type, type, sizeof(type)), (int)t->pid, printable(t->comm, comm, sizeof(comm)), m->addr,
 		m->bloated ? "  [bloated]" : "");
 	fprintf(out, "      entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min %s), rising %d of %d windows needed",
 		m->s.first, m->s.last, per_minute(&m->s), judged_str(&m->s, over, sizeof(over)),
@@ -134,13 +164,14 @@ static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_w
 
 static void text_site(FILE *out, const struct tsite *s)
 {
-	char type[256], loc[512], bytes[32], over[64];
+	char type[256], loc[512], bytes[32], over[64], comm[136];
 
 	fprintf(out, "  %-9s %s site %s\n", verdict__str(s->s.verdict),
 		s->kind == TSITE_CREATED ? "creation" : "insert",
 		report__loc_str(&s->loc, loc, sizeof(loc)));
 	fprintf(out, "      type %s, pid %d (%s), %u live maps, entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min %s), allocated by growth %s\n",
-		report__type_name(s->tgt, s->type, type, sizeof(type)), (int)s->tgt->pid, s->tgt->comm,
+		report__type_name(s->tgt, s->type, type, sizeof(type)), (int)s->tgt->pid,
+		printable(s->tgt->comm, comm, sizeof(comm)),
 		s->maps, s->s.first, s->s.last, per_minute(&s->s), judged_str(&s->s, over, sizeof(over)),
 		human_bytes(s->bucket_bytes, bytes, sizeof(bytes)));
 }
@@ -165,8 +196,10 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 		rs->mode, strcmp(rs->mode, "exact") ? "" : ": probes every insert, costly", win);
 	for (i = 0; i < rs->target_cnt; i++) {
 		const struct target *t = rs->targets[i];
+		char comm[136], exe[4 * 4096 + 8];
 
-		fprintf(out, "target pid %d (%s) %s, %s, %s maps", (int)t->pid, t->comm, t->exe,
+		fprintf(out, "target pid %d (%s) %s, %s, %s maps", (int)t->pid,
+			printable(t->comm, comm, sizeof(comm)), printable(t->exe, exe, sizeof(exe)),
 			t->bin->bi.version, map_impl_str(t));
 		if (t->exited && t->exit_status >= 0)
 			fprintf(out, ", exited with status %d", t->exit_status);

@@ -40,3 +40,22 @@ for args in "trace --window 1ns -p $$" "trace --window 99ms -p $$" "daemon --win
 		fail "$name refused" "exit $rc: $(head -2 "$W/err" | tr '\n' ' ')"
 	fi
 done
+
+# A program whose name carries an escape sequence: the text report shows it
+# escaped (\x1b), never the raw byte.
+FX=$(gm_fixture go1.26 plain leaky)
+if [ -x "$FX" ]; then
+	BAD="$W/gm"$'\x1b'"[31mred"
+	cp "$FX" "$BAD"
+	timeout -k 5 60 "$GM" trace --no-live -d 3s -o "$W/report" -- "$BAD" >"$W/out" 2>"$W/err" </dev/null
+	rc=$?
+	if grep -q $'\x1b' "$W/report"; then
+		fail cli/report-escapes-names "a raw ESC byte in the report (exit $rc)"
+	elif grep -qF 'gm\x1b[31mred' "$W/report"; then
+		pass cli/report-escapes-names
+	else
+		fail cli/report-escapes-names "exit $rc, no escaped name: $(head -3 "$W/report" "$W/err" | tr '\n' ' ')"
+	fi
+else
+	fail cli/report-escapes-names "fixture $FX missing"
+fi
