@@ -119,6 +119,11 @@ $(BUILD) $(BUILD)/obj $(BUILD)/san $(BUILD)/unit $(BUILD)/unit-san $(BUILD)/fuzz
 $(BUILD)/matrix.h: tests/matrix.sh | $(BUILD)
 	bash tests/matrix.sh c-header > $@
 
+# The newest tested release, for user/gobin.c, from the same list.
+$(BUILD)/gm_tested.h: tests/matrix.sh | $(BUILD)
+	bash tests/matrix.sh tested-header > $@
+$(BUILD)/obj/gobin.o $(BUILD)/san/gobin.o $(BUILD)/fuzzobj/gobin.o: $(BUILD)/gm_tested.h
+
 # Unit tests: cmocka, once plain and once under ASan+UBSan.
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libgomaptrace.a $(BUILD)/matrix.h tests/unit/elfimg.h | $(BUILD)/unit
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libgomaptrace.a $(LDLIBS) -lcmocka -o $@

@@ -13,11 +13,18 @@
 #   SET      full: the newest release of its map implementation runs every
 #            e2e scenario; core: runs the core scenarios (see below)
 GM_MATRIX=(
+	"go1.17         go1.17.13 classic core"
+	"go1.18         go1.18.10 classic core"
 	"go1.19         debian    classic core"
+	"go1.20         go1.20.14 classic core"
+	"go1.21         go1.21.13 classic core"
 	"go1.22         go1.22.12 classic core"
+	"go1.23         go1.23.12 classic core"
 	"go1.24         go1.24.13 swiss   core"
 	"go1.24-noswiss go1.24.13 classic full"
-	"go1.26         local     swiss   full"
+	"go1.25         go1.25.5  swiss   core"
+	"go1.26         local     swiss   core"
+	"go1.27         go1.27.4  swiss   full"
 )
 GM_VARIANTS=(plain pie-stripped cgo)
 GM_GO119=/usr/lib/go-1.19/bin/go
@@ -28,7 +35,10 @@ GM_GO119=/usr/lib/go-1.19/bin/go
 #         variant; the trace scenarios (leak, bounded, goroutine-local,
 #         stripped PIE) on GM_CORE_VARIANTS
 #   full  toolchains whose SET is full: every scenario on every variant
-GM_CORE_VARIANTS=(plain pie-stripped)
+# Core toolchains trace on stripped PIE only (no symbols, position
+# independent: the hardest reading); plain and cgo binaries of every
+# release are still read by the oracle checks, and traced on the full ones.
+GM_CORE_VARIANTS=(pie-stripped)
 
 GM_TOOLCHAINS=()
 for _gm_l in "${GM_MATRIX[@]}"; do
@@ -96,6 +106,45 @@ gm_newest() {
 	echo "$last"
 }
 
+# gm_oldest [classic|swiss]: the oldest toolchain (of that implementation).
+gm_oldest() {
+	local tc
+	for tc in "${GM_TOOLCHAINS[@]}"; do
+		if [ -z "${1:-}" ] || [ "$(gm_impl "$tc")" = "$1" ]; then echo "$tc"; return; fi
+	done
+}
+
+# gm_first_from MINOR [classic|swiss]: the oldest toolchain of release
+# 1.MINOR or newer (of that implementation), e.g. `gm_first_from 18` is the
+# oldest whose buildinfo has inline strings and build settings.
+gm_first_from() {
+	local tc
+	for tc in "${GM_TOOLCHAINS[@]}"; do
+		[ "$(gm_minor "$tc")" -ge "$1" ] || continue
+		if [ -z "${2:-}" ] || [ "$(gm_impl "$tc")" = "$2" ]; then echo "$tc"; return; fi
+	done
+}
+
+# gm_toolchains_of classic|swiss: the toolchains of one map implementation.
+gm_toolchains_of() {
+	local tc
+	for tc in "${GM_TOOLCHAINS[@]}"; do
+		[ "$(gm_impl "$tc")" = "$1" ] && echo "$tc"
+	done
+	return 0
+}
+
+# Facts of a release that tests branch on, by minor version (from the Go
+# release notes and checked on the binaries by the tests that use them):
+# gm_frame_setup TOOLCHAIN: "subq" (Go <= 1.20: SUBQ $n, SP; MOVQ BP, ..;
+#   LEAQ .., BP) or "pushq" (Go >= 1.21: PUSHQ BP; MOVQ SP, BP; SUBQ).
+gm_frame_setup() { if [ "$(gm_minor "$1")" -le 20 ]; then echo subq; else echo pushq; fi; }
+# gm_dwarf5 TOOLCHAIN: true when its linker writes DWARF 5 (Go >= 1.25).
+gm_dwarf5() { [ "$(gm_minor "$1")" -ge 25 ]; }
+# gm_build_settings TOOLCHAIN: true when `go version -m` records build
+#   settings (Go >= 1.18; 1.17 keeps module lines only).
+gm_build_settings() { [ "$(gm_minor "$1")" -ge 18 ]; }
+
 # gm_go TOOLCHAIN ARGS...: run the go command of that toolchain.  Go <= 1.17
 # does not know -buildvcs, which the machine's go env may set in GOFLAGS; an
 # empty GOFLAGS falls back to that file, so the old ones get a harmless one.
@@ -125,7 +174,8 @@ gm_fixture() {
 
 # For scripts whose subshells need more than gm_go and gm_fixture.
 gm_export() {
-	export -f gm_go gm_fixture _gm_field gm_impl gm_is_full gm_minor gm_variants
+	export -f gm_go gm_fixture _gm_field gm_impl gm_is_full gm_minor gm_variants \
+		gm_frame_setup gm_dwarf5 gm_build_settings
 }
 
 # `bash tests/matrix.sh c-header`: the matrix for the C unit tests.
@@ -168,6 +218,25 @@ _gm_c_header() {
 	echo "#endif"
 }
 
-if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = c-header ]; then
-	_gm_c_header
+# `bash tests/matrix.sh tested-header`: the newest release the matrix tests,
+# for gomaptrace itself (user/gobin.c: "newer than the newest tested").
+_gm_tested_header() {
+	local tc
+	tc=$(gm_newest)
+	echo "/* Generated from tests/matrix.sh by the Makefile: do not edit. */"
+	echo "#ifndef GM_TESTED_H"
+	echo "#define GM_TESTED_H"
+	echo "/* the newest Go release of the test matrix */"
+	echo "#define GM_NEWEST_TESTED_MINOR $(gm_minor "$tc")"
+	echo "#define GM_NEWEST_TESTED \"go1.$(gm_minor "$tc")\""
+	echo "/* the oldest */"
+	echo "#define GM_OLDEST_TESTED_MINOR $(gm_minor "$(gm_oldest)")"
+	echo "#endif"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	case ${1:-} in
+	c-header) _gm_c_header ;;
+	tested-header) _gm_tested_header ;;
+	esac
 fi

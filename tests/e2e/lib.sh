@@ -15,12 +15,9 @@ check() {
 	shift
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -3 | tr '\n' ' ')"; fi
 }
-# Every (toolchain, variant) pair of the matrix, as "tc variant" lines.
-matrix_pairs() {
-	local tc v
-	for tc in "${GM_TOOLCHAINS[@]}"; do
-		for v in "${GM_VARIANTS[@]}"; do
-			echo "$tc $v"
-		done
-	done
-}
+# matrix_pairs [all|core]: "tc variant" lines of a scenario set (matrix.sh):
+# all = every toolchain on every variant (the oracle checks); core = the core
+# toolchains on GM_CORE_VARIANTS, the full ones on every variant.
+matrix_pairs() { gm_pairs "${1:-all}"; }
+# expected_impl TOOLCHAIN: classic | swiss, the map implementation of its binaries.
+expected_impl() { gm_impl "$1"; }

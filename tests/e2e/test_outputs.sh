@@ -5,13 +5,13 @@
 # --folded, --json and the live terminal view, with real BPF, as root.
 # One PASS/FAIL line per check, named outputs/TOOLCHAIN/VARIANT/CHECK.
 #
-# For every (toolchain, variant) pair of the Go matrix, one session traces
+# For every core pair of the Go matrix (matrix.sh), one session traces
 # the leaky fixture (-- CMD, stdout and stderr to files) writing all three
 # files, and then:
 #   run          the session exits 0 and wrote all three files
 #   no-escapes   nothing it wrote to a non-terminal holds an ESC byte
 #   json-target  the JSON report names the Go version of the toolchain and
-#                its map implementation (swiss: go1.24, go1.26)
+#                its map implementation (matrix.sh's IMPL column)
 #   pprof-types  `go tool pprof -raw` (of the same toolchain) reads sample
 #                types inuse_space/bytes (default), alloc_space/bytes, grows/count,
 #                entries/count
@@ -28,7 +28,7 @@
 #                main.remember ends with a positive value, its leaf frame
 #                is [map[string]*main.Session], its root frame names the
 #                process, Go version and map implementation
-# Once (go1.26 plain), in a private tmux server:
+# Once (the newest toolchain, plain), in a private tmux server:
 #   live-table   `trace -- leaky` in a terminal shows the top-like table
 #                with the leaking map, its type and insert site, and the
 #                status line
@@ -73,13 +73,6 @@ one_session() {
 }
 
 tail_of() { tail -3 "$1" 2>/dev/null | tr '\n' ' ' | cut -c1-300; }
-
-expected_impl() {
-	case $1 in
-	go1.24 | go1.26) echo swiss ;;
-	*) echo classic ;;
-	esac
-}
 
 # check_pair TC VARIANT: every check of one pair's session.
 check_pair() {
@@ -157,7 +150,7 @@ check_pair() {
 }
 
 # ---- every pair of the matrix, OUT_JOBS sessions at a time ----
-mapfile -t PAIRS < <(matrix_pairs)
+mapfile -t PAIRS < <(matrix_pairs core)
 for pair in "${PAIRS[@]}"; do
 	while (($(jobs -rp | wc -l) >= OUT_JOBS)); do
 		wait -n
@@ -186,7 +179,7 @@ wait_pane() {
 }
 live_test() {
 	local fx raw=$LOGDIR/live.raw noraw=$LOGDIR/nolive.raw screen
-	fx=$(gm_fixture go1.26 plain leaky)
+	fx=$(gm_fixture "$(gm_newest)" plain leaky)
 	[[ $fx == /* ]] || fx=$ROOT/$fx
 	if ! command -v tmux >/dev/null; then
 		fail "outputs/live-table" "tmux is not installed"
@@ -199,7 +192,7 @@ live_test() {
 	if wait_pane 'map\[string\]\*main\.Session' 15 && sleep 5 && screen=$(pane) &&
 		grep -qE '^ leak +[0-9]+ +\+[0-9]+ .*map\[string\]\*main\.Session +main\.remember main\.go:[0-9]+' <<<"$screen" &&
 		grep -qE 'targets 1 \(1 live\) +events [0-9]+/s +lost 0 +mode default' <<<"$screen" &&
-		grep -qF 'go1.26' <<<"$screen"; then
+		grep -qF "$(gm_newest)" <<<"$screen"; then
 		pass "outputs/live-table"
 	else
 		fail "outputs/live-table" "$(pane | grep -v '^$' | head -12 | tr '\n' '|' | cut -c1-900)"

@@ -2,11 +2,11 @@
 # gm-test: serial
 #
 # End-to-end tests of maps on goroutine stacks (issue 17), with real BPF,
-# as root, on every (toolchain, variant) pair of the Go matrix, against the
+# as root, on the core pairs of the Go matrix (matrix.sh), against the
 # stackmaps fixture (tests/fixtures/stackmaps).  Checks, named
 # stackmaps/TOOLCHAIN/VARIANT/CHECK:
 #
-#   gfields (plain variants)   the g.goid offset gomaptrace uses
+#   gfields (plain, every toolchain)   the g.goid offset gomaptrace uses
 #                  (`inspect --json` .layout.g_goid_off) is the one in the
 #                  binary's DWARF (tests/e2e/gfields), and g.atomicstatus
 #                  sits 8 bytes before it, stack.lo/hi at 0/8
@@ -130,7 +130,6 @@ run_pair() {
 		fail "$p/fixture" "$bin is not built (make fixtures)"
 		return
 	fi
-	[ "$v" = plain ] && check_gfields "$p/gfields" "$bin"
 	"$bin" recursion >"$d/recursion.ref.out" 2>"$d/recursion.ref.err" </dev/null
 	echo $? >"$d/recursion.ref.rc"
 	tl_trace "$d" pos "${WIN[@]}" -d "$SESSION" --json "$d/pos.json" \
@@ -201,6 +200,10 @@ run_pair() {
 }
 
 T0=$SECONDS
+# The g layout of every toolchain (plain: it has DWARF), traced or not.
+for tc in "${GM_TOOLCHAINS[@]}"; do
+	check_gfields "stackmaps/$tc/plain/gfields" "$(gm_fixture "$tc" plain stackmaps)"
+done
 running=0
 while read -r tc v; do
 	run_pair "$tc" "$v" >"$LOGDIR/$tc-$v.result" 2>&1 &
@@ -209,7 +212,7 @@ while read -r tc v; do
 		wait -n
 		running=$((running - 1))
 	fi
-done < <(matrix_pairs)
+done < <(matrix_pairs core)
 wait
 cat "$LOGDIR"/*.result
 echo "stackmaps: $((SECONDS - T0)) s"

@@ -13,8 +13,8 @@
 #   the same compiler positions but through a different encoding): every
 #   frame's file:line and every caller's name must agree.  binutils 2.40
 #   names an inlined innermost frame after its physical function and cannot
-#   read Go 1.26's DWARF 5, so innermost names are not compared and Go 1.26
-#   is read through a twin built with GOEXPERIMENT=nodwarf5;
+#   read DWARF 5 (Go 1.25+), so innermost names are not compared and those
+#   releases are read through a twin built with GOEXPERIMENT=nodwarf5;
 #   the source itself: each caller frame's line must contain the call of the
 #   inlined callee.
 # Stripped binaries have no symbols for nm/objdump, no DWARF, and Go 1.19's
@@ -50,7 +50,7 @@ export INTERIOR_RE
 #   pie             unstripped -buildmode=pie (twin of the pie-stripped fixture)
 #   extpie          unstripped externally linked PIE
 #   extpie-stripped the same with -s -w: no .symtab, no pclntab section
-#   dwarf4          plain, with DWARF 4 for binutils (twin of plain, Go 1.26)
+#   dwarf4          plain, with DWARF 4 for binutils (twin of plain, DWARF 5 releases)
 build_ref() {
 	local tc=$1 name=$2 kind=$3 src=tests/fixtures/$2 out key cgo=0 args=() exp=
 	out=$REF/$tc/$kind/$name
@@ -118,20 +118,25 @@ run_one() {
 		;;
 	esac
 	# go tool addr2line reads the stripped binary itself where it can.  Go
-	# 1.19's takes the unrelocated (zero) textStart of any PIE, so a PIE of
-	# 1.19 is read by the 1.26 tool (same pclntab format support); neither
-	# reads a 1.19 externally linked PIE, left to the DWARF comparison.
+	# 1.19 and older take the unrelocated (zero) textStart of any PIE, so
+	# their PIE is read by the newest tool (same pclntab formats); neither
+	# reads their externally linked PIE, left to the DWARF comparison.
 	a2l=$bin a2l_tc=$tc
-	case $tc.$v in
-	go1.19.pie-stripped) a2l_tc=go1.26 ;;
-	go1.19.extpie-stripped) a2l= ;;
-	*.extpie-stripped) a2l=$ref ;;
-	esac
+	if [ "$(gm_minor "$tc")" -le 19 ]; then
+		case $v in
+		pie-stripped) a2l_tc=$NEWEST ;;
+		extpie-stripped) a2l= ;;
+		esac
+	elif [ "$v" = extpie-stripped ]; then
+		a2l=$ref
+	fi
+	# binutils reads DWARF 4 only: a DWARF 5 toolchain's plain binary is
+	# read through its nodwarf5 twin, its other variants not at all.
 	dwarf=$ref
-	case $tc.$v in
-	go1.26.plain) dwarf=$REF/$tc/dwarf4/$name ;;
-	go1.26.*) dwarf= ;;
-	esac
+	if gm_dwarf5 "$tc"; then
+		dwarf=
+		[ "$v" = plain ] && dwarf=$REF/$tc/dwarf4/$name
+	fi
 	for t in "$bin" "$ref" ${dwarf:+"$dwarf"}; do
 		if [ ! -x "$t" ]; then
 			echo "$t was not built" >"$base.note"
@@ -158,6 +163,10 @@ run_one() {
 	return 0
 }
 export -f run_one
+gm_export
+NEWEST=$(gm_newest)
+EXTPIE_TCS="$(gm_oldest classic) $(gm_oldest swiss)"
+export NEWEST EXTPIE_TCS
 
 pairs() {
 	local tc v name
@@ -168,9 +177,11 @@ pairs() {
 			done
 		done
 	done
-	# externally linked PIE: Go 1.19 and 1.24 keep no pclntab section there
-	echo "go1.19 extpie-stripped maps"
-	echo "go1.24 extpie-stripped maps"
+	# externally linked PIE keeps no pclntab section: the oldest toolchain
+	# of each map implementation
+	for tc in $EXTPIE_TCS; do
+		echo "$tc extpie-stripped maps"
+	done
 }
 
 {
@@ -179,12 +190,16 @@ pairs() {
 			echo "$tc $name pie"
 		done
 	done
-	for tc in go1.19 go1.24; do
+	for tc in $EXTPIE_TCS; do
 		echo "$tc maps extpie"
 		echo "$tc maps extpie-stripped"
 	done
-	echo "go1.26 maps dwarf4"
-	echo "go1.26 leaky dwarf4"
+	for tc in "${GM_TOOLCHAINS[@]}"; do
+		if gm_dwarf5 "$tc"; then
+			echo "$tc maps dwarf4"
+			echo "$tc leaky dwarf4"
+		fi
+	done
 } | xargs -P "$(nproc)" -L1 bash -c 'build_ref "$@"' _
 
 pairs >"$WORK/pairs"
@@ -355,8 +370,9 @@ for job in open(os.path.join(work, "pairs")):
 PY
 
 # ---- command-line behaviour ----
-bin=$(gm_fixture go1.22 plain leaky)
-entry=$(gm_go go1.22 tool nm "$bin" | awk '$3 == "main.remember" { print $1 }')
+tc=$(gm_newest classic)
+bin=$(gm_fixture "$tc" plain leaky)
+entry=$(gm_go "$tc" tool nm "$bin" | awk '$3 == "main.remember" { print $1 }')
 if [ -n "$entry" ]; then
 	a=$("$GM" symbolize "$bin" "0x$entry" 2>&1)
 	b=$(echo "$entry" | "$GM" symbolize "$bin" 2>&1)
@@ -422,7 +438,7 @@ sec_off() {
 	echo $((0x${off:-0}))
 }
 
-good=$(gm_fixture go1.19 plain maps)
+good=$(gm_fixture "$(gm_oldest)" plain maps)
 pcln=$(sec_off "$good" .gopclntab)
 expect_bad "a non-ELF file" tests/fixtures/maps/main.go tests/fixtures/maps/main.go 0x1
 head -c 100000 "$good" >"$WORK/truncated"

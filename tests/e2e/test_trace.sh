@@ -2,7 +2,8 @@
 # gm-test: serial
 #
 # End-to-end tests of `gomaptrace trace` (issue 3), with real BPF, as root,
-# on every (toolchain, variant) pair of the Go matrix, against the
+# on the core pairs of the Go matrix (matrix.sh: every variant of the full
+# toolchains, stripped PIE of the others), against the
 # scenarios fixture (tests/fixtures/scenarios).  One PASS/FAIL line per check,
 # named trace/TOOLCHAIN/VARIANT/CHECK.  Per pair:
 #
@@ -36,9 +37,9 @@
 #     exit status the report gives equals the untraced one (0, 0, 7); the
 #     tracer itself exits 0 (issue 3: target exit -> exit 0)
 #   preleak: processes leaking for 3 s ("ready") are attached with -p, all
-#     five toolchains of one variant in one session: each one's map is "leak"
+#     every toolchain of one variant in one session: each one's map is "leak"
 #   sigterm, sigterm-report: the cgo variant's preleak session has no -d and
-#     is ended by SIGTERM: exit 0, final report of its five targets
+#     is ended by SIGTERM: exit 0, final report of its targets
 #   not-go-binary, no-such-pid: `trace -- /bin/true` and `trace -p DEAD` exit
 #     2 with a one-line error
 #
@@ -89,14 +90,6 @@ SAW_LINES="[$(tl_line create-sawtooth),$(tl_line insert-sawtooth)]"
 REQ_LINES="[$(tl_line create-perrequest)]"
 
 SESSION_T='map[string]*main.Session'
-
-# expected_impl TOOLCHAIN: the map implementation of its binaries.
-expected_impl() {
-	case $1 in
-	go1.24 | go1.26) echo swiss ;;
-	*) echo classic ;;
-	esac
-}
 
 # go_version BIN: the toolchain's own answer ("go1.24.13"), the oracle.
 # (never empty: an empty prefix would match any version)
@@ -357,7 +350,7 @@ run_bad_targets() {
 # ---------------------------------------------------------------- preleak
 
 # Every pair's fixture leaks for 3 s before it is attached with -p; one
-# session per variant traces the five toolchains' processes at once (one
+# session per variant traces every toolchain's processes at once (one
 # BPF object, one cookie per binary).
 run_preleak() {
 	local d=$LOGDIR/preleak tc v bin pid i ok
@@ -368,7 +361,7 @@ run_preleak() {
 		[ -x "$bin" ] || continue
 		"$bin" preleak -duration "$TARGET_CAP" >"$d/$tc-$v.out" 2>"$d/$tc-$v.err" </dev/null &
 		pids[$tc/$v]=$!
-	done < <(matrix_pairs)
+	done < <(matrix_pairs core)
 	# Wait (at most 10 s) for every "ready".
 	for i in $(seq 100); do
 		ok=1
@@ -429,7 +422,7 @@ run_preleak() {
 			continue
 		fi
 		check_leak_map "$name" "$(tl_min "$d/$v.json")" "$pid"
-	done < <(matrix_pairs)
+	done < <(matrix_pairs core)
 	for k in "${!pids[@]}"; do
 		wait "${pids[$k]}" 2>/dev/null
 	done
@@ -439,7 +432,7 @@ run_bad_targets
 run_preleak
 
 # Pairs, TL_JOBS at a time; each pair's lines are printed when it ends.
-mapfile -t PAIRS < <(matrix_pairs)
+mapfile -t PAIRS < <(matrix_pairs core)
 for ((i = 0; i < ${#PAIRS[@]}; i += TL_JOBS)); do
 	batch=()
 	for ((j = i; j < i + TL_JOBS && j < ${#PAIRS[@]}; j++)); do

@@ -35,8 +35,8 @@ if [ "${1:-}" = --check-compact ]; then
 	python3 - check "$bin" "$tmp" <<<"$(sed -n '/^# --- python ---$/,$p' "$0" | tail -n +2)"
 	# The toolchain that built BIN reads its own table best.
 	tc=$(echo "$bin" | sed -nE 's|.*/fixtures/([^/]+)/.*|\1|p')
-	gm_go "${tc:-go1.26}" tool addr2line "$bin" <"$tmp/pcs" >"$tmp/want"
-	gm_go "${tc:-go1.26}" tool addr2line "$tmp/compact" <"$tmp/pcs" >"$tmp/got"
+	gm_go "${tc:-$(gm_newest)}" tool addr2line "$bin" <"$tmp/pcs" >"$tmp/want"
+	gm_go "${tc:-$(gm_newest)}" tool addr2line "$tmp/compact" <"$tmp/pcs" >"$tmp/got"
 	if ! diff -q "$tmp/want" "$tmp/got" >/dev/null; then
 		echo "seeds: compacted table of $bin disagrees with addr2line:"
 		diff "$tmp/want" "$tmp/got" | head -20
