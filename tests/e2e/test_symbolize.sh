@@ -306,6 +306,7 @@ for job in open(os.path.join(work, "pairs")):
         continue
 
     # outermost function and innermost position against go tool addr2line
+    a2l_pos = {}
     if theirs is not None:
         bad, known = [], 0
         if len(theirs) < 2 * len(addrs):
@@ -323,6 +324,7 @@ for job in open(os.path.join(work, "pairs")):
             known += 1
             got_pos = norm_pos(fr[0][1], fr[0][2])
             want_pos = norm_pos(tfile, int(tline) if tline.lstrip("-").isdigit() else 0)
+            a2l_pos[pc] = want_pos
             if got_fn != want_fn or got_pos != want_pos:
                 bad.append("%#x: want %s %s:%s, got %s" % (pc, want_fn, want_pos[0], want_pos[1], fr))
         out(not bad and known > 0,
@@ -331,19 +333,31 @@ for job in open(os.path.join(work, "pairs")):
 
     # every frame against the DWARF
     if dwarf is not None:
-        bad, frames, multi = [], 0, 0
+        bad, frames, multi, excused = [], 0, 0, []
         for pc in addrs:
             o, d = ours[pc], dwarf.get(pc)
             if o[0][0] == "??":
                 continue	# outside Go code; addr2line above covers it
             if d is None or len(d) != len(o) or not all(
                     dwarf_frame_ok(k, x, y) for k, (x, y) in enumerate(zip(d, o))):
+                # The toolchain's own DWARF and pclntab can disagree on the
+                # line of one instruction (go1.21.13 runtime.makemap: a NOP
+                # at a loop head is map.go:320 in the pclntab, 323 in the
+                # DWARF).  Excused, at most 2 per binary, when only the
+                # innermost line differs and go tool addr2line (pclntab,
+                # same toolchain) says what we say.
+                if (d is not None and len(d) == len(o) and len(excused) < 2
+                        and all(dwarf_frame_ok(k, x, y) for k, (x, y) in enumerate(zip(d[1:], o[1:]), 1))
+                        and d[0][:2] == o[0][:2] and a2l_pos.get(pc) == norm_pos(o[0][1], o[0][2])):
+                    excused.append("%#x" % pc)
+                    continue
                 bad.append("%#x: DWARF %s, we %s" % (pc, d, o))
                 continue
             frames += len(o)
             multi += len(o) > 1
         out(not bad and multi > 0,
-            tag + " inline frames match DWARF (%d frames, %d PCs inside inlined calls)" % (frames, multi),
+            tag + " inline frames match DWARF (%d frames, %d PCs inside inlined calls%s)" % (frames, multi,
+                "; DWARF line differs from the pclntab at " + " ".join(excused) if excused else ""),
             "%d mismatches: %s" % (len(bad), "; ".join(bad[:2])) if bad else "no PC inside an inlined call")
 
     # caller frames against the source they name
