@@ -14,6 +14,17 @@
 #include "attach.h"
 #include "gomaptrace.skel.h"
 
+/*
+ * The kernel attachments of one binary for one process (pid > 0: the
+ * kernel installs the breakpoints only in that process's memory) or for
+ * every process of the file (pid -1).
+ */
+struct attach_unit {
+	pid_t pid;
+	int multi_fd;		/* uprobe_multi link over the enabled points, or -1 */
+	struct bpf_link **links;	/* one per point on kernels without uprobe_multi */
+};
+
 struct attached_binary {
 	bool used;
 	int refs;
@@ -23,8 +34,8 @@ struct attached_binary {
 	int first_spec, spec_cnt;
 	uint64_t *offs;		/* file offset of each point */
 	bool *enabled;		/* points the governor has not taken off */
-	int multi_fd;		/* uprobe_multi link over the enabled points, or -1 */
-	struct bpf_link **links;	/* one per point on kernels without uprobe_multi */
+	struct attach_unit *units;	/* one per process given, or one for pid -1 */
+	int unit_cnt;
 };
 
 struct attacher {
@@ -59,7 +70,7 @@ struct gm_uprobe_multi_attr {
 };
 
 static int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offs,
-			     const uint64_t *cookies, uint32_t cnt)
+			     const uint64_t *cookies, uint32_t cnt, pid_t pid)
 {
 	struct gm_uprobe_multi_attr attr;
 	int fd;
@@ -71,6 +82,7 @@ static int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offs
 	attr.offsets = (uintptr_t)offs;
 	attr.cookies = (uintptr_t)cookies;
 	attr.cnt = cnt;
+	attr.pid = pid > 0 ? (__u32)pid : 0;	/* 0: every process of the file */
 	fd = syscall(__NR_bpf, GM_BPF_LINK_CREATE, &attr, sizeof(attr));
 	return fd < 0 ? -errno : fd;
 }
@@ -207,43 +219,53 @@ static void detach_binary(struct attacher *att, struct attached_binary *b)
 {
 	int i;
 
-	if (b->links)
-		destroy_links(b->links, NULL, b->spec_cnt);
-	if (b->multi_fd >= 0)
-		close(b->multi_fd);
-	for (i = 0; i < b->spec_cnt; i++)
+	for (i = 0; i < b->unit_cnt; i++) {
+		struct attach_unit *u = &b->units[i];
+
+		if (u->links)
+			destroy_links(u->links, NULL, b->spec_cnt);
+		if (u->multi_fd >= 0)
+			close(u->multi_fd);
+		free(u->links);
+	}
+	for (i = 0; b->used && i < b->spec_cnt; i++)
 		att->spec_used[b->first_spec + i] = false;
 	if (b->fd > 0)
 		close(b->fd);
-	free(b->links);
+	free(b->units);
 	free(b->offs);
 	free(b->enabled);
 	memset(b, 0, sizeof(*b));
-	b->multi_fd = -1;
 }
 
 void attacher__free(struct attacher *att)
 {
 	struct bpf_link **all;
-	int *fds, i, j, n = 0, nf = 0;
+	int *fds, i, j, k, n = 0, nf = 0, units = 0, nlinks = 0;
 
 	if (!att)
 		return;
+	for (i = 0; i < GM_MAX_BINARIES; i++) {
+		units += att->bins[i].unit_cnt;
+		nlinks += att->bins[i].unit_cnt * att->bins[i].spec_cnt;
+	}
 	/* every binary's links in one parallel batch: stopping must be quick */
-	all = calloc(GM_MAX_PROBES, sizeof(*all));
-	fds = calloc(GM_MAX_BINARIES, sizeof(*fds));
+	all = calloc(nlinks + 1, sizeof(*all));
+	fds = calloc(units + 1, sizeof(*fds));
 	for (i = 0; all && fds && i < GM_MAX_BINARIES; i++) {
 		struct attached_binary *b = &att->bins[i];
 
-		if (!b->used)
-			continue;
-		for (j = 0; b->links && j < b->spec_cnt; j++) {
-			all[n++] = b->links[j];
-			b->links[j] = NULL;
-		}
-		if (b->multi_fd >= 0) {
-			fds[nf++] = b->multi_fd;
-			b->multi_fd = -1;
+		for (k = 0; b->used && k < b->unit_cnt; k++) {
+			struct attach_unit *u = &b->units[k];
+
+			for (j = 0; u->links && j < b->spec_cnt; j++) {
+				all[n++] = u->links[j];
+				u->links[j] = NULL;
+			}
+			if (u->multi_fd >= 0) {
+				fds[nf++] = u->multi_fd;
+				u->multi_fd = -1;
+			}
 		}
 	}
 	if (all && fds) {
@@ -260,11 +282,15 @@ void attacher__free(struct attacher *att)
 }
 
 /*
- * Make the kernel's attachments match b->enabled.  With uprobe_multi the
- * binary's link is replaced whole (the new one first, so no point is ever
- * uncovered); otherwise single uprobes come and go one by one.
+ * Make one unit's kernel attachments match b->enabled.  With uprobe_multi
+ * the unit's link is replaced whole (the new one first, so no point is ever
+ * uncovered); otherwise single uprobes come and go one by one.  A unit with
+ * a pid gives it to the kernel (uprobe_multi's pid, perf_event_open's pid):
+ * the breakpoints go into that process only, and other processes running
+ * the same file never trap.
  */
-static int sync_points(struct attacher *att, struct attached_binary *b, struct gm_err *err)
+static int sync_unit(struct attacher *att, struct attached_binary *b, struct attach_unit *u,
+		     struct gm_err *err)
 {
 	char fd_path[64];
 	int i, n = 0, fd;
@@ -280,38 +306,85 @@ static int sync_points(struct attacher *att, struct attached_binary *b, struct g
 			cookies[n++] = b->first_spec + i;
 		}
 		fd = n ? uprobe_multi_link(bpf_program__fd(att->skel->progs.gm_probe_multi), fd_path,
-					    offs, cookies, n) : -1;
+					    offs, cookies, n, u->pid) : -1;
 		if (n && fd < 0)
-			return gm_err_set(err, -fd, "cannot attach %d uprobes: %s", n, strerror(-fd));
+			return gm_err_set(err, -fd, "cannot attach %d uprobes%s: %s", n,
+					  u->pid > 0 ? " for this process" : "", strerror(-fd));
 		/*
 		 * Synchronous on purpose: the close removes the dropped points'
 		 * breakpoints, and the governor times the on-window up to here.
 		 * It blocks the loop for the RCU waits (30-50 ms here); alarms
 		 * have their own ring, so none is lost meanwhile.
 		 */
-		if (b->multi_fd >= 0)
-			close(b->multi_fd);
-		b->multi_fd = fd;
+		if (u->multi_fd >= 0)
+			close(u->multi_fd);
+		u->multi_fd = fd;
 		return 0;
 	}
 	for (i = 0; i < b->spec_cnt; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uopts);
 
-		if (!b->enabled[i] && b->links[i]) {
-			bpf_link__destroy(b->links[i]);
-			b->links[i] = NULL;
+		if (!b->enabled[i] && u->links[i]) {
+			bpf_link__destroy(u->links[i]);
+			u->links[i] = NULL;
 		}
-		if (!b->enabled[i] || b->links[i])
+		if (!b->enabled[i] || u->links[i])
 			continue;
 		uopts.bpf_cookie = b->first_spec + i;
-		b->links[i] = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe, -1, fd_path,
+		u->links[i] = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe,
+							      u->pid > 0 ? u->pid : -1, fd_path,
 							      b->offs[i], &uopts);
-		if (!b->links[i])
+		if (!u->links[i])
 			return gm_err_set(err, errno, "cannot attach uprobe to %s at file offset %#llx: %s",
 					  att->spec_fn[b->first_spec + i],
 					  (unsigned long long)b->offs[i], strerror(errno));
 	}
 	return 0;
+}
+
+static int sync_points(struct attacher *att, struct attached_binary *b, struct gm_err *err)
+{
+	int i, ret;
+
+	for (i = 0; i < b->unit_cnt; i++) {
+		ret = sync_unit(att, b, &b->units[i], err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* A new unit for PID (-1: every process), attached at once. */
+static int add_unit(struct attacher *att, struct attached_binary *b, pid_t pid, struct gm_err *err)
+{
+	struct attach_unit *units, *u;
+	int ret;
+
+	units = realloc(b->units, (b->unit_cnt + 1) * sizeof(*units));
+	if (!units)
+		return gm_err_set(err, ENOMEM, "out of memory");
+	b->units = units;
+	u = &units[b->unit_cnt];
+	memset(u, 0, sizeof(*u));
+	u->pid = pid > 0 ? pid : -1;
+	u->multi_fd = -1;
+	if (!att->multi) {
+		u->links = calloc(b->spec_cnt + 1, sizeof(*u->links));
+		if (!u->links)
+			return gm_err_set(err, ENOMEM, "out of memory");
+	}
+	b->unit_cnt++;
+	ret = sync_unit(att, b, u, err);
+	if (ret) {
+		/* take the half-made unit back out */
+		if (u->links)
+			destroy_links(u->links, NULL, b->spec_cnt);
+		if (u->multi_fd >= 0)
+			close(u->multi_fd);
+		free(u->links);
+		b->unit_cnt--;
+	}
+	return ret;
 }
 
 /* A contiguous run of free probe_specs slots. */
@@ -330,16 +403,28 @@ static int alloc_specs(struct attacher *att, int cnt)
 }
 
 int attacher__add_binary(struct attacher *att, const char *path, const struct gobin *bin,
-			 struct gm_err *err)
+			 pid_t pid, struct gm_err *err)
 {
 	struct probe_point points[256];
 	struct attached_binary *b = NULL;
 	int slot, n, first, i, ret;
 	__u32 key;
 
+	if (pid <= 0)
+		pid = -1;
 	for (slot = 0; slot < GM_MAX_BINARIES; slot++) {
 		b = &att->bins[slot];
 		if (b->used && b->dev == bin->dev && b->ino == bin->ino) {
+			bool covered = false;
+
+			/* pid -1 covers every process; a pid once is enough */
+			for (i = 0; i < b->unit_cnt; i++)
+				covered |= b->units[i].pid == -1 || b->units[i].pid == pid;
+			if (!covered) {
+				ret = add_unit(att, b, pid, err);
+				if (ret)
+					return ret;
+			}
 			b->refs++;
 			return slot;
 		}
@@ -357,12 +442,10 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 	first = alloc_specs(att, n);
 	if (first < 0)
 		return gm_err_set(err, ENOSPC, "no room for %d more probe points", n);
-	b->multi_fd = -1;
-	b->links = att->multi ? NULL : calloc(n, sizeof(*b->links));
 	b->offs = calloc(n, sizeof(*b->offs));
 	b->enabled = calloc(n, sizeof(*b->enabled));
 	b->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if ((!att->multi && !b->links) || !b->offs || !b->enabled || b->fd < 0) {
+	if (!b->offs || !b->enabled || b->fd < 0) {
 		ret = b->fd < 0 ? gm_err_set(err, errno, "cannot open %s: %s", path, strerror(errno))
 				: gm_err_set(err, ENOMEM, "out of memory");
 		goto err_out;
@@ -395,7 +478,7 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 			goto err_out;
 		}
 	}
-	ret = sync_points(att, b, err);
+	ret = add_unit(att, b, pid, err);
 	if (ret)
 		goto err_out;
 	return slot;
@@ -628,7 +711,7 @@ int attacher__calibrate(struct attacher *att, double *cost_s, struct gm_err *err
 
 		link = NULL;
 		multi_fd = uprobe_multi_link(bpf_program__fd(att->skel->progs.gm_probe_multi),
-					     "/proc/self/exe", &off, &cookie, 1);
+					     "/proc/self/exe", &off, &cookie, 1, getpid());
 		if (multi_fd < 0)
 			return gm_err_set(err, -multi_fd, "cannot attach calibration probe: %s",
 					  strerror(-multi_fd));

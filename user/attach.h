@@ -6,7 +6,12 @@
  * with its knobs set.  attacher__add_binary() attaches every selected probe
  * point of a Go executable exactly once per (device, inode), however many
  * processes run it; the binary gets a slot in the layouts table and each
- * point a slot in probe_specs, named by the BPF cookie.  Binaries are
+ * point a slot in probe_specs, named by the BPF cookie.  Given a pid, the
+ * attachment is made with the kernel's pid filter (uprobe_multi's pid,
+ * perf_event_open's pid): the breakpoints are installed in that process
+ * only, and other processes of the same file never trap; pid -1 covers every
+ * process of the file (the daemon).  Several pids of one file share the
+ * binary's slot and cookies, each with its own kernel links.  Binaries are
  * reference counted: attacher__put_binary() detaches on the last put.
  * Nothing is ever written to a target process.
  */
@@ -33,9 +38,12 @@ struct attacher_opts {
 struct attacher *attacher__new(const struct attacher_opts *opts, struct gm_err *err);
 void attacher__free(struct attacher *att);
 
-/* Returns the binary slot (>= 0), or -errno with a reason. */
+/*
+ * Attach BIN (at PATH) for process PID, or for every process of the file
+ * when PID is -1.  Returns the binary slot (>= 0), or -errno with a reason.
+ */
 int attacher__add_binary(struct attacher *att, const char *path, const struct gobin *bin,
-			 struct gm_err *err);
+			 pid_t pid, struct gm_err *err);
 void attacher__put_binary(struct attacher *att, int slot);
 int attacher__binary_cnt(const struct attacher *att);
 /* Attachment points of a binary slot (for metrics and reports). */

@@ -323,7 +323,7 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, dev_t
 	/* key the attachment by what /proc says, the file the kernel runs */
 	db->bin->dev = dev;
 	db->bin->ino = ino;
-	db->slot = attacher__add_binary(d->att, link, db->bin, &err);
+	db->slot = attacher__add_binary(d->att, link, db->bin, -1, &err);
 	if (db->slot < 0) {
 		why = db->slot == -ENOENT ? FAIL_UNSUPPORTED_GO : FAIL_ATTACH;
 		goto skip;

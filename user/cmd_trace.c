@@ -444,7 +444,7 @@ static int attach_all(struct trace_session *ss)
 			target__exe_link(t->pid, path, sizeof(path));
 			attach_path = path;
 		}
-		slot = attacher__add_binary(ss->att, attach_path, t->bin, &err);
+		slot = attacher__add_binary(ss->att, attach_path, t->bin, t->pid, &err);
 		if (slot < 0) {
 			fprintf(stderr, "gomaptrace trace: pid %d (%s): %s\n", (int)t->pid, t->exe, err.msg);
 			return slot == -ENOENT ? GM_EXIT_BAD_INPUT : GM_EXIT_FAILURE;
@@ -497,6 +497,7 @@ static void fill_session(const struct trace_session *ss, struct report_session *
 	rs->events_lost = events__lost(ss->ev);
 	rs->events_malformed = events__malformed(ss->ev);
 	rs->probe_hits = total_probe_hits(ss);
+	rs->probe_hits_untraced = attacher__counter(ss->att, GM_CNT_FILTERED);
 	rs->probe_cost_s = ss->probe_cost_s;
 	rs->window_s = ss->o.judging.window_ns / 1e9;
 	rs->window_max_s = ss->o.judging.window_max_ns / 1e9;

@@ -412,6 +412,7 @@ int report__json(FILE *out, const struct tracker *tr, const struct report_sessio
 	jsonw_kv_u64(w, "lost", rs->events_lost);
 	jsonw_kv_u64(w, "malformed", rs->events_malformed);
 	jsonw_kv_u64(w, "probe_hits", rs->probe_hits);
+	jsonw_kv_u64(w, "probe_hits_untraced", rs->probe_hits_untraced);
 	jsonw_end_object(w);
 	jsonw_key(w, "map_counts");
 	jsonw_start_object(w);

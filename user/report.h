@@ -21,6 +21,7 @@ struct report_session {
 	double duration_s;
 	uint64_t events_received, events_lost, events_malformed;
 	uint64_t probe_hits;
+	uint64_t probe_hits_untraced;	/* hits in processes not traced (BPF counter) */
 	double probe_cost_s;		/* one hit, calibrated at start; 0 unknown */
 	double window_s;		/* the (first) window */
 	double window_max_s;		/* widening windows end at this; 0: fixed */
