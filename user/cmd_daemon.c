@@ -23,10 +23,10 @@
 #include "httpd.h"
 #include "k8s.h"
 #include "metrics.h"
+#include "session.h"
 #include "tracker.h"
 #include "version.h"
 
-#define SAMPLE_NS	1000000000ULL
 #define RESCAN_NS	(60ULL * 1000000000ULL)	/* safety net for missed exec events */
 #define DETACH_GRACE_NS	(10ULL * 1000000000ULL)	/* keep a binary attached across restarts */
 #define POLL_MS		100
@@ -75,12 +75,14 @@ struct dproc {
 
 struct daemon {
 	struct daemon_opts o;
+	struct session *s;	/* attacher, events, tracker, governor */
+	/* the session's parts, for the reads of publish() */
 	struct attacher *att;
 	struct tracker *tr;
-	struct events *ev;
+	const struct events *ev;
+	struct governor *gov;
 	struct httpd *http;
 	struct k8s_resolver *k8s;
-	struct governor *gov;
 	double probe_cost_s;
 	struct u64map bins;	/* dev/ino key -> struct dbin */
 	struct u64map skipped;	/* dev/ino key -> reason + 1, never retried */
@@ -259,9 +261,7 @@ static void drop_proc(struct daemon *d, pid_t pid, uint64_t now)
 
 	if (!p)
 		return;
-	tracker__remove_target(d->tr, pid);
-	attacher__remove_pid(d->att, pid);
-	governor__forget(d->gov, pid);
+	session__remove_target(d->s, pid);
 	if (--p->db->procs == 0)
 		p->db->idle_since_ns = now;
 	if (d->o.verbose)
@@ -285,9 +285,7 @@ static void reap_idle_bins(struct daemon *d, uint64_t now, bool all)
 				keys[n++] = key;
 		for (i = 0; i < n; i++) {
 			db = u64map__del(&d->bins, keys[i]);
-			if (d->gov)
-				governor__forget_slot(d->gov, db->slot);
-			attacher__put_binary(d->att, db->slot);
+			session__put_binary(d->s, db->slot);
 			if (d->o.verbose)
 				fprintf(stderr, "gomaptrace daemon: detached %s\n", db->bin->path);
 			gobin__free(db->bin);
@@ -323,15 +321,13 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, dev_t
 	/* key the attachment by what /proc says, the file the kernel runs */
 	db->bin->dev = dev;
 	db->bin->ino = ino;
-	db->slot = attacher__add_binary(d->att, link, db->bin, -1, &err);
+	db->slot = session__add_binary(d->s, link, db->bin, -1, &err);
 	if (db->slot < 0) {
 		why = db->slot == -ENOENT ? FAIL_UNSUPPORTED_GO : FAIL_ATTACH;
 		goto skip;
 	}
-	if (d->gov)
-		governor__add_slot(d->gov, db->slot, gm_now_ns());
 	if (u64map__set(&d->bins, key, db)) {
-		attacher__put_binary(d->att, db->slot);
+		session__put_binary(d->s, db->slot);
 		gobin__free(db->bin);
 		free(db);
 		return NULL;
@@ -402,10 +398,8 @@ static void consider_pid(struct daemon *d, pid_t pid)
 	target__resolve_bias(&p->t);
 	if (d->k8s)
 		k8s_resolver__lookup(d->k8s, pid, &p->id);
-	if (u64map__set(&d->procs, (uint64_t)pid, p) || tracker__add_target(d->tr, &p->t) ||
-	    attacher__add_pid(d->att, pid)) {
+	if (u64map__set(&d->procs, (uint64_t)pid, p) || session__add_target(d->s, &p->t)) {
 		u64map__del(&d->procs, (uint64_t)pid);
-		tracker__remove_target(d->tr, pid);
 		target__fini(&p->t);
 		free(p);
 		return;
@@ -448,59 +442,15 @@ static void sweep_dead(struct daemon *d, uint64_t now)
 	} while (n == 64);
 }
 
-/*
- * While a binary's hot points are shed, its growth events are a sample
- * (on-windows) plus the large-map points.  A small map seen that way cannot
- * be followed: its later growth goes unseen and, once dead, its memory
- * still reads as a map, so a site of short-lived maps would seem to pile
- * up.  Only maps already big enough to matter start being tracked then.
- */
-#define SHED_MIN_TRACK_ENTRIES 128
-
-static bool shed_small_growth(struct daemon *d, const struct gm_event *e)
-{
-	struct dproc *p;
-
-	switch (e->kind) {
-	case GM_PROBE_HASHGROW: case GM_PROBE_NEWOVERFLOW: case GM_PROBE_GROW_TO_SMALL:
-	case GM_PROBE_GROW_TO_TABLE: case GM_PROBE_TABLE_GROW: case GM_PROBE_TABLE_SPLIT:
-		break;
-	default:
-		return false;
-	}
-	if (e->entries >= SHED_MIN_TRACK_ENTRIES)
-		return false;
-	p = u64map__get(&d->procs, e->tgid);
-	return p && governor__slot_shed(d->gov, p->db->slot) &&
-	       !tracker__tracks(d->tr, e->tgid, e->map);
-}
-
-static void mark_shed(struct daemon *d);
-
-static void on_event(const struct gm_event *e, void *ctx)
+/* Exec and exit records; the session routes everything else. */
+static void on_lifecycle(const struct gm_event *e, void *ctx)
 {
 	struct daemon *d = ctx;
 
-	if (e->kind == GM_EVENT_EXEC) {
+	if (e->kind == GM_EVENT_EXEC)
 		consider_pid(d, e->tgid);
-		return;
-	}
-	if (e->kind == GM_EVENT_EXIT) {
+	else if (e->kind == GM_EVENT_EXIT)
 		drop_proc(d, e->tgid, gm_now_ns());
-		return;
-	}
-	if (e->kind == GM_EVENT_OVER_BUDGET) {
-		struct dproc *p = u64map__get(&d->procs, e->tgid);
-
-		if (p && d->gov) {
-			governor__alarm(d->gov, p->db->slot, e->arg2, gm_now_ns());
-			mark_shed(d);
-		}
-		return;
-	}
-	if (shed_small_growth(d, e))
-		return;
-	tracker__handle_event(d->tr, e);
 }
 
 static void proc_labels(const struct target *t, struct metrics_labels *out, void *ctx)
@@ -511,31 +461,6 @@ static void proc_labels(const struct target *t, struct metrics_labels *out, void
 	out->namespace = p->id.namespace;
 	out->pod = p->id.pod;
 	out->container = p->id.container;
-}
-
-/* Creations in processes whose points are shed may go unseen: the reports say so. */
-static void mark_shed(struct daemon *d)
-{
-	struct dproc *p;
-	size_t it = 0;
-
-	if (!d->gov)
-		return;
-	while (u64map__next(&d->procs, &it, NULL, (void **)&p))
-		if (governor__slot_shed(d->gov, p->db->slot))
-			tracker__creations_missed(d->tr, p->t.pid, TUNSEEN_SHED);
-}
-
-/* The governor looks at every traced process once a tick. */
-static void govern(struct daemon *d, uint64_t now)
-{
-	struct governor_proc procs[MAX_PROCS];
-	struct dproc *p;
-	size_t it = 0, n = 0;
-
-	while (n < MAX_PROCS && u64map__next(&d->procs, &it, NULL, (void **)&p))
-		procs[n++] = (struct governor_proc){ p->t.pid, p->db->slot, p->t.comm };
-	governor__tick(d->gov, procs, n, now);
 }
 
 static void publish(struct daemon *d)
@@ -606,29 +531,23 @@ static void publish(struct daemon *d)
 
 static int run(struct daemon *d)
 {
-	uint64_t now = gm_now_ns(), next_sample = now + SAMPLE_NS, next_scan = now + RESCAN_NS;
+	uint64_t now = gm_now_ns(), next_scan = now + RESCAN_NS;
 	int err;
 
 	scan_proc(d);
 	publish(d);
 	while (!stop_requested) {
-		err = events__poll(d->ev, POLL_MS);
+		err = session__poll(d->s, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "gomaptrace daemon: ring buffer poll failed: %s\n", strerror(-err));
 			return GM_EXIT_FAILURE;
 		}
 		now = gm_now_ns();
-		governor__timers(d->gov, now);
-		if (now >= next_sample) {
+		if (session__sample_due(d->s, now)) {
 			sweep_dead(d, now);
 			reap_idle_bins(d, now, false);
-			tracker__note_lost(d->tr, events__lost(d->ev));
-			tracker__sample(d->tr, now);
-			tracker__tick(d->tr, now);
-			govern(d, now);
-			mark_shed(d);
+			session__sample(d->s, now);
 			publish(d);
-			next_sample = now + SAMPLE_NS;
 		}
 		if (now >= next_scan) {
 			scan_proc(d);
@@ -642,8 +561,14 @@ int cmd_daemon(int argc, char **argv)
 {
 	struct daemon d = {};
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct attacher_opts aopts = { .sz = sizeof(aopts), .filter_pids = true, .lifecycle = true };
-	struct tracker_opts topts = { .sz = sizeof(topts) };
+	struct session_opts sopts = {
+		.sz = sizeof(sopts),
+		.attach = { .sz = sizeof(sopts.attach), .filter_pids = true, .lifecycle = true },
+		.track = { .sz = sizeof(sopts.track) },
+		.on_lifecycle = on_lifecycle,
+		.ctx = &d,
+	};
+	const char *calib_err = NULL;
 	struct gm_err err = {};
 	int ret = GM_EXIT_FAILURE;
 	uint64_t key;
@@ -666,37 +591,28 @@ int cmd_daemon(int argc, char **argv)
 		ret = GM_EXIT_BAD_INPUT;
 		goto cleanup;
 	}
-	aopts.verbose = d.o.verbose;
-	d.att = attacher__new(&aopts, &err);
-	if (!d.att) {
+	sopts.attach.verbose = d.o.verbose;
+	sopts.track.window_ns = d.o.judging.window_ns;
+	sopts.track.max_maps = d.o.max_maps;
+	sopts.track.site_by_insert = true;	/* a label that does not depend on timing */
+	judge_opts__init(&sopts.track.judge);
+	sopts.track.judge.min_windows = d.o.judging.min_windows;
+	sopts.track.judge.min_growth = d.o.judging.min_growth;
+	sopts.max_overhead = d.o.max_overhead;
+	sopts.verbose = d.o.verbose;
+	d.s = session__new(&sopts, &err);
+	if (!d.s) {
 		fprintf(stderr, "gomaptrace daemon: %s\n", err.msg);
 		goto cleanup;
 	}
-	topts.window_ns = d.o.judging.window_ns;
-	topts.max_maps = d.o.max_maps;
-	topts.site_by_insert = true;	/* a label that does not depend on timing */
-	judge_opts__init(&topts.judge);
-	topts.judge.min_windows = d.o.judging.min_windows;
-	topts.judge.min_growth = d.o.judging.min_growth;
-	d.tr = tracker__new(&topts);
+	d.att = session__attacher(d.s);
+	d.tr = session__tracker(d.s);
+	d.ev = session__events(d.s);
+	d.gov = session__governor(d.s);
+	d.probe_cost_s = session__probe_cost(d.s, &calib_err);
+	if (calib_err)
+		fprintf(stderr, "gomaptrace daemon: calibration failed, overhead governor off: %s\n", calib_err);
 	d.k8s = k8s_resolver__new(&d.o.k8s);
-	if (attacher__calibrate(d.att, &d.probe_cost_s, &err))
-		fprintf(stderr, "gomaptrace daemon: calibration failed, overhead governor off: %s\n", err.msg);
-	{
-		struct governor_opts gopts = {
-			.sz = sizeof(gopts),
-			.max_overhead = d.o.max_overhead,
-			.cost_s = d.probe_cost_s,
-			.verbose = d.o.verbose,
-		};
-
-		d.gov = governor__new(&gopts, d.att);
-	}
-	d.ev = events__new(d.att, on_event, &d, &err);
-	if (!d.tr || !d.ev || !d.gov) {
-		fprintf(stderr, "gomaptrace daemon: %s\n", d.ev ? "out of memory" : err.msg);
-		goto cleanup;
-	}
 	if (d.o.verbose)
 		fprintf(stderr, "gomaptrace daemon: listening on %s (port %d), probe hit costs %.2f us\n",
 			d.o.listen, httpd__port(d.http), d.probe_cost_s * 1e6);
@@ -707,21 +623,18 @@ cleanup:
 	while (u64map__next(&d.procs, &it, &key, &v)) {
 		struct dproc *p = v;
 
-		if (d.tr)
-			tracker__remove_target(d.tr, (pid_t)key);
+		if (d.s)
+			session__remove_target(d.s, (pid_t)key);
 		p->db->procs--;
 		target__fini(&p->t);
 		free(p);
 	}
 	u64map__fini(&d.procs);
-	if (d.att)
+	if (d.s)
 		reap_idle_bins(&d, 0, true);
 	u64map__fini(&d.bins);
 	u64map__fini(&d.skipped);
-	events__free(d.ev);
-	governor__free(d.gov);
-	tracker__free(d.tr);
-	attacher__free(d.att);
+	session__free(d.s);
 	httpd__free(d.http);
 	k8s_resolver__free(d.k8s);
 	strbuf__fini(&d.exposition);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include "attach.h"
+#include "session.h"
 #include "cliutil.h"
 #include "commands.h"
 #include "events.h"
@@ -26,7 +27,13 @@
 #include "tracker.h"
 
 #define MAX_TARGETS 64
-#define SAMPLE_NS 1000000000ULL
+/*
+ * Probe budget when none is given: none yet.  With the daemon's 0.01 as
+ * the default, the burst of map creations at a CMD's start (more than 15
+ * hits in 100 ms at 67 us a hit) raises an alarm at once, and the first
+ * duty cycle (15 s) hides the creation sites of everything made then.
+ */
+#define TRACE_MAX_OVERHEAD 0
 #define POLL_MS 100
 #define LIVE_NS 1000000000ULL	/* live view redraw period */
 /* How long CMD has to end after SIGTERM before it gets SIGKILL. */
@@ -43,6 +50,8 @@ struct trace_opts {
 	const char *output_path;
 	bool fail_on_leak;
 	bool exact;
+	double max_overhead;		/* probe budget; < 0 until given */
+	bool budget_given;		/* --max-overhead on the command line */
 	bool verbose;
 	/* outputs of issue 6 */
 	const char *pprof_path;
@@ -65,9 +74,11 @@ struct trace_session {
 	struct gobin *bins[MAX_TARGETS];
 	struct target *targets[MAX_TARGETS];
 	int target_cnt;
+	struct session *s;		/* attacher, events, tracker, sampling */
+	/* the session's parts, for the reports */
 	struct attacher *att;
 	struct tracker *tr;
-	struct events *ev;
+	const struct events *ev;
 	pid_t child;			/* started with --: still to be released */
 	int release_fd;
 	uint64_t start_ns;
@@ -114,8 +125,14 @@ static void usage(FILE *out)
 "      --no-live        no live view even when stdout is a terminal (the view:\n"
 "                       top-like, redrawn every second; q quits, s sorts)\n"
 "      --fail-on-leak   exit 3 when any map or site is judged a leak\n"
+"      --max-overhead FRACTION  probe budget per process, a fraction of one CPU\n"
+"                       (the daemon uses 0.01): over it the hottest probes are\n"
+"                       shed and duty-cycled, and the report says for how long;\n"
+"                       default and 0: no budget (a map-heavy process can run\n"
+"                       many times slower)\n"
 "      --exact          also probe every insert (mapassign*, growWork*) and\n"
-"                       bucket allocation (mallocgc): exact, and costly\n"
+"                       bucket allocation (mallocgc): exact, and costly; no\n"
+"                       budget unless --max-overhead is given\n"
 "  -v, --verbose        libbpf and progress messages on stderr\n"
 "\n"
 "Report files are opened at start (a bad path fails at once), created with\n"
@@ -128,7 +145,7 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct trace_opts *o)
 {
-	enum { OPT_INTERVAL = 256, OPT_JSON, OPT_FAIL, OPT_EXACT,
+	enum { OPT_INTERVAL = 256, OPT_JSON, OPT_FAIL, OPT_EXACT, OPT_OVERHEAD,
 	       OPT_PPROF, OPT_FOLDED, OPT_NOLIVE };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
@@ -139,6 +156,7 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "fail-on-leak", no_argument, NULL, OPT_FAIL },
 		{ "exact", no_argument, NULL, OPT_EXACT },
+		{ "max-overhead", required_argument, NULL, OPT_OVERHEAD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "pprof", required_argument, NULL, OPT_PPROF },
@@ -150,6 +168,7 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 	int c, ret;
 
 	cli_judging__init_widening(&o->judging);
+	o->max_overhead = -1;
 	optind = 1;
 	/* '+': stop at the first non-option, so CMD's own flags are left alone */
 	while ((c = getopt_long(argc, argv, "+p:d:o:vh", longopts, NULL)) != -1) {
@@ -188,6 +207,18 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 		case OPT_EXACT:
 			o->exact = true;
 			break;
+		case OPT_OVERHEAD: {
+			char *end;
+
+			errno = 0;
+			o->max_overhead = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->max_overhead >= 0 && o->max_overhead <= 1)) {
+				fprintf(stderr, "gomaptrace trace: --max-overhead '%s': want a fraction in [0, 1]\n",
+					optarg);
+				return -1;
+			}
+			break;
+		}
 		case 'v':
 			o->verbose = true;
 			break;
@@ -209,6 +240,9 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 	}
 	if (optind < argc)
 		o->cmd = &argv[optind];
+	o->budget_given = o->max_overhead >= 0;
+	if (o->max_overhead < 0)
+		o->max_overhead = o->exact ? 0 : TRACE_MAX_OVERHEAD;
 	if (!o->cmd && !o->pid_cnt) {
 		fprintf(stderr, "gomaptrace trace: nothing to trace: give -p PID or -- CMD\n");
 		return -1;
@@ -350,21 +384,20 @@ static void on_type(struct target *tgt, uint64_t type, void *ctx)
 		attacher__watch_bucket_type(ss->att, tgt->pid, bucket);
 }
 
-static void on_event(const struct gm_event *e, void *ctx)
+/* Exit records (the session routes every other record). */
+static void on_lifecycle(const struct gm_event *e, void *ctx)
 {
 	struct trace_session *ss = ctx;
 	struct target *t;
 
-	if (e->kind == GM_EVENT_EXIT) {
-		t = tracker__target(ss->tr, e->tgid);
-		if (t && !t->exited) {
-			if (t->pid != ss->child)
-				t->exit_status = WIFEXITED(e->arg) ? WEXITSTATUS(e->arg) : 128 + WTERMSIG(e->arg);
-			tracker__target_exited(ss->tr, e->tgid);
-		}
+	if (e->kind != GM_EVENT_EXIT)
 		return;
+	t = tracker__target(ss->tr, e->tgid);
+	if (t && !t->exited) {
+		if (t->pid != ss->child)
+			t->exit_status = WIFEXITED(e->arg) ? WEXITSTATUS(e->arg) : 128 + WTERMSIG(e->arg);
+		tracker__target_exited(ss->tr, e->tgid);
 	}
-	tracker__handle_event(ss->tr, e);
 }
 
 /*
@@ -404,38 +437,48 @@ static void say_started(const struct trace_session *ss)
 
 static int attach_all(struct trace_session *ss)
 {
-	struct attacher_opts aopts = {
-		.sz = sizeof(aopts),
-		.mode = ss->o.exact ? PROBES_EXACT : PROBES_DEFAULT,
-		.filter_pids = true,
+	struct session_opts sopts = {
+		.sz = sizeof(sopts),
+		.attach = {
+			.sz = sizeof(sopts.attach),
+			.mode = ss->o.exact ? PROBES_EXACT : PROBES_DEFAULT,
+			.filter_pids = true,
+			.verbose = ss->o.verbose,
+		},
+		.track = {
+			.sz = sizeof(sopts.track),
+			.window_ns = ss->o.judging.window_ns,
+			.window_max_ns = ss->o.judging.window_max_ns,
+			.on_type = ss->o.exact ? on_type : NULL,
+			.ctx = ss,
+		},
+		.max_overhead = ss->o.max_overhead,
+		.on_lifecycle = on_lifecycle,
+		.ctx = ss,
 		.verbose = ss->o.verbose,
 	};
-	struct tracker_opts topts = {
-		.sz = sizeof(topts),
-		.window_ns = ss->o.judging.window_ns,
-		.window_max_ns = ss->o.judging.window_max_ns,
-		.on_type = ss->o.exact ? on_type : NULL,
-		.ctx = ss,
-	};
+	struct tracker_opts *topts = &sopts.track;
+	const char *calib_err;
 	struct gm_err err = {};
 	char path[64];
 	int i, slot;
 
-	judge_opts__init(&topts.judge);
-	topts.judge.min_windows = ss->o.judging.min_windows;
-	topts.judge.min_growth = ss->o.judging.min_growth;
-	topts.judge.min_span_ns = ss->o.judging.min_span_ns;
-	ss->att = attacher__new(&aopts, &err);
-	if (!ss->att) {
+	judge_opts__init(&topts->judge);
+	topts->judge.min_windows = ss->o.judging.min_windows;
+	topts->judge.min_growth = ss->o.judging.min_growth;
+	topts->judge.min_span_ns = ss->o.judging.min_span_ns;
+	ss->s = session__new(&sopts, &err);
+	if (!ss->s) {
 		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
 		return GM_EXIT_FAILURE;
 	}
+	ss->att = session__attacher(ss->s);
+	ss->tr = session__tracker(ss->s);
+	ss->ev = session__events(ss->s);
 	/* the report prices the probes it fired with what one hit costs here */
-	if (attacher__calibrate(ss->att, &ss->probe_cost_s, &err) && ss->o.verbose)
-		fprintf(stderr, "gomaptrace trace: no overhead estimate: %s\n", err.msg);
-	ss->tr = tracker__new(&topts);
-	if (!ss->tr)
-		return GM_EXIT_FAILURE;
+	ss->probe_cost_s = session__probe_cost(ss->s, &calib_err);
+	if (calib_err && ss->o.verbose)
+		fprintf(stderr, "gomaptrace trace: no overhead estimate: %s\n", calib_err);
 	for (i = 0; i < ss->target_cnt; i++) {
 		struct target *t = ss->targets[i];
 		const char *attach_path = t->exe;
@@ -444,13 +487,13 @@ static int attach_all(struct trace_session *ss)
 			target__exe_link(t->pid, path, sizeof(path));
 			attach_path = path;
 		}
-		slot = attacher__add_binary(ss->att, attach_path, t->bin, t->pid, &err);
+		slot = session__add_binary(ss->s, attach_path, t->bin, t->pid, &err);
 		if (slot < 0) {
 			fprintf(stderr, "gomaptrace trace: pid %d (%s): %s\n", (int)t->pid, t->exe, err.msg);
 			return slot == -ENOENT ? GM_EXIT_BAD_INPUT : GM_EXIT_FAILURE;
 		}
 		t->bin_slot = slot;
-		if (attacher__add_pid(ss->att, t->pid) || tracker__add_target(ss->tr, t)) {
+		if (session__add_target(ss->s, t)) {
 			fprintf(stderr, "gomaptrace trace: pid %d: cannot register the process\n", (int)t->pid);
 			return GM_EXIT_FAILURE;
 		}
@@ -459,11 +502,18 @@ static int attach_all(struct trace_session *ss)
 				(int)t->pid, t->exe, t->bin->bi.version,
 				t->bin->plan->impl == GM_MAP_SWISS ? "swiss" : "classic");
 	}
-	ss->ev = events__new(ss->att, on_event, ss, &err);
-	if (!ss->ev) {
-		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
-		return GM_EXIT_FAILURE;
-	}
+	/* an explicit opt-in out of the budget says what it costs */
+	if (ss->o.exact && !ss->o.max_overhead && ss->o.budget_given)
+		fprintf(stderr, "gomaptrace trace: --exact --max-overhead 0: every insert and bucket allocation "
+			"traps, no probe budget: map-heavy code runs tens to hundreds of times slower\n");
+	else if (ss->o.exact && !ss->o.max_overhead)
+		fprintf(stderr, "gomaptrace trace: --exact: every insert and bucket allocation traps, no "
+			"probe budget: map-heavy code runs tens to hundreds of times slower\n");
+	else if (!ss->o.max_overhead && ss->o.budget_given)
+		fprintf(stderr, "gomaptrace trace: --max-overhead 0: no probe budget: a process making "
+			"maps fast can run several times slower\n");
+	else if (!ss->probe_cost_s)
+		fprintf(stderr, "gomaptrace trace: probe cost not calibrated: the budget is not enforced\n");
 	say_started(ss);
 	return 0;
 }
@@ -499,6 +549,18 @@ static void fill_session(const struct trace_session *ss, struct report_session *
 	rs->probe_hits = total_probe_hits(ss);
 	rs->probe_hits_untraced = attacher__counter(ss->att, GM_CNT_FILTERED);
 	rs->probe_cost_s = ss->probe_cost_s;
+	rs->max_overhead = session__governor(ss->s) ? ss->o.max_overhead : 0;
+	/* the budget line only when a budget was asked about (-1: say nothing) */
+	if (!rs->max_overhead && !ss->o.budget_given && !ss->o.exact)
+		rs->max_overhead = -1;
+	{
+		struct session_shed sh;
+
+		session__shed_stats(ss->s, &sh);
+		rs->gov_alarms = sh.alarms;
+		rs->shed_points_max = sh.points_max;
+		rs->shed_s = sh.shed_s;
+	}
 	rs->window_s = ss->o.judging.window_ns / 1e9;
 	rs->window_max_s = ss->o.judging.window_max_ns / 1e9;
 	rs->min_span_s = ss->o.judging.min_span_ns / 1e9;
@@ -717,12 +779,11 @@ static void stop_child(struct trace_session *ss)
 
 static int run(struct trace_session *ss)
 {
-	uint64_t now, next_sample, next_interval = 0, deadline = 0, next_draw = 0;
+	uint64_t now, next_interval = 0, deadline = 0, next_draw = 0;
 	struct report_session rs;
 	int err;
 
 	ss->start_ns = now = gm_now_ns();
-	next_sample = now + SAMPLE_NS;
 	if (ss->o.interval_ns)
 		next_interval = now + ss->o.interval_ns;
 	if (ss->o.duration_ns)
@@ -736,21 +797,15 @@ static int run(struct trace_session *ss)
 	}
 	live_start(ss);
 	while (!stop_requested) {
-		err = events__poll(ss->ev, POLL_MS);
+		err = session__poll(ss->s, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			live_stop(ss);
 			fprintf(stderr, "gomaptrace trace: ring buffer poll failed: %s\n", strerror(-err));
 			return GM_EXIT_FAILURE;
 		}
 		now = gm_now_ns();
-		if (now >= next_sample) {
-			tracker__note_lost(ss->tr, events__lost(ss->ev));
-			tracker__sample(ss->tr, now);
-			tracker__tick(ss->tr, now);
-			next_sample += SAMPLE_NS;
-			if (next_sample < now)
-				next_sample = now + SAMPLE_NS;
-		}
+		if (session__sample_due(ss->s, now))
+			session__sample(ss->s, now);
 		if (next_interval && now >= next_interval) {
 			fill_session(ss, &rs, false);
 			/* best effort: the final report says whether stdout still works */
@@ -766,7 +821,7 @@ static int run(struct trace_session *ss)
 			live_tick(ss, now, &next_draw);
 	}
 	/* what is still in the ring buffer belongs to the report */
-	events__poll(ss->ev, 0);
+	session__poll(ss->s, 0);
 	tracker__measure_capacity(ss->tr);
 	return 0;
 }
@@ -804,9 +859,7 @@ cleanup:
 		stop_child(&ss);
 	for (i = 0; i < OUT_CNT; i++)
 		outfile__abandon(&ss.out[i]);
-	events__free(ss.ev);
-	tracker__free(ss.tr);
-	attacher__free(ss.att);
+	session__free(ss.s);
 	for (i = 0; i < MAX_TARGETS; i++) {
 		if (ss.targets[i])
 			target__fini(ss.targets[i]);

@@ -207,6 +207,18 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 			fprintf(out, ", exited");
 		fputc('\n', out);
 	}
+	if (rs->max_overhead > 0 && rs->shed_s > 0)
+		fprintf(out, "probe budget %g of a CPU per process: exceeded, %llu alarm%s; probes shed or "
+			"duty-cycled for %.0f s of %.0f s (up to %llu points off): maps made then have no "
+			"creation site, small maps that grew then were not followed\n",
+			rs->max_overhead, (unsigned long long)rs->gov_alarms, rs->gov_alarms == 1 ? "" : "s",
+			rs->shed_s, rs->duration_s, (unsigned long long)rs->shed_points_max);
+	else if (rs->max_overhead > 0)
+		fprintf(out, "probe budget %g of a CPU per process: never exceeded, nothing shed\n",
+			rs->max_overhead);
+	else if (rs->max_overhead == 0)
+		fprintf(out, "no probe budget (--max-overhead 0%s): every probe stayed on\n",
+			strcmp(rs->mode, "exact") ? "" : " or --exact");
 	fputc('\n', out);
 	for (i = 0; i < nm; i++)
 		leaks += maps[i]->s.verdict == VERDICT_LEAK;
@@ -428,6 +440,13 @@ int report__json(FILE *out, const struct tracker *tr, const struct report_sessio
 	jsonw_kv_double(w, "probe_cost_seconds", rs->probe_cost_s);
 	jsonw_kv_double(w, "cpu_ratio", rs->duration_s > 0 ?
 			rs->probe_hits / rs->duration_s * rs->probe_cost_s : 0);
+	jsonw_end_object(w);
+	jsonw_key(w, "governor");
+	jsonw_start_object(w);
+	jsonw_kv_double(w, "max_overhead", rs->max_overhead > 0 ? rs->max_overhead : 0);
+	jsonw_kv_u64(w, "alarms", rs->gov_alarms);
+	jsonw_kv_double(w, "shed_seconds", rs->shed_s);
+	jsonw_kv_u64(w, "shed_points_max", rs->shed_points_max);
 	jsonw_end_object(w);
 	jsonw_key(w, "maps");
 	jsonw_start_array(w);

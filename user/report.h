@@ -28,6 +28,10 @@ struct report_session {
 	double min_span_s;		/* a leak's rising windows span this; 0: no rule */
 	int min_windows;		/* rising windows a leak needs */
 	bool final;			/* false for --interval reports */
+	/* the probe budget (trace --max-overhead): 0 none, said; < 0 none, not said */
+	double max_overhead;
+	uint64_t gov_alarms, shed_points_max;
+	double shed_s;			/* time with probes shed or duty-cycled */
 };
 
 void report__text(FILE *out, const struct tracker *tr, const struct report_session *rs);

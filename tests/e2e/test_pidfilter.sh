@@ -24,10 +24,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# the system's python: a pyenv shim takes seconds per start under load
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
 # int3s PID FILE: bytes of PID's executable mappings of FILE that are 0xCC
 # in memory and not in the file: the uprobe breakpoints in that process.
 int3s() {
-	python3 - "$1" "$2" <<'EOF'
+	"$PY" - "$1" "$2" <<'EOF'
 import os, sys
 pid, path = sys.argv[1], os.path.realpath(sys.argv[2])
 n = 0
@@ -49,10 +53,11 @@ median_lines() {
 	sed -n "$2,$3p" "$1" | grep -E '^[0-9]+$' | sort -n | awk '{v[NR]=$1} END {print NR ? v[int((NR+1)/2)] : 0}'
 }
 
-# wait_int3s PID FILE: until PID has breakpoints (up to 15 s); prints the count
+# wait_int3s PID FILE TRACER: until PID has breakpoints, while the tracer
+# runs (at most 20 s); prints the count
 wait_int3s() {
-	local n=0
-	for _ in $(seq 150); do
+	local n=0 end=$((SECONDS + 20))
+	while [ -n "$1" ] && [ $SECONDS -lt $end ] && kill -0 "$3" 2>/dev/null; do
 		n=$(int3s "$1" "$2" 2>/dev/null || echo 0)
 		[ "${n:-0}" -gt 0 ] && break
 		sleep 0.1
@@ -75,20 +80,20 @@ run_case() {
 	sleep 4
 	b0=$(wc -l <"$WORK/b.rate")
 	if [ "$mode" = pid ]; then
-		"$GM" trace --no-live -d 8s --json "$WORK/r.json" -p "$A" >"$WORK/t.out" 2>"$WORK/t.err" &
+		"$GM" trace --no-live -d 12s --json "$WORK/r.json" -p "$A" >"$WORK/t.out" 2>"$WORK/t.err" &
 		TRACE=$!
 	else
-		"$GM" trace --no-live -d 8s --json "$WORK/r.json" -o "$WORK/t.out" -- "$WORK/twin" -report \
+		"$GM" trace --no-live -d 12s --json "$WORK/r.json" -o "$WORK/t.out" -- "$WORK/twin" -report \
 			>"$WORK/a.rate" 2>"$WORK/t.err" &
 		TRACE=$!
-		for _ in $(seq 100); do
+		for _ in $(seq 150); do
 			A=$(pgrep -P "$TRACE" -x twin | head -1)
 			[ -n "$A" ] && [ "$(readlink -f "/proc/$A/exe" 2>/dev/null)" = "$(readlink -f "$WORK/twin")" ] && break
 			sleep 0.1
 		done
 	fi
 	PIDS+=("$TRACE")
-	a_bp=$(wait_int3s "$A" "$WORK/twin")
+	a_bp=$(wait_int3s "${A:-}" "$WORK/twin" "$TRACE")
 	b_bp=$(int3s "$B" "$WORK/twin")
 	b1=$(wc -l <"$WORK/b.rate")
 	sleep 5

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * session: the one tracing pipeline that `trace` and `daemon` both run.
+ *
+ * Contract: session__new() loads the BPF object (attach), calibrates the
+ * cost of one probe hit on this host, makes the tracker, the ring-buffer
+ * reader (events) and, when max_overhead > 0, the overhead governor.  The
+ * commands keep their options, their target discovery and their outputs;
+ * everything between the uprobe and the tracker's verdicts is here.
+ *
+ *   session__add_binary()   attach a Go executable (pid -1: every process of
+ *                           the file; a pid: the kernel's pid filter, so no
+ *                           other process of the file traps), and give it to
+ *                           the governor; session__put_binary() undoes it.
+ *   session__add_target()   follow one process of an attached binary:
+ *                           tracker, BPF pid filter, governor;
+ *                           session__remove_target() forgets it.
+ *   session__poll()         wait up to timeout_ms for records and route
+ *                           them: over-budget alarms to the governor, exec
+ *                           and exit records to opts.on_lifecycle, map
+ *                           events to the tracker (small growth of a shed
+ *                           binary dropped, see session.c); then the
+ *                           governor's timers.
+ *   session__sample_due()   true once a second (and schedules the next);
+ *   session__sample()       then: lost records, memory sampling, judging
+ *                           (tracker tick), the governor's tick and the
+ *                           shed marks on the maps whose creation it hid.
+ *
+ * The session does not own targets or gobins: the command does, and keeps
+ * them alive until it removes them or frees the session.  One thread.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "attach.h"
+#include "events.h"
+#include "governor.h"
+#include "tracker.h"
+
+#define SESSION_SAMPLE_NS 1000000000ULL
+
+struct session_opts {
+	size_t sz;			/* sizeof(struct session_opts), libbpf-style */
+	struct attacher_opts attach;
+	struct tracker_opts track;
+	double max_overhead;		/* budget per process, fraction of one CPU; 0: no governor */
+	/* exec and exit records (GM_EVENT_EXEC, GM_EVENT_EXIT); NULL: ignored */
+	events_handler on_lifecycle;
+	void *ctx;
+	bool verbose;
+};
+
+struct session;
+
+struct session *session__new(const struct session_opts *opts, struct gm_err *err);
+void session__free(struct session *s);
+
+/* Cost of one hit as calibrated at start (0 when calibration failed: err says why). */
+double session__probe_cost(const struct session *s, const char **calibration_err);
+
+int session__add_binary(struct session *s, const char *path, const struct gobin *bin, pid_t pid,
+			struct gm_err *err);
+void session__put_binary(struct session *s, int slot);
+/* t->bin_slot must be set; 0 or -errno. */
+int session__add_target(struct session *s, struct target *t);
+void session__remove_target(struct session *s, pid_t pid);
+
+/* Records handled, or -errno (-EINTR: a signal). */
+int session__poll(struct session *s, int timeout_ms);
+bool session__sample_due(struct session *s, uint64_t now_ns);
+void session__sample(struct session *s, uint64_t now_ns);
+
+struct attacher *session__attacher(const struct session *s);
+struct tracker *session__tracker(const struct session *s);
+const struct events *session__events(const struct session *s);
+/* NULL when the session has no budget. */
+struct governor *session__governor(const struct session *s);
+
+/* What the governor took off, for the reports. */
+struct session_shed {
+	uint64_t alarms;		/* over-budget alarms acted on */
+	uint64_t points_max;		/* most points off at one tick */
+	double shed_s;			/* time some traced process had points shed or duty-cycled */
+};
+void session__shed_stats(const struct session *s, struct session_shed *out);
+
+#endif /* SESSION_H */
