@@ -158,7 +158,12 @@ double session__probe_cost(const struct session *s, const char **calibration_err
 int session__add_binary(struct session *s, const char *path, const struct gobin *bin, pid_t pid,
 			struct gm_err *err)
 {
-	int slot = attacher__add_binary(s->att, path, bin, pid, err);
+	int slot;
+
+	/* in the BPF filter before the first trap: its first hits are its own */
+	if (pid > 0 && attacher__add_pid(s->att, pid))
+		return gm_err_set(err, ENOMEM, "cannot register pid %d", (int)pid);
+	slot = attacher__add_binary(s->att, path, bin, pid, err);
 
 	if (slot >= 0 && s->gov)
 		governor__add_slot(s->gov, slot, gm_now_ns());

@@ -28,8 +28,9 @@ trap cleanup EXIT
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
-# int3s PID FILE: bytes of PID's executable mappings of FILE that are 0xCC
-# in memory and not in the file: the uprobe breakpoints in that process.
+# int3s PID FILE: file offsets, one a line, of the bytes of PID's executable
+# mappings of FILE that are 0xCC in memory and not in the file: the uprobe
+# breakpoints in that process (any tracer's: see mine()).
 int3s() {
 	"$PY" - "$1" "$2" <<'EOF'
 import os, sys
@@ -43,8 +44,10 @@ with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb") as mem, o
         lo, hi = (int(x, 16) for x in parts[0].split("-"))
         f.seek(int(parts[2], 16)); want = f.read(hi - lo)
         mem.seek(lo); got = mem.read(len(want))
-        n += sum(1 for a, b in zip(got, want) if a == 0xCC and b != 0xCC)
-print(n)
+        base = int(parts[2], 16)
+        for i, (a, b) in enumerate(zip(got, want)):
+            if a == 0xCC and b != 0xCC:
+                print(base + i)
 EOF
 }
 
@@ -53,16 +56,23 @@ median_lines() {
 	sed -n "$2,$3p" "$1" | grep -E '^[0-9]+$' | sort -n | awk '{v[NR]=$1} END {print NR ? v[int((NR+1)/2)] : 0}'
 }
 
-# wait_int3s PID FILE TRACER: until PID has breakpoints, while the tracer
-# runs (at most 20 s); prints the count
-wait_int3s() {
-	local n=0 end=$((SECONDS + 20))
+# Another tracer on the machine (a daemon attaching every Go file) puts its
+# own breakpoints in both processes at once: the trace's are the offsets that
+# are new in A (not there before the trace), and none of them may be in B.
+# new_in FILE_NOW FILE_BEFORE: offsets in the first, not in the second
+new_in() { comm -23 <(sort -u "$1") <(sort -u "$2"); }
+
+# wait_mine PID FILE TRACER BEFORE OUT: until PID has breakpoints not in
+# BEFORE, while the tracer runs (at most 20 s); writes them to OUT
+wait_mine() {
+	local end=$((SECONDS + 20))
+	: >"$5"
 	while [ -n "$1" ] && [ $SECONDS -lt $end ] && kill -0 "$3" 2>/dev/null; do
-		n=$(int3s "$1" "$2" 2>/dev/null || echo 0)
-		[ "${n:-0}" -gt 0 ] && break
+		int3s "$1" "$2" >"$WORK/now.off" 2>/dev/null
+		new_in "$WORK/now.off" "$4" >"$5"
+		[ -s "$5" ] && break
 		sleep 0.1
 	done
-	echo "${n:-0}"
 }
 
 # run_case SFX MODE: MODE pid (trace -p A) or cmd (trace -- A).
@@ -79,6 +89,7 @@ run_case() {
 	fi
 	sleep 4
 	b0=$(wc -l <"$WORK/b.rate")
+	int3s "$B" "$WORK/twin" >"$WORK/before.off" 2>/dev/null	# another tracer's, if any
 	if [ "$mode" = pid ]; then
 		"$GM" trace --no-live -d 12s --json "$WORK/r.json" -p "$A" >"$WORK/t.out" 2>"$WORK/t.err" &
 		TRACE=$!
@@ -93,13 +104,15 @@ run_case() {
 		done
 	fi
 	PIDS+=("$TRACE")
-	a_bp=$(wait_int3s "${A:-}" "$WORK/twin" "$TRACE")
-	b_bp=$(int3s "$B" "$WORK/twin")
+	wait_mine "${A:-}" "$WORK/twin" "$TRACE" "$WORK/before.off" "$WORK/mine.off"
+	a_bp=$(wc -l <"$WORK/mine.off")
+	int3s "$B" "$WORK/twin" >"$WORK/b1.off" 2>/dev/null
 	b1=$(wc -l <"$WORK/b.rate")
 	sleep 5
 	b2=$(wc -l <"$WORK/b.rate")
 	# B is checked again at the end of the window: no breakpoint came later
-	b_bp=$((b_bp + $(int3s "$B" "$WORK/twin")))
+	int3s "$B" "$WORK/twin" >"$WORK/b2.off" 2>/dev/null
+	b_bp=$(sort -u "$WORK/b1.off" "$WORK/b2.off" | comm -12 - <(sort -u "$WORK/mine.off") | wc -l)
 	wait "$TRACE"
 	echo "$?" >"$WORK/t.rc"
 	kill "$B" 2>/dev/null
@@ -108,7 +121,7 @@ run_case() {
 	base=$(median_lines "$WORK/b.rate" 2 "$b0")
 	during=$(median_lines "$WORK/b.rate" $((b1 + 2)) "$b2")
 	ratio=$(awk -v d="$during" -v b="$base" 'BEGIN { printf "%.3f", (b > 0 ? d / b : 0) }')
-	echo "# $sfx: A breakpoints $a_bp, B breakpoints $b_bp, B maps/s before $base, while A traced $during (ratio $ratio)"
+	echo "# $sfx: A breakpoints $a_bp, B breakpoints $b_bp (another tracer's before: $(wc -l <"$WORK/before.off")), B maps/s before $base, while A traced $during (ratio $ratio)"
 
 	if [ "$a_bp" -gt 0 ]; then pass "traced process has the breakpoints$sfx"
 	else fail "traced process has the breakpoints$sfx" "no INT3 in A's text (trace stderr: $(tl_stderr_tail "$WORK/t.err"))"; fi
