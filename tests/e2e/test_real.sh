@@ -283,7 +283,10 @@ nats_setup() {
 	mkdir -p "$d"
 	NC_PORT=$(free_port)
 	NM_PORT=$(free_port)
-	NATS_ARGS=("$NATS" -a 127.0.0.1 -p "$NC_PORT" -m "$NM_PORT")
+	# each session runs its own copy (its own inode): sessions tracing one
+	# file at once lose each other's maps (reported as a bug, 2026-12-02)
+	cp "$NATS" "$d/nats-server"
+	NATS_ARGS=("$d/nats-server" -a 127.0.0.1 -p "$NC_PORT" -m "$NM_PORT")
 }
 
 # nats_health NAME: the server's own /healthz answers, and the load client
