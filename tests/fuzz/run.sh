@@ -92,7 +92,12 @@ fuzz_one() {
 	write_dict "$dict"
 
 	key=$(seed_key)
-	if [ "$(cat "$seeds/.key" 2>/dev/null)" != "$key" ]; then
+	if [ -d "tests/fuzz/corpus/$name" ]; then
+		# a committed corpus (text inputs, nothing to cut from the fixtures)
+		rm -rf "$seeds"
+		mkdir -p "$seeds"
+		cp tests/fuzz/corpus/"$name"/* "$seeds"/
+	elif [ "$(cat "$seeds/.key" 2>/dev/null)" != "$key" ]; then
 		local fresh
 		mkdir -p "$ROOT/seeds"
 		fresh=$(mktemp -d "$ROOT/seeds/.new-$name.XXXXXX")
