@@ -351,8 +351,8 @@ static int open_targets(struct trace_session *ss)
 		pid_t pid = ss->o.pids[i];
 
 		target__exe_link(pid, path, sizeof(path));
-		if (!target__alive(pid)) {
-			fprintf(stderr, "gomaptrace trace: pid %d: no such process\n", (int)pid);
+		if (target__untraceable(pid)) {
+			fprintf(stderr, "gomaptrace trace: pid %d: %s\n", (int)pid, target__untraceable(pid));
 			return GM_EXIT_BAD_INPUT;
 		}
 		ss->bins[i] = gobin__open(path, &err);

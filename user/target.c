@@ -70,6 +70,37 @@ bool target__alive(pid_t pid)
 	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
+const char *target__untraceable(pid_t pid)
+{
+	char path[64], buf[1024], *p, state;
+	unsigned long flags = 0;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return "no such process";
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return "no such process";
+	state = p[2];
+	if (state == 'Z')
+		return "a zombie (it has exited and its parent has not reaped it): nothing left to trace";
+	if (state == 'X')
+		return "no such process";
+	/* after ") ": state ppid pgrp session tty_nr tpgid flags */
+	p += 2;
+	for (i = 0; i < 6 && p; i++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (p)
+		flags = strtoul(p, NULL, 10);
+	if (flags & 0x00200000UL)	/* PF_KTHREAD */
+		return "a kernel thread: it runs no program, there is nothing to trace";
+	return NULL;
+}
+
 int target__init(struct target *t, pid_t pid, struct gobin *bin, struct gm_err *err)
 {
 	char link[64];

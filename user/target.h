@@ -50,6 +50,8 @@ void target__refresh_comm(struct target *t);
 int target__resolve_bias(struct target *t);
 /* true if /proc/PID exists and is not a zombie */
 bool target__alive(pid_t pid);
+/* Why pid cannot be traced at all (gone, a zombie, a kernel thread), or NULL. */
+const char *target__untraceable(pid_t pid);
 
 /*
  * Read `size` bytes at each of cnt addresses into out[i * size], in as few

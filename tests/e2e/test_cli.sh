@@ -59,3 +59,23 @@ if [ -x "$FX" ]; then
 else
 	fail cli/report-escapes-names "fixture $FX missing"
 fi
+
+# "not traced" reasons that say what the pid is: a kernel thread (kthreadd,
+# pid 2) and a zombie (a child its parent never reaps).
+timeout 10 "$GM" trace -p 2 >"$W/out" 2>"$W/err"
+rc=$?
+if ((rc == 2)) && grep -q 'kernel thread' "$W/err"; then pass cli/kernel-thread-reason
+else fail cli/kernel-thread-reason "exit $rc: $(head -2 "$W/err" | tr '\n' ' ')"; fi
+zout=$(python3 - "$GM" <<'PY'
+import os, subprocess, sys, time
+c = os.fork()
+if c == 0:
+    os._exit(0)
+time.sleep(0.3)
+r = subprocess.run(["timeout", "10", sys.argv[1], "trace", "-p", str(c)], capture_output=True, text=True)
+os.waitpid(c, 0)
+print(r.returncode, r.stderr.strip())
+PY
+)
+if [[ $zout == "2 "*zombie* ]]; then pass cli/zombie-reason
+else fail cli/zombie-reason "$zout"; fi
