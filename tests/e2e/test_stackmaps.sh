@@ -169,7 +169,7 @@ run_pair() {
 			"$SM_JQ_DEFS"'"want the leaked goroutines'"'"' site a leaking site, none of its maps a leak; got \([.maps[] | select(.insert_at.line == $L)] | length) maps, verdicts \([.maps[] | select(.insert_at.line == $L) | .verdict] | unique), sites \([.sites[] | select(.site.line == $L) | {verdict, kind, maps, entries_first, entries_last}])"' \
 			--argjson L "$L_GOLEAK"
 		tl_assert "$p/gochurn" "$pos" "$SM_JQ_DEFS"'
-			([.maps[] | select(.insert_at | at($L))] | length >= 20)
+			([.maps[] | select(.insert_at | at($L))] | length >= 10)
 			and all(.maps[], .sites[]; (((.insert_at // .site) | at($L)) | not) or .verdict != "leak")' \
 			"$SM_JQ_DEFS"'"want the ending goroutines'"'"' maps tracked, no leak; got \([.maps[] | select(.insert_at.line == $L)] | length) maps, sites \([.sites[] | select(.site.line == $L) | {verdict, kind, maps, entries_first, entries_last}])"' \
 			--argjson L "$L_GOCHURN"
