@@ -180,7 +180,7 @@ enum verdict judge__verdict(const struct judge_opts *opts, const struct judge_wi
 		v = VERDICT_LEAK;
 	else if (!newest)
 		v = VERDICT_GROWING;
-	else if (is_sawtooth(windows, n, 0, opts->min_growth))	/* clears anywhere in the kept history */
+	else if (is_sawtooth(windows, n, j0, opts->min_growth))
 		v = VERDICT_SAWTOOTH;
 	else if (peak_at < n && peak - newest->end > tol && !window_rising(newest))
 		v = VERDICT_SHRINKING;

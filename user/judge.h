@@ -79,9 +79,7 @@ void judge_opts__init(struct judge_opts *opts);	/* the defaults above */
  * entries.  First match wins:
  *   leak       rising run >= min_windows, its growth >= min_growth and its
  *              span >= min_span_ns;
- *   sawtooth   in the kept windows (not only the judged ones: one-second
- *              samples see a clear only when they fall near its bottom),
- *              a fall of at least min_growth
+ *   sawtooth   among the judged windows, a fall of at least min_growth
  *              entries and a third of the level before it (a clear), with a
  *              refill after it: in that window, in a later rising window,
  *              or a rising window since an earlier such fall;
