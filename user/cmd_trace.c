@@ -406,27 +406,18 @@ static void on_lifecycle(const struct gm_event *e, void *ctx)
  * go to stderr too, it also says where the report will land and how to put
  * it in a file of its own.
  */
-static void put_printable(FILE *out, const char *s)
-{
-	/* comm is chosen by the target: no control bytes to the terminal */
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f)
-			fputc(*s, out);
-		else
-			fprintf(out, "\\x%02x", (unsigned char)*s);
-}
-
 static void say_started(const struct trace_session *ss)
 {
 	const struct cli_judging *j = &ss->o.judging;
 	double first_s = j->window_max_ns ? j->min_span_ns / 1e9
 					  : j->window_ns / 1e9 * j->min_windows;
 
-	if (ss->target_cnt == 1) {
-		fprintf(stderr, "gomaptrace trace: tracing pid %d (", (int)ss->targets[0]->pid);
-		put_printable(stderr, ss->targets[0]->comm);
-		fputc(')', stderr);
-	} else
+	char comm[4 * sizeof(ss->targets[0]->comm) + 1];
+
+	if (ss->target_cnt == 1)
+		fprintf(stderr, "gomaptrace trace: tracing pid %d (%s)", (int)ss->targets[0]->pid,
+			report__printable(ss->targets[0]->comm, comm, sizeof(comm)));
+	else
 		fprintf(stderr, "gomaptrace trace: tracing %d processes", ss->target_cnt);
 	fprintf(stderr, "; a leak can be named after %.0f s; the report comes at the end (Ctrl-C%s)\n",
 		first_s, ss->o.duration_ns ? " or --duration" : "");

@@ -42,7 +42,7 @@ const char *report__type_name(const struct target *t, uint64_t type, char *buf, 
  * DEL as \xNN, a backslash doubled (names are the process's own, so
  * untrusted: an escape sequence must not reach the terminal raw).
  */
-static const char *printable(const char *s, char *buf, size_t len)
+const char *report__printable(const char *s, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -135,7 +135,7 @@ static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_w
 	const struct target *t = m->tgt;
 
 	fprintf(out, "  %-9s %s  pid %d (%s)  map 0x%" PRIx64 "%s\n", verdict__str(m->s.verdict),
-		report__type_name(t, m->type, type, sizeof(type)), (int)t->pid, printable(t->comm, comm, sizeof(comm)), m->addr,
+		report__type_name(t, m->type, type, sizeof(type)), (int)t->pid, report__printable(t->comm, comm, sizeof(comm)), m->addr,
 		m->bloated ? "  [bloated]" : "");
 	fprintf(out, "      entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min %s), rising %d of %d windows needed",
 		m->s.first, m->s.last, per_minute(&m->s), judged_str(&m->s, over, sizeof(over)),
@@ -171,7 +171,7 @@ static void text_site(FILE *out, const struct tsite *s)
 		report__loc_str(&s->loc, loc, sizeof(loc)));
 	fprintf(out, "      type %s, pid %d (%s), %u live maps, entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min %s), allocated by growth %s\n",
 		report__type_name(s->tgt, s->type, type, sizeof(type)), (int)s->tgt->pid,
-		printable(s->tgt->comm, comm, sizeof(comm)),
+		report__printable(s->tgt->comm, comm, sizeof(comm)),
 		s->maps, s->s.first, s->s.last, per_minute(&s->s), judged_str(&s->s, over, sizeof(over)),
 		human_bytes(s->bucket_bytes, bytes, sizeof(bytes)));
 }
@@ -199,7 +199,7 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 		char comm[136], exe[4 * 4096 + 8];
 
 		fprintf(out, "target pid %d (%s) %s, %s, %s maps", (int)t->pid,
-			printable(t->comm, comm, sizeof(comm)), printable(t->exe, exe, sizeof(exe)),
+			report__printable(t->comm, comm, sizeof(comm)), report__printable(t->exe, exe, sizeof(exe)),
 			t->bin->bi.version, map_impl_str(t));
 		if (t->exited && t->exit_status >= 0)
 			fprintf(out, ", exited with status %d", t->exit_status);
