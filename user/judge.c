@@ -61,18 +61,35 @@ static bool window_silent(const struct judge_window *w)
 
 /*
  * A clear: fell by at least min_growth and by a third of the level before
- * the fall or more.  Sampled once a second, a clear and the refill after it
- * may fall between two samples, which then see only part of the fall.
+ * the fall (low + drop) or more.  Sampled once a second, a clear and the
+ * refill after it may fall between two samples, which then see only part
+ * of the fall.
  */
 static bool window_cleared(const struct judge_window *w, uint64_t min_growth)
 {
-	return w->drop >= min_growth && w->drop && 2 * w->drop >= w->end;
+	return w->drop >= min_growth && w->drop && 2 * w->drop >= w->low;
 }
 
-/* ...and filled again inside the same window. */
-static bool window_refilled(const struct judge_window *w)
+/*
+ * ...and filled again: from the bottom of the clear in window c, the level
+ * at the end of c or of a later window climbs back by min_growth, a third
+ * of the fall and noise at least.  The rise must come after the fall: a
+ * map filled once and then emptied for good (a fill and a mass delete in
+ * one window) is no sawtooth, however large the fill.
+ */
+static bool refilled_after(const struct judge_window *w, int n, int c, uint64_t min_growth)
 {
-	return w->delta + (int64_t)w->drop > (int64_t)noise(w->end);
+	uint64_t low = w[c].low, need = w[c].drop / 3, hi = 0;
+	int k;
+
+	if (need < min_growth)
+		need = min_growth;
+	if (need < noise(low + w[c].drop))
+		need = noise(low + w[c].drop);
+	for (k = c; k < n; k++)
+		if (w[k].end > hi)
+			hi = w[k].end;
+	return hi >= low && hi - low >= need;
 }
 
 static int64_t add_sat(int64_t sum, int64_t delta)
@@ -84,29 +101,21 @@ static int64_t add_sat(int64_t sum, int64_t delta)
 	return sum + delta;
 }
 
-static bool is_sawtooth(const struct judge_window *w, int n, int j0, uint64_t min_growth)
+/*
+ * A clear and a refill after it, the clear among windows from..n-1.  A
+ * sawtooth sampled near its tops and bottoms alternates a rising window
+ * and a falling one, so a clear is looked for over twice the judged
+ * windows: the judged ones alone can hold one clear and no refill yet.
+ */
+static bool is_sawtooth(const struct judge_window *w, int n, int from, uint64_t min_growth)
 {
-	int i, k;
+	int c;
 
 	if (!min_growth)
 		min_growth = 1;
-	for (i = n - 1; i >= j0; i--) {
-		if (!window_cleared(&w[i], min_growth))
-			continue;
-		if (window_refilled(&w[i]))
+	for (c = n - 1; c >= from; c--)
+		if (window_cleared(&w[c], min_growth) && refilled_after(w, n, c, min_growth))
 			return true;
-		for (k = i + 1; k < n; k++)
-			if (window_rising(&w[k]))
-				return true;
-		/* an earlier clear, and a rising window between it and this one */
-		for (k = i - 1; k >= 0 && !window_cleared(&w[k], min_growth); k--)
-			;
-		if (k >= 0)
-			for (k = k + 1; k < i; k++)
-				if (window_rising(&w[k]))
-					return true;
-		return false;
-	}
 	return false;
 }
 
@@ -116,7 +125,7 @@ enum verdict judge__verdict(const struct judge_opts *opts, const struct judge_wi
 	struct judge_opts defaults;
 	struct judge_evidence e = { .windows_since_decrease = -1 };
 	const struct judge_window *newest = NULL;
-	int min_windows, i, j0, said, peak_at;
+	int min_windows, i, j0, said, peak_at, saw_from;
 	uint64_t run_ns = 0, tol, level = 0, peak;
 	int64_t net = 0;
 	enum verdict v;
@@ -159,6 +168,13 @@ enum verdict judge__verdict(const struct judge_opts *opts, const struct judge_wi
 		said++;
 		j0 = i;
 	}
+	/* ...and as many before them, where a sawtooth's clear is looked for */
+	for (i = j0 - 1, saw_from = j0; i >= 0 && said < 2 * min_windows; i--) {
+		if (window_silent(&windows[i]))
+			continue;
+		said++;
+		saw_from = i;
+	}
 	/* the highest level among them: a real decrease is a fall from there */
 	peak = j0 < n ? start_of(&windows[j0]) : 0;
 	peak_at = j0;
@@ -180,7 +196,7 @@ enum verdict judge__verdict(const struct judge_opts *opts, const struct judge_wi
 		v = VERDICT_LEAK;
 	else if (!newest)
 		v = VERDICT_GROWING;
-	else if (is_sawtooth(windows, n, j0, opts->min_growth))
+	else if (is_sawtooth(windows, n, saw_from, opts->min_growth))
 		v = VERDICT_SAWTOOTH;
 	else if (peak_at < n && peak - newest->end > tol && !window_rising(newest))
 		v = VERDICT_SHRINKING;

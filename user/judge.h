@@ -51,6 +51,7 @@ struct judge_window {
 	int64_t delta;		/* entries at window end minus entries at window start */
 	uint64_t drop;		/* largest fall inside the window: from the highest sample
 				 * so far (its start included) down to a later one */
+	uint64_t low;		/* the lowest sample after that fall (end when drop is 0) */
 	uint64_t end;		/* entries at window end */
 	uint64_t ns;		/* how long the window was (0: unknown) */
 	bool sampled;		/* at least two samples fell in the window */
@@ -79,10 +80,11 @@ void judge_opts__init(struct judge_opts *opts);	/* the defaults above */
  * entries.  First match wins:
  *   leak       rising run >= min_windows, its growth >= min_growth and its
  *              span >= min_span_ns;
- *   sawtooth   among the judged windows, a fall of at least min_growth
- *              entries and a third of the level before it (a clear), with a
- *              refill after it: in that window, in a later rising window,
- *              or a rising window since an earlier such fall;
+ *   sawtooth   among the judged windows and as many before them, a fall
+ *              of at least min_growth entries and a third of the level
+ *              before it (a clear), and a refill after it: the level climbs
+ *              back from the clear's bottom, in that window or a later one,
+ *              by min_growth, a third of the fall and noise at least;
  *   shrinking  the newest level is more than noise below the highest of
  *              the judged windows, and the newest window is not rising
  *              (judged from that peak on);

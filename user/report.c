@@ -312,6 +312,21 @@ static void json_evidence(struct jsonw *w, const struct tseries *s)
 	jsonw_kv_i64(w, "judged_windows", s->ev.judged_windows);
 	jsonw_kv_double(w, "judged_seconds", s->ev.judged_ns / 1e9);
 	jsonw_kv_i64(w, "judged_delta", s->ev.judged_delta);
+	/* the windows themselves, oldest first: a verdict can be checked by hand */
+	jsonw_key(w, "series");
+	jsonw_start_array(w);
+	for (int i = s->nwin < TRACK_WINDOWS ? s->nwin : TRACK_WINDOWS; i > 0; i--) {
+		const struct twin *tw = &s->windows[(s->nwin - i) % TRACK_WINDOWS];
+
+		jsonw_start_object(w);
+		jsonw_kv_double(w, "seconds", tw->ms / 1e3);
+		jsonw_kv_u64(w, "end", tw->end);
+		jsonw_kv_i64(w, "delta", tw->delta);
+		jsonw_kv_u64(w, "drop", tw->drop);
+		jsonw_kv_bool(w, "sampled", tw->sampled);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
 	jsonw_end_object(w);
 }
 

@@ -302,15 +302,31 @@ static void set_stack(struct tracker *tr, const struct tstack **dst, const struc
 	*dst = st;
 }
 
+/* The current window's highest sample, largest fall and the bottom after it. */
+static void series_note(struct tseries *s, uint64_t v)
+{
+	if (v > s->win_hi) {
+		s->win_hi = v;
+	} else if (s->win_hi - v > s->win_drop) {
+		s->win_drop = s->win_hi - v;
+		s->win_low = v;
+	} else if (s->win_drop && v < s->win_low) {
+		s->win_low = v;
+	}
+}
+
+/* Where the current window's largest fall bottomed out (its end if none). */
+static uint64_t series_low(const struct tseries *s)
+{
+	return s->win_drop ? s->win_low : s->last;
+}
+
 static void series_sample(struct tseries *s, uint64_t v, uint64_t now)
 {
 	/* an event queued while memory was read is older than that read */
 	if (now < s->last_ns)
 		return;
-	if (v > s->win_hi)
-		s->win_hi = v;
-	else if (s->win_hi - v > s->win_drop)
-		s->win_drop = s->win_hi - v;
+	series_note(s, v);
 	s->last = v;
 	if (v > s->max)
 		s->max = v;
@@ -337,7 +353,7 @@ static int series_windows(const struct tseries *s, struct judge_window *out)
 		const struct twin *w = &s->windows[(s->nwin - n + i) % TRACK_WINDOWS];
 
 		out[i] = (struct judge_window){
-			.delta = w->delta, .drop = w->drop, .end = w->end,
+			.delta = w->delta, .drop = w->drop, .end = w->end, .low = w->low,
 			.ns = (uint64_t)w->ms * 1000000ULL, .sampled = w->sampled,
 		};
 	}
@@ -345,7 +361,7 @@ static int series_windows(const struct tseries *s, struct judge_window *out)
 }
 
 static void series_close(struct tseries *s, const struct judge_opts *jo, uint64_t now,
-			 int64_t delta, uint64_t drop, bool sampled, bool gone)
+			 int64_t delta, uint64_t drop, uint64_t low, bool sampled, bool gone)
 {
 	struct judge_window w[TRACK_WINDOWS];
 	uint64_t len = now > s->win_start_ns ? now - s->win_start_ns : 0;
@@ -353,11 +369,13 @@ static void series_close(struct tseries *s, const struct judge_opts *jo, uint64_
 
 	s->windows[s->nwin % TRACK_WINDOWS] = (struct twin){
 		.delta = sat_i32(delta), .drop = sat32(drop), .end = sat32(s->last),
+		.low = sat32(drop ? low : s->last),
 		.ms = sat32(len / 1000000ULL), .sampled = sampled,
 	};
 	s->nwin++;
 	s->win_start = s->win_hi = s->last;
 	s->win_drop = 0;
+	s->win_low = 0;
 	s->win_samples = 0;
 	s->win_start_ns = now;
 	n = series_windows(s, w);
@@ -1056,10 +1074,7 @@ static void site_sums(struct tracker *tr, uint64_t now)
 		}
 		if (s->s.last > s->s.max)
 			s->s.max = s->s.last;
-		if (s->s.last > s->s.win_hi)
-			s->s.win_hi = s->s.last;
-		else if (s->s.win_hi - s->s.last > s->s.win_drop)
-			s->s.win_drop = s->s.win_hi - s->s.last;
+		series_note(&s->s, s->s.last);
 		s->s.last_ns = now;
 		s->s.win_samples++;
 	}
@@ -1129,6 +1144,7 @@ bool tracker__tick(struct tracker *tr, uint64_t now_ns)
 	while (u64map__next(&tr->sites, &it, NULL, (void **)&s)) {
 		s->win_delta = 0;
 		s->win_drop = 0;
+		s->win_low = 0;
 		s->win_any = false;
 	}
 	it = 0;
@@ -1139,14 +1155,15 @@ bool tracker__tick(struct tracker *tr, uint64_t now_ns)
 		jt = 0;
 		while (u64map__next(&p->maps, &jt, NULL, (void **)&m)) {
 			int64_t delta = (int64_t)(m->s.last - m->s.win_start);
-			uint64_t drop = m->s.win_drop;
+			uint64_t drop = m->s.win_drop, low = series_low(&m->s);
 
 			if (m->site && m->whole_window) {
 				m->site->win_delta += delta;
 				m->site->win_drop += drop;
+				m->site->win_low += low;
 				m->site->win_any = true;
 			}
-			series_close(&m->s, &tr->opts.judge, now_ns, delta, drop,
+			series_close(&m->s, &tr->opts.judge, now_ns, delta, drop, low,
 				     m->s.win_samples > 0 || delta != 0, false);
 			m->whole_window = true;
 		}
@@ -1161,9 +1178,11 @@ bool tracker__tick(struct tracker *tr, uint64_t now_ns)
 			/* exact lives: the sampled sum is the site (see stack_only) */
 			s->win_delta = (int64_t)s->s.last - (int64_t)s->s.win_start;
 			s->win_drop = s->s.win_drop;
+			s->win_low = series_low(&s->s);
 			s->win_any = true;
 		}
-		series_close(&s->s, &tr->opts.judge, now_ns, s->win_delta, s->win_drop, s->win_any, gone);
+		series_close(&s->s, &tr->opts.judge, now_ns, s->win_delta, s->win_drop,
+			     s->win_drop ? s->win_low : s->s.last, s->win_any, gone);
 	}
 	tr->windows_closed++;
 	return true;

@@ -52,6 +52,7 @@ enum tsite_kind {
 struct twin {
 	int32_t delta;
 	uint32_t drop, end;
+	uint32_t low;			/* lowest sample after the largest fall */
 	uint32_t ms;			/* window length */
 	uint8_t sampled;
 };
@@ -62,6 +63,7 @@ struct tseries {
 	/* current window */
 	uint64_t win_start;		/* entries when it began */
 	uint64_t win_hi, win_drop;	/* highest sample in it so far, largest fall from that */
+	uint64_t win_low;		/* lowest sample since that fall (valid when win_drop) */
 	uint64_t win_start_ns;
 	int win_samples;
 	/* closed windows, a ring: windows[(nwin - k) % TRACK_WINDOWS] is k-th newest */
@@ -153,6 +155,7 @@ struct tsite {
 	bool stack_only;
 	bool joined;			/* a map was ever attributed here */
 	uint64_t win_drop;		/* sum of their falls */
+	uint64_t win_low;		/* sum of their lows after those falls */
 	bool win_any;
 	uint64_t bucket_bytes;		/* allocated by growth, also of maps now gone */
 	uint64_t exact_bucket_bytes;	/* --exact: mallocgc of bucket/group types */
