@@ -189,13 +189,26 @@ live_test() {
 	tm new-session -d -s live -x 160 -y 40 -c "$ROOT" \
 		"sleep 1; $GM trace ${WIN[*]} -d 60s -- $fx; echo GM-EXIT=\$?; sleep 60"
 	tm pipe-pane -t live -o "cat >$raw"
-	if wait_pane 'map\[string\]\*main\.Session' 15 && sleep 5 && screen=$(pane) &&
+	# the provisional state from the start: the first screen with the map
+	# shows it short of a verdict (RISING k/4, k < 4), a later one 4/4 or more
+	local first=
+	if wait_pane 'map\[string\]\*main\.Session' 15; then
+		first=$(pane)
+	fi
+	if wait_pane 'map\[string\]\*main\.Session' 1 && sleep 5 && screen=$(pane) &&
 		grep -qE '^ leak +[0-9]+ +\+[0-9]+ .*map\[string\]\*main\.Session +main\.remember main\.go:[0-9]+' <<<"$screen" &&
 		grep -qE 'targets 1 \(1 live\) +events [0-9]+/s +lost 0 +mode default' <<<"$screen" &&
 		grep -qF "$(gm_newest)" <<<"$screen"; then
 		pass "outputs/live-table"
 	else
 		fail "outputs/live-table" "$(pane | grep -v '^$' | head -12 | tr '\n' '|' | cut -c1-900)"
+	fi
+	if grep -qE ' RISING ' <<<"$first" &&
+		grep -qE '^ [a-z]+ +[0-9]+ +[-+][0-9]+ .* [0-3]/4 +map\[string\]\*main\.Session' <<<"$first" &&
+		grep -qE '^ leak +[0-9]+ .* ([4-9]|1[0-9])/4 +map\[string\]\*main\.Session' <<<"$screen"; then
+		pass "outputs/live-rising"
+	else
+		fail "outputs/live-rising" "first: $(grep -E 'RISING|Session' <<<"$first" | tr '\n' '|' | cut -c1-400) later: $(grep -E 'Session' <<<"$screen" | tr '\n' '|' | cut -c1-300)"
 	fi
 	tm send-keys -t live s
 	if wait_pane 'sort: growth/min' 5; then
