@@ -16,6 +16,7 @@
 #include "cliutil.h"
 #include "commands.h"
 #include "gm_err.h"
+#include "gobin.h"
 #include "goelf.h"
 #include "gotypes.h"
 #include "jsonw.h"
@@ -48,7 +49,10 @@ static const char inspect_usage[] =
 "  RETS      file offsets of every RET instruction, decoded with Capstone\n"
 "then the struct offsets (decimal bytes) of the map header, table, type\n"
 "descriptor and g that the probes read.  With --types, one line per map type:\n"
-"\"0xADDRESS map[K]V\".\n"
+"\"0xADDRESS map[K]V\".  A binary built by a Go release newer than the newest\n"
+"tested gets a \"note:\" line: which release, and whether the runtime\n"
+"self-check passed (the newest known layouts are used only if it did; if it\n"
+"failed, map types are not named and --types says why instead of listing).\n"
 "\n"
 "JSON output: {\"path\", \"go_version\", \"experiments\": [...], \"arch\", \"pie\",\n"
 "\"stripped\", \"cgo\", \"buildmode\", \"modinfo\", \"map_impl\": \"classic\"|\"swiss\",\n"
@@ -56,7 +60,10 @@ static const char inspect_usage[] =
 "\"post_prologue_offset\", \"ret_offsets\": [...], \"frameless\", \"args_intact\",\n"
 "\"decode_failed\", \"rets_truncated\", \"tail_jumps\"}], \"layout\": {\"impl\",\n"
 "\"verified\" (offsets checked against this Go version's sources), field: offset},\n"
-"\"map_types\": [{\"address\", \"name\"}] (with --types)}.  Addresses and\n"
+"\"map_types\": [{\"address\", \"name\"}] (with --types; null when type names\n"
+"are unavailable), \"newest_tested_go\", \"newer_than_tested\", \"self_check\":\n"
+"\"not_needed\"|\"passed\"|\"failed\", \"self_check_detail\", \"note\",\n"
+"\"types_unavailable_reason\" (null when types can be named)}.  Addresses and\n"
 "offsets are \"0x...\" strings, sizes numbers; null where a function is not\n"
 "present, where it has no prologue, or where a layout field does not exist\n"
 "in this implementation.\n"
@@ -107,12 +114,10 @@ struct inspect {
 	char path[64 + 4096];	/* what was opened */
 	bool json, types;
 
-	struct goelf *elf;
-	struct go_buildinfo bi;
-	bool bi_ok;
-	struct pclntab *tab;
-	struct probeplan *plan;
-	struct gotypes *gt;
+	struct gobin *bin;	/* the same reading trace and the daemon do */
+	const struct goelf *elf;
+	const struct go_buildinfo *bi;
+	const struct probeplan *plan;
 	struct map_type *mts;
 	size_t mt_cnt, mt_cap;
 };
@@ -186,28 +191,23 @@ static int analyze(struct inspect *in, struct gm_err *err)
 	ret = resolve_target(in, err);
 	if (ret)
 		return ret;
-	in->elf = goelf__open(in->path, err);
-	if (!in->elf)
-		return -ENOEXEC;
-	ret = go_buildinfo__parse(in->elf, &in->bi, err);
-	if (ret)
-		return ret;
-	in->bi_ok = true;
-	ret = go_buildinfo__check_supported(&in->bi, err);
-	if (ret)
-		return ret;
-	in->tab = pclntab__new(in->elf, err);
-	if (!in->tab)
+	in->bin = gobin__open(in->path, err);
+	if (!in->bin)
 		return -EINVAL;
-	in->plan = probeplan__new(in->elf, in->tab, &in->bi, err);
-	if (!in->plan)
-		return -EINVAL;
+	in->elf = in->bin->elf;
+	in->bi = &in->bin->bi;
+	in->plan = in->bin->plan;
 	if (!in->types)
 		return 0;
-	in->gt = gotypes__new(in->elf, in->tab, &in->bi, err);
-	if (!in->gt)
-		return -EINVAL;
-	ret = gotypes__for_each_map_type(in->gt, collect_map_type, in);
+	/*
+	 * A tested release without type data is an error, as it always was; a
+	 * newer one that failed the self-check is a finding, said in the output.
+	 */
+	if (!in->bin->types && in->bin->self_check != GOBIN_CHECK_FAILED)
+		return gm_err_set(err, ENOENT, "%s", in->bin->types_unavailable);
+	if (!in->bin->types)
+		return 0;
+	ret = gotypes__for_each_map_type(in->bin->types, collect_map_type, in);
 	if (ret == -ENOMEM)
 		return gm_err_set(err, ENOMEM, "out of memory");
 	if (ret < 0)
@@ -222,12 +222,7 @@ static void inspect_free(struct inspect *in)
 	for (i = 0; i < in->mt_cnt; i++)
 		free(in->mts[i].name);
 	free(in->mts);
-	gotypes__free(in->gt);
-	probeplan__free(in->plan);
-	pclntab__free(in->tab);
-	if (in->bi_ok)
-		go_buildinfo__free(&in->bi);
-	goelf__free(in->elf);
+	gobin__free(in->bin);
 }
 
 static __u16 layout_val(const struct gm_layout *l, const struct layout_row *r)
@@ -302,17 +297,27 @@ static void print_text(FILE *out, const struct inspect *in)
 	fputs("path:         ", out);
 	put_safe(out, in->path);
 	fputs("\ngo version:   ", out);
-	put_safe(out, in->bi.version);
+	put_safe(out, in->bi->version);
 	fputs("\nexperiments:  ", out);
-	put_safe(out, in->bi.experiments[0] ? in->bi.experiments : "-");
+	put_safe(out, in->bi->experiments[0] ? in->bi->experiments : "-");
 	fprintf(out, "\narch:         %s\n", goelf__arch_name(in->elf));
 	fprintf(out, "pie:          %s\n", yes_no(goelf__is_pie(in->elf)));
 	fprintf(out, "stripped:     %s\n", yes_no(!goelf__has_symtab(in->elf)));
-	fprintf(out, "cgo:          %s\n", yes_no(in->bi.cgo));
-	snprintf(buildmode, sizeof(buildmode), "%s", in->bi.buildmode[0] ? in->bi.buildmode : "-");
+	fprintf(out, "cgo:          %s\n", yes_no(in->bi->cgo));
+	snprintf(buildmode, sizeof(buildmode), "%s", in->bi->buildmode[0] ? in->bi->buildmode : "-");
 	fputs("buildmode:    ", out);
 	put_safe(out, buildmode);
-	fprintf(out, "\nmap impl:     %s\n\n", probeplan__impl_name(plan->impl));
+	fprintf(out, "\nmap impl:     %s\n", probeplan__impl_name(plan->impl));
+	if (gobin__newer_note(in->bin)) {
+		fputs("note:         ", out);
+		put_safe(out, gobin__newer_note(in->bin));
+		fputc('\n', out);
+	} else if (in->bin->types_unavailable[0]) {
+		fputs("types:        unavailable: ", out);
+		put_safe(out, in->bin->types_unavailable);
+		fputc('\n', out);
+	}
+	fputc('\n', out);
 
 	fprintf(out, "%-44s %-8s %-10s %-9s %5s %-9s %s\n", "FUNCTION", "STATE", "ADDRESS",
 		"FILE OFF", "SIZE", "PROLOGUE", "RETS");
@@ -321,7 +326,10 @@ static void print_text(FILE *out, const struct inspect *in)
 	text_fn_notes(out, plan);
 
 	fprintf(out, "\nlayout (%s, byte offsets%s):\n", swiss ? "swiss" : "classic",
-		plan->layout_verified ? "" : "; NOT checked against this Go version");
+		in->bin->layout_verified ? "" :
+		in->bin->self_check == GOBIN_CHECK_PASSED ? "; the newest known, not checked against this Go version; runtime self-check passed" :
+		in->bin->self_check == GOBIN_CHECK_FAILED ? "; the newest known, not checked against this Go version; runtime self-check FAILED" :
+		"; NOT checked against this Go version");
 	for (i = 0; i < sizeof(layout_rows) / sizeof(layout_rows[0]); i++) {
 		const struct layout_row *r = &layout_rows[i];
 		const char *label = swiss ? r->swiss : r->classic;
@@ -338,6 +346,13 @@ static void print_text(FILE *out, const struct inspect *in)
 
 	if (!in->types)
 		return;
+	if (!in->bin->types) {
+		/* said once above, in the note: here only where the list would be */
+		fputs("\nmap types: unavailable: ", out);
+		put_safe(out, in->bin->types_unavailable);
+		fputc('\n', out);
+		return;
+	}
 	fprintf(out, "\nmap types (%zu):\n", in->mt_cnt);
 	for (i = 0; i < in->mt_cnt; i++) {
 		fprintf(out, "%#llx ", (unsigned long long)in->mts[i].addr);
@@ -362,6 +377,16 @@ static void json_u64_or_null(struct jsonw *w, const char *key, bool have, uint64
 	jsonw_key(w, key);
 	if (have)
 		jsonw_u64(w, v);
+	else
+		jsonw_null(w);
+}
+
+/* NULL or "" as null: the JSON says "nothing" the one way. */
+static void json_str_or_null(struct jsonw *w, const char *key, const char *v)
+{
+	jsonw_key(w, key);
+	if (v && *v)
+		jsonw_string(w, v);
 	else
 		jsonw_null(w);
 }
@@ -420,14 +445,14 @@ static int print_json(FILE *out, const struct inspect *in)
 		return -ENOMEM;
 	jsonw_start_object(w);
 	jsonw_kv_string(w, "path", in->path);
-	jsonw_kv_string(w, "go_version", in->bi.version);
-	json_experiments(w, in->bi.experiments);
+	jsonw_kv_string(w, "go_version", in->bi->version);
+	json_experiments(w, in->bi->experiments);
 	jsonw_kv_string(w, "arch", goelf__arch_name(in->elf));
 	jsonw_kv_bool(w, "pie", goelf__is_pie(in->elf));
 	jsonw_kv_bool(w, "stripped", !goelf__has_symtab(in->elf));
-	jsonw_kv_bool(w, "cgo", in->bi.cgo);
-	jsonw_kv_string(w, "buildmode", in->bi.buildmode);
-	jsonw_kv_string(w, "modinfo", in->bi.modinfo ? in->bi.modinfo : "");
+	jsonw_kv_bool(w, "cgo", in->bi->cgo);
+	jsonw_kv_string(w, "buildmode", in->bi->buildmode);
+	jsonw_kv_string(w, "modinfo", in->bi->modinfo ? in->bi->modinfo : "");
 	jsonw_kv_string(w, "map_impl", probeplan__impl_name(plan->impl));
 
 	jsonw_key(w, "functions");
@@ -439,7 +464,7 @@ static int print_json(FILE *out, const struct inspect *in)
 	jsonw_key(w, "layout");
 	jsonw_start_object(w);
 	jsonw_kv_string(w, "impl", probeplan__impl_name(plan->layout.impl));
-	jsonw_kv_bool(w, "verified", plan->layout_verified);
+	jsonw_kv_bool(w, "verified", in->bin->layout_verified);
 	for (i = 0; i < sizeof(layout_rows) / sizeof(layout_rows[0]); i++) {
 		__u16 v = layout_val(&plan->layout, &layout_rows[i]);
 
@@ -456,7 +481,16 @@ static int print_json(FILE *out, const struct inspect *in)
 		jsonw_i64(w, plan->layout.grow_map_slot);
 	jsonw_end_object(w);
 
-	if (in->types) {
+	jsonw_kv_string(w, "newest_tested_go", gobin__newest_tested());
+	jsonw_kv_bool(w, "newer_than_tested", in->bin->newer_than_tested);
+	jsonw_kv_string(w, "self_check", gobin__check_str(in->bin->self_check));
+	json_str_or_null(w, "self_check_detail", in->bin->self_check_detail);
+	json_str_or_null(w, "note", gobin__newer_note(in->bin));
+	json_str_or_null(w, "types_unavailable_reason", in->bin->types_unavailable);
+	if (in->types && !in->bin->types) {
+		jsonw_key(w, "map_types");
+		jsonw_null(w);
+	} else if (in->types) {
 		jsonw_key(w, "map_types");
 		jsonw_start_array(w);
 		for (i = 0; i < in->mt_cnt; i++) {

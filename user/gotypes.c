@@ -10,6 +10,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gotypes.h"
@@ -24,6 +25,13 @@
 #define ABI_TFLAG_EXTRASTAR	0x02
 #define ABI_KIND_MASK		0x1f
 #define ABI_KIND_MAP		21
+#define ABI_KIND_INT32		5
+#define ABI_KIND_STRUCT		25
+#define ABI_KIND_UNSAFEPTR	26
+/* abi.MapType / abi.OldMapType: Key, Elem, Group (Bucket) after abi.Type */
+#define ABI_MAPTYPE_KEY		48
+#define ABI_MAPTYPE_ELEM	56
+#define ABI_MAPTYPE_GROUP	64
 
 /* pcHeader.funcnameOffset: after magic, pads, nfunc, nfiles (and textStart from 1.18) */
 #define PCHDR_FUNCNAME_116	24
@@ -469,4 +477,112 @@ int gotypes__for_each_map_type(const struct gotypes *types, gotypes_map_cb cb, v
 cleanup:
 	free(buf);
 	return ret;
+}
+
+struct find_map_ctx {
+	const char *want;
+	uint64_t addr;
+};
+
+static int find_map_cb(uint64_t type_addr, const char *name, void *ctx)
+{
+	struct find_map_ctx *c = ctx;
+
+	if (strcmp(name, c->want))
+		return 0;
+	c->addr = type_addr;
+	return 1;
+}
+
+/* Size_ (abi.Type + 0, a uintptr the linker writes as is: no relocation). */
+static uint64_t type_size(const struct gotypes *t, uint64_t vaddr)
+{
+	const uint8_t *ty = type_at(t, vaddr);
+	uint64_t size;
+
+	if (!ty)
+		return 0;
+	memcpy(&size, ty, 8);
+	return size;
+}
+
+/* The descriptor the pointer at field leads to must be named want, of kind and size. */
+static int check_elem(const struct gotypes *t, uint64_t field, const char *what,
+		      const char *want, int kind, uint64_t size, char *detail, size_t len)
+{
+	uint64_t p;
+	char name[64];
+	int n;
+
+	if (goelf__read_ptr(t->elf, field, &p) || !type_at(t, p)) {
+		snprintf(detail, len, "%s: its %s pointer leads outside the type data",
+			 GOTYPES_SELFCHECK_TYPE, what);
+		return -EBADMSG;
+	}
+	n = gotypes__name(t, p, name, sizeof(name));
+	if (n < 0 || strcmp(name, want)) {
+		snprintf(detail, len, "%s: its %s type is named \"%s\", not %s",
+			 GOTYPES_SELFCHECK_TYPE, what, n < 0 ? "(unreadable)" : name, want);
+		return -EBADMSG;
+	}
+	if (gotypes__kind(t, p) != kind || type_size(t, p) != size) {
+		snprintf(detail, len, "%s: its %s type %s has kind %d and size %llu, not %d and %llu",
+			 GOTYPES_SELFCHECK_TYPE, what, want, gotypes__kind(t, p),
+			 (unsigned long long)type_size(t, p), kind, (unsigned long long)size);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int gotypes__self_check(const struct gotypes *t, uint16_t bucketsize_off,
+			uint8_t bucketsize_size, char *detail, size_t len)
+{
+	struct find_map_ctx fc = { GOTYPES_SELFCHECK_TYPE, 0 };
+	const uint8_t *gsz;
+	uint64_t group, want = 0;
+	int ret;
+
+	ret = gotypes__for_each_map_type(t, find_map_cb, &fc);
+	if (!fc.addr) {
+		if (ret < 0)
+			snprintf(detail, len, "the map type list ends on a bad descriptor (%s) before %s",
+				 strerror(-ret), GOTYPES_SELFCHECK_TYPE);
+		else
+			snprintf(detail, len, "%s, the runtime's own, is not among the %zu types listed",
+				 GOTYPES_SELFCHECK_TYPE, gotypes__typelink_cnt(t));
+		return -EBADMSG;
+	}
+	if (gotypes__kind(t, fc.addr) != ABI_KIND_MAP) {
+		snprintf(detail, len, "%s has kind %d, not map", GOTYPES_SELFCHECK_TYPE,
+			 gotypes__kind(t, fc.addr));
+		return -EBADMSG;
+	}
+	if (check_elem(t, fc.addr + ABI_MAPTYPE_KEY, "key", "int32", ABI_KIND_INT32, 4, detail, len) ||
+	    check_elem(t, fc.addr + ABI_MAPTYPE_ELEM, "elem", "unsafe.Pointer", ABI_KIND_UNSAFEPTR, 8,
+		       detail, len))
+		return -EBADMSG;
+	if (goelf__read_ptr(t->elf, fc.addr + ABI_MAPTYPE_GROUP, &group) || !type_at(t, group) ||
+	    gotypes__kind(t, group) != ABI_KIND_STRUCT) {
+		snprintf(detail, len, "%s: its group/bucket pointer does not lead to a struct type",
+			 GOTYPES_SELFCHECK_TYPE);
+		return -EBADMSG;
+	}
+	/* the field must lie inside the map descriptor's 136 bytes past abi.Type */
+	if ((bucketsize_size != 2 && bucketsize_size != 8) ||
+	    bucketsize_off < ABI_TYPE_SIZE || bucketsize_off + bucketsize_size > ABI_TYPE_SIZE + 88 ||
+	    !(gsz = goelf__vaddr_ptr(t->elf, fc.addr + bucketsize_off, bucketsize_size))) {
+		snprintf(detail, len, "%s: no group size field at +%u", GOTYPES_SELFCHECK_TYPE,
+			 bucketsize_off);
+		return -EBADMSG;
+	}
+	memcpy(&want, gsz, bucketsize_size);	/* little-endian: the low bytes */
+	if (!want || want != type_size(t, group)) {
+		snprintf(detail, len, "%s: the group size at +%u says %llu bytes, its group type %llu",
+			 GOTYPES_SELFCHECK_TYPE, bucketsize_off, (unsigned long long)want,
+			 (unsigned long long)type_size(t, group));
+		return -EBADMSG;
+	}
+	snprintf(detail, len, "%s: key int32, elem unsafe.Pointer, group of %llu bytes as the size at +%u says",
+		 GOTYPES_SELFCHECK_TYPE, (unsigned long long)want, bucketsize_off);
+	return 0;
 }

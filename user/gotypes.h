@@ -61,4 +61,21 @@ int gotypes__kind(const struct gotypes *types, uint64_t type_addr);
 typedef int (*gotypes_map_cb)(uint64_t type_addr, const char *name, void *ctx);
 int gotypes__for_each_map_type(const struct gotypes *types, gotypes_map_cb cb, void *ctx);
 
+/*
+ * The runtime self-check: is this binary's type data read right by the
+ * newest known layouts?  Every Go binary links the runtime's own
+ * map[int32]unsafe.Pointer (reflectOffs.m, runtime/runtime1.go).  It must
+ * be listed; its Key and Elem pointers (abi.Type + 0, + 8) must lead to
+ * descriptors named "int32" and "unsafe.Pointer" of the right kind and
+ * size; and its Group/Bucket pointer (+ 16) to a struct whose Size_ equals
+ * the group size field the probes read (bucketsize_off, 2 or 8 bytes).
+ * That pins the moduledata layout, the descriptor list, abi.Type's size,
+ * kind and name fields, the name encoding and the map type's fields at
+ * once.  Returns 0 and what was seen, or -EBADMSG and why it failed, in
+ * detail (one line, no trailing period).
+ */
+#define GOTYPES_SELFCHECK_TYPE "map[int32]unsafe.Pointer"
+int gotypes__self_check(const struct gotypes *types, uint16_t bucketsize_off,
+			uint8_t bucketsize_size, char *detail, size_t len);
+
 #endif /* GOTYPES_H */

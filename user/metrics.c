@@ -155,6 +155,69 @@ static void family(struct strbuf *sb, const char *name, const char *type, const 
 	strbuf__printf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One untested-release label set of a live target, NULL when it is tested. */
+static char *untested_labels(const struct target *t)
+{
+	struct strbuf sb;
+
+	if (t->exited || !t->bin->newer_than_tested)
+		return NULL;
+	strbuf__init(&sb);
+	strbuf__printf(&sb, "comm=\"");
+	metrics__escape(&sb, t->comm);
+	strbuf__printf(&sb, "\",go_version=\"");
+	metrics__escape(&sb, t->bin->bi.version);
+	strbuf__printf(&sb, "\",self_check=\"%s\"", gobin__check_str(t->bin->self_check));
+	if (sb.failed) {
+		strbuf__fini(&sb);
+		return NULL;
+	}
+	return sb.buf;
+}
+
+/*
+ * Processes built by a Go release newer than the newest tested, one series
+ * per (comm, go_version, self_check), from the targets that have tracked
+ * maps or sites (the ones whose series the type labels of this page rest
+ * on).  Bounded like the site series: at most one per traced command and
+ * release, and none at all while every release is a tested one.
+ */
+static void untested_family(struct strbuf *sb, const struct tracker *tr)
+{
+	struct tmap **maps;
+	struct tsite **sites;
+	size_t nm = tracker__maps(tr, &maps), ns = tracker__sites(tr, &sites), n = 0, i;
+	char **rows = calloc(nm + ns + 1, sizeof(*rows));
+
+	family(sb, "gomaptrace_go_release_untested", "gauge",
+	       "1 per traced command built by a Go release newer than the newest gomaptrace is tested with; "
+	       "self_check=failed: its map types are not named.");
+	for (i = 0; rows && i < nm + ns; i++) {
+		const struct target *t = i < nm ? maps[i]->tgt : sites[i - nm]->tgt;
+		char *l = untested_labels(t);
+
+		if (l)
+			rows[n++] = l;
+	}
+	if (rows)
+		qsort(rows, n, sizeof(*rows), cmp_str);
+	for (i = 0; i < n; i++) {
+		if (!i || strcmp(rows[i], rows[i - 1]))
+			strbuf__printf(sb, "gomaptrace_go_release_untested{%s,newest_tested=\"%s\"} 1\n",
+				       rows[i], gobin__newest_tested());
+	}
+	for (i = 0; i < n; i++)
+		free(rows[i]);
+	free(rows);
+	free(maps);
+	free(sites);
+}
+
 static void site_family(struct strbuf *sb, const struct site_row *rows, size_t n,
 			const char *name, const char *type, const char *help, int field)
 {
@@ -233,6 +296,7 @@ int metrics__render(const struct metrics_input *in, struct strbuf *sb)
 		metrics__escape(sb, in->overhead_ppm[i].label);
 		strbuf__printf(sb, "\"} %.6f\n", in->overhead_ppm[i].value / 1e6);
 	}
+	untested_family(sb, in->tr);
 	family(sb, "gomaptrace_build_info", "gauge", "gomaptrace version, value 1.");
 	strbuf__printf(sb, "gomaptrace_build_info{version=\"");
 	metrics__escape(sb, in->version);

@@ -191,13 +191,17 @@ static void fill_layout(struct gm_layout *l, enum gm_map_impl impl,
 	l->table_capacity_size = 2;
 }
 
-static bool layout_verified(enum gm_map_impl impl, const struct go_buildinfo *bi)
+bool probeplan__layout_checked(enum gm_map_impl impl, const struct go_buildinfo *bi,
+			       int newest_minor)
 {
+	if (!bi || bi->major != 1)
+		return false;
 	if (impl == GM_MAP_CLASSIC)
 		return go_buildinfo__at_least(bi, 1, 17) &&
-		       !go_buildinfo__at_least(bi, 1, PROBEPLAN_CLASSIC_LAST + 1);
-	return go_buildinfo__at_least(bi, 1, 24) &&
-	       !go_buildinfo__at_least(bi, 1, PROBEPLAN_NEWEST_CHECKED + 1);
+		       !go_buildinfo__at_least(bi, 1, PROBEPLAN_CLASSIC_LAST + 1) &&
+		       !go_buildinfo__at_least(bi, 1, newest_minor + 1);
+	return impl == GM_MAP_SWISS && go_buildinfo__at_least(bi, 1, 24) &&
+	       !go_buildinfo__at_least(bi, 1, newest_minor + 1);
 }
 
 /*
@@ -599,7 +603,6 @@ struct probeplan *probeplan__new(const struct goelf *elf, const struct pclntab *
 	if (ret)
 		goto cleanup;
 	fill_layout(&plan->layout, plan->impl, bi);
-	plan->layout_verified = layout_verified(plan->impl, bi);
 
 	names = plan->impl == GM_MAP_SWISS ? swiss_fns : classic_fns;
 	cnt = plan->impl == GM_MAP_SWISS ? ARRAY_SIZE(swiss_fns) : ARRAY_SIZE(classic_fns);

@@ -84,17 +84,8 @@ struct probeplan {
 	struct gm_layout layout;
 	struct probe_fn *fns;
 	size_t fn_cnt;
-	/*
-	 * Added: the layout was checked against this Go version's sources
-	 * (classic 1.17-1.25, swiss 1.24 to PROBEPLAN_NEWEST_CHECKED).
-	 * Outside that range the offsets are the newest known ones, used on
-	 * faith (see gobin's self-checks).
-	 */
-	bool layout_verified;
 };
 
-/* The newest Go minor release whose runtime sources the layouts were checked against. */
-#define PROBEPLAN_NEWEST_CHECKED	27
 /* The last release with classic maps (GOEXPERIMENT=noswissmap). */
 #define PROBEPLAN_CLASSIC_LAST		25
 
@@ -111,6 +102,16 @@ const struct probe_fn *probeplan__fn(const struct probeplan *plan, const char *n
 int probeplan__decode(const uint8_t *code, uint64_t len, struct probe_fn *fn);
 /* "classic" / "swiss"; "present" / "inlined" / "absent". */
 const char *probeplan__impl_name(enum gm_map_impl impl);
+/*
+ * Was impl's layout checked against the runtime sources of bi's release?
+ * Classic: 1.17 to PROBEPLAN_CLASSIC_LAST; swiss: 1.24 to newest_minor,
+ * the newest release the test matrix pins (gobin passes build/gm_tested.h's
+ * GM_NEWEST_TESTED_MINOR: one source of truth).  Outside that range the
+ * plan holds the newest known offsets, used only while gobin's runtime
+ * self-check passes.
+ */
+bool probeplan__layout_checked(enum gm_map_impl impl, const struct go_buildinfo *bi,
+			       int newest_minor);
 const char *probeplan__state_name(enum probe_fn_state state);
 
 #endif /* PROBEPLAN_H */

@@ -37,6 +37,26 @@ const char *report__type_name(const struct target *t, uint64_t type, char *buf, 
 	return buf;
 }
 
+const char *report__type_unavailable(const struct target *t, uint64_t type)
+{
+	if (t->bin->types_unavailable[0] || !type)
+		return gobin__type_unavailable(t->bin, 0);
+	if (!t->bias_known)
+		return "the executable's load address in this process is not known";
+	if (type < t->bias)
+		return "its type pointer lies below the executable's mapping";
+	return gobin__type_unavailable(t->bin, type - t->bias);
+}
+
+/* The reason for one map or site only when it is not the binary's, said once per target. */
+static void text_type_reason(FILE *out, const struct target *t, uint64_t type)
+{
+	const char *why = report__type_unavailable(t, type);
+
+	if (why && !t->bin->types_unavailable[0])
+		fprintf(out, "      type unknown: %s\n", why);
+}
+
 /*
  * A process name or path as the terminal may show it: control bytes and
  * DEL as \xNN, a backslash doubled (names are the process's own, so
@@ -137,6 +157,7 @@ static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_w
 	fprintf(out, "  %-9s %s  pid %d (%s)  map 0x%" PRIx64 "%s\n", verdict__str(m->s.verdict),
 		report__type_name(t, m->type, type, sizeof(type)), (int)t->pid, report__printable(t->comm, comm, sizeof(comm)), m->addr,
 		m->bloated ? "  [bloated]" : "");
+	text_type_reason(out, t, m->type);
 	fprintf(out, "      entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min %s), rising %d of %d windows needed",
 		m->s.first, m->s.last, per_minute(&m->s), judged_str(&m->s, over, sizeof(over)),
 		m->s.ev.rising_windows, min_windows);
@@ -174,6 +195,18 @@ static void text_site(FILE *out, const struct tsite *s)
 		report__printable(s->tgt->comm, comm, sizeof(comm)),
 		s->maps, s->s.first, s->s.last, per_minute(&s->s), judged_str(&s->s, over, sizeof(over)),
 		human_bytes(s->bucket_bytes, bytes, sizeof(bytes)));
+	text_type_reason(out, s->tgt, s->type);
+}
+
+/* Has an earlier target of the report the same executable (its note already said)? */
+static bool bin_said(const struct report_session *rs, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < i; k++)
+		if (rs->targets[k]->bin == rs->targets[i]->bin)
+			return true;
+	return false;
 }
 
 void report__text(FILE *out, const struct tracker *tr, const struct report_session *rs)
@@ -206,6 +239,13 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 		else if (t->exited)
 			fprintf(out, ", exited");
 		fputc('\n', out);
+		if (bin_said(rs, i))
+			continue;
+		/* once per executable: which release, untested, self-check; or why no types */
+		if (gobin__newer_note(t->bin))
+			fprintf(out, "  note: %s\n", gobin__newer_note(t->bin));
+		else if (t->bin->types_unavailable[0])
+			fprintf(out, "  map types unknown (\"?\"): %s\n", t->bin->types_unavailable);
 	}
 	if (rs->max_overhead > 0 && rs->shed_s > 0)
 		fprintf(out, "probe budget %g of a CPU per process: exceeded, %llu alarm%s; probes shed or "
@@ -259,6 +299,15 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 	}
 	free(maps);
 	free(sites);
+}
+
+static void json_str_or_null(struct jsonw *w, const char *key, const char *v)
+{
+	jsonw_key(w, key);
+	if (v && *v)
+		jsonw_string(w, v);
+	else
+		jsonw_null(w);
 }
 
 static void json_loc(struct jsonw *w, const char *key, const struct tloc *loc, bool known)
@@ -338,6 +387,7 @@ static void json_map(struct jsonw *w, const struct tmap *m)
 	jsonw_kv_i64(w, "pid", m->tgt->pid);
 	jsonw_kv_hex(w, "address", m->addr);
 	jsonw_kv_string(w, "type", report__type_name(m->tgt, m->type, type, sizeof(type)));
+	json_str_or_null(w, "type_unavailable_reason", report__type_unavailable(m->tgt, m->type));
 	jsonw_kv_string(w, "verdict", verdict__str(m->s.verdict));
 	jsonw_kv_bool(w, "bloated", m->bloated);
 	jsonw_kv_u64(w, "capacity", m->capacity);
@@ -382,6 +432,7 @@ static void json_site(struct jsonw *w, const struct tsite *s)
 	jsonw_kv_string(w, "kind", s->kind == TSITE_CREATED ? "created" : "inserted");
 	jsonw_kv_i64(w, "pid", s->tgt->pid);
 	jsonw_kv_string(w, "type", report__type_name(s->tgt, s->type, type, sizeof(type)));
+	json_str_or_null(w, "type_unavailable_reason", report__type_unavailable(s->tgt, s->type));
 	jsonw_kv_u64(w, "maps", s->maps);
 	jsonw_kv_u64(w, "entries_first", s->s.first);
 	jsonw_kv_u64(w, "entries_last", s->s.last);
@@ -418,6 +469,12 @@ int report__json(FILE *out, const struct tracker *tr, const struct report_sessio
 		jsonw_kv_string(w, "exe", t->exe);
 		jsonw_kv_string(w, "go_version", t->bin->bi.version);
 		jsonw_kv_string(w, "map_impl", map_impl_str(t));
+		jsonw_kv_string(w, "newest_tested_go", gobin__newest_tested());
+		jsonw_kv_bool(w, "newer_than_tested", t->bin->newer_than_tested);
+		jsonw_kv_string(w, "self_check", gobin__check_str(t->bin->self_check));
+		json_str_or_null(w, "self_check_detail", t->bin->self_check_detail);
+		json_str_or_null(w, "note", gobin__newer_note(t->bin));
+		json_str_or_null(w, "types_unavailable_reason", t->bin->types_unavailable);
 		jsonw_kv_bool(w, "exited", t->exited);
 		jsonw_key(w, "exit_code");
 		if (t->exited && t->exit_status >= 0)

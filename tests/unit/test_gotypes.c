@@ -25,6 +25,8 @@
 #include <cmocka.h>
 #include "matrix.h"
 #include "gotypes.h"
+#include "gobin.h"
+#include "gm_tested.h"
 #include "elfimg.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -747,6 +749,132 @@ static void test_refusals(void **state)
 	free(buf);
 }
 
+/*
+ * The runtime self-check passes on every release and variant the matrix
+ * tests (so a newer release failing it has changed, not the check), with
+ * the offsets the probes read: GroupSize at +80 (8 bytes) for swiss maps,
+ * BucketSize at +82 (2 bytes) for classic ones.  The same check with a
+ * wrong field offset or width fails, naming the field.
+ */
+static void test_self_check_matrix(void **state)
+{
+	size_t t, v;
+	char detail[256];
+
+	(void)state;
+	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
+		for (v = 0; v < GM_VARIANT_CNT; v++) {
+			bool swiss = gm_matrix[t].swiss;
+			uint16_t off = swiss ? 80 : 82;
+			uint8_t size = swiss ? 8 : 2;
+			struct opened o;
+			char path[512];
+
+			snprintf(path, sizeof(path), "%s/fixtures/%s/%s/maps",
+				 getenv("GM_BUILD") && *getenv("GM_BUILD") ? getenv("GM_BUILD") : "./build",
+				 gm_toolchains[t], gm_variants[v]);
+			open_file(&o, path);
+			if (gotypes__self_check(o.types, off, size, detail, sizeof(detail)))
+				fail_msg("%s: self-check failed: %s", path, detail);
+			assert_non_null(strstr(detail, "key int32, elem unsafe.Pointer"));
+			/* one word further on is the slot size (swiss) or flags (classic) */
+			assert_int_equal(gotypes__self_check(o.types, off + 8, size, detail, sizeof(detail)),
+					 -EBADMSG);
+			assert_non_null(strstr(detail, "group size at +"));
+			/* hostile parameters: no read outside the map descriptor */
+			assert_int_equal(gotypes__self_check(o.types, off, 3, detail, sizeof(detail)), -EBADMSG);
+			assert_int_equal(gotypes__self_check(o.types, 200, 8, detail, sizeof(detail)), -EBADMSG);
+			assert_int_equal(gotypes__self_check(o.types, 0, 8, detail, sizeof(detail)), -EBADMSG);
+			close_opened(&o);
+		}
+	}
+}
+
+/*
+ * gobin's release facts on the newest tested fixture, told it is one minor
+ * newer: the note says which release, that it is newer than the newest
+ * tested and that the self-check passed; a plan whose group size offset is
+ * wrong (as a release that moved the field would read) fails the check,
+ * and then no type is named and every lookup says why.
+ */
+static void test_newer_release(void **state)
+{
+	const struct gm_matrix_tc *tc = NULL;
+	struct gm_err err = { { 0 } };
+	struct gobin *bin;
+	uint64_t addr = 0;
+	char path[512], buf[128], want[64];
+	size_t t;
+
+	(void)state;
+	for (t = 0; t < GM_MATRIX_CNT; t++)
+		if (gm_matrix[t].swiss)
+			tc = &gm_matrix[t];
+	assert_non_null(tc);
+	assert_int_equal(tc->minor, GM_NEWEST_TESTED_MINOR);
+	assert_int_equal(gobin__newest_tested_minor(), GM_NEWEST_TESTED_MINOR);
+	assert_string_equal(gobin__newest_tested(), GM_NEWEST_TESTED);
+	snprintf(path, sizeof(path), "%s/fixtures/%s/plain/leaky",
+		 getenv("GM_BUILD") && *getenv("GM_BUILD") ? getenv("GM_BUILD") : "./build", tc->name);
+	bin = gobin__open(path, &err);
+	if (!bin)
+		fail_msg("%s: %s", path, err.msg);
+	/* as tested: no note, no check, the layout verified, types named */
+	assert_false(bin->newer_than_tested);
+	assert_int_equal(bin->self_check, GOBIN_CHECK_NOT_NEEDED);
+	assert_true(bin->layout_verified);
+	assert_null(gobin__newer_note(bin));
+	assert_string_equal(bin->types_unavailable, "");
+	assert_non_null(bin->types);
+	{
+		struct map_list l = { .types = bin->types };
+
+		list_maps(bin->types, &l);
+		for (t = 0; t < (size_t)l.cnt; t++)
+			if (!strcmp(l.names[t], "map[string]*main.Session"))
+				addr = l.addrs[t];
+	}
+	assert_true(addr != 0);
+	assert_null(gobin__type_unavailable(bin, addr));
+	assert_non_null(gobin__type_unavailable(bin, 0));
+	assert_non_null(strstr(gobin__type_unavailable(bin, gotypes__types_end(bin->types)), "outside"));
+
+	/* one minor newer: the check runs and passes */
+	snprintf(bin->bi.version, sizeof(bin->bi.version), "go1.%d.0", tc->minor + 1);
+	bin->bi.minor = tc->minor + 1;
+	bin->bi.patch = 0;
+	gobin__check_release(bin, NULL);
+	assert_true(bin->newer_than_tested);
+	assert_false(bin->layout_verified);
+	assert_int_equal(bin->self_check, GOBIN_CHECK_PASSED);
+	assert_non_null(gobin__newer_note(bin));
+	snprintf(want, sizeof(want), "built by go1.%d.0, newer than %s,", tc->minor + 1, GM_NEWEST_TESTED);
+	assert_non_null(strstr(gobin__newer_note(bin), want));
+	assert_non_null(strstr(gobin__newer_note(bin), "self-check passed"));
+	assert_string_equal(gobin__type_name(bin, addr, buf, sizeof(buf)), "map[string]*main.Session");
+	assert_null(gobin__type_unavailable(bin, addr));
+	assert_string_equal(gobin__check_str(bin->self_check), "passed");
+
+	/* the field moved: fails, types dropped, every lookup says why */
+	bin->plan->layout.type_bucketsize_off = 88;
+	gobin__check_release(bin, NULL);
+	assert_int_equal(bin->self_check, GOBIN_CHECK_FAILED);
+	assert_null(bin->types);
+	assert_non_null(strstr(gobin__newer_note(bin), "self-check FAILED"));
+	assert_non_null(strstr(gobin__newer_note(bin), "map types are not named"));
+	assert_non_null(strstr(bin->types_unavailable, "failed the runtime self-check"));
+	assert_string_equal(gobin__type_name(bin, addr, buf, sizeof(buf)), "?");
+	assert_string_equal(gobin__type_unavailable(bin, addr), bin->types_unavailable);
+	assert_string_equal(gobin__type_unavailable(bin, 0), bin->types_unavailable);
+	assert_string_equal(gobin__check_str(bin->self_check), "failed");
+
+	/* without type data at all, a newer release fails the check too */
+	gobin__check_release(bin, "no moduledata refers to the pclntab at 0x1: type names unavailable");
+	assert_int_equal(bin->self_check, GOBIN_CHECK_FAILED);
+	assert_non_null(strstr(bin->self_check_detail, "no type data"));
+	gobin__free(bin);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -761,6 +889,8 @@ int main(void)
 		cmocka_unit_test(test_synth_bad_names),
 		cmocka_unit_test(test_scan_over_garbage),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_self_check_matrix),
+		cmocka_unit_test(test_newer_release),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

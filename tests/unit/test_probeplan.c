@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "matrix.h"
+#include "gm_tested.h"
 #include "buildinfo.h"
 #include "goelf.h"
 #include "pclntab.h"
@@ -433,7 +434,7 @@ static void test_matrix_invariants(void **state)
 			l = &b.plan->layout;
 			assert_int_equal(b.plan->impl, swiss ? GM_MAP_SWISS : GM_MAP_CLASSIC);
 			assert_int_equal(l->impl, b.plan->impl);
-			assert_true(b.plan->layout_verified);
+			assert_true(probeplan__layout_checked(b.plan->impl, &b.bi, GM_NEWEST_TESTED_MINOR));
 			assert_int_equal(l->map_count_off, 0);
 			assert_int_equal(l->g_stack_lo_off, 0);
 			assert_int_equal(l->g_stack_hi_off, 8);
@@ -686,6 +687,46 @@ static void test_experiment_disagreement(void **state)
 	bin_close(&b);
 }
 
+/*
+ * Which releases' layouts count as checked: the one bound that is not the
+ * matrix's (the last classic release) and the one that is (the newest
+ * tested, passed in), on hand-made build infos.
+ */
+static void test_layout_checked_range(void **state)
+{
+	struct go_buildinfo bi;
+	int n = GM_NEWEST_TESTED_MINOR;
+
+	(void)state;
+	memset(&bi, 0, sizeof(bi));
+	bi.major = 1;
+	bi.minor = n;
+	assert_true(probeplan__layout_checked(GM_MAP_SWISS, &bi, n));
+	bi.minor = n + 1;
+	assert_false(probeplan__layout_checked(GM_MAP_SWISS, &bi, n));
+	assert_true(probeplan__layout_checked(GM_MAP_SWISS, &bi, n + 1));
+	bi.minor = 24;
+	assert_true(probeplan__layout_checked(GM_MAP_SWISS, &bi, n));
+	assert_true(probeplan__layout_checked(GM_MAP_CLASSIC, &bi, n));
+	bi.minor = 23;
+	assert_false(probeplan__layout_checked(GM_MAP_SWISS, &bi, n));
+	bi.minor = PROBEPLAN_CLASSIC_LAST;
+	assert_true(probeplan__layout_checked(GM_MAP_CLASSIC, &bi, n));
+	bi.minor = PROBEPLAN_CLASSIC_LAST + 1;
+	assert_false(probeplan__layout_checked(GM_MAP_CLASSIC, &bi, n));
+	bi.minor = 16;
+	assert_false(probeplan__layout_checked(GM_MAP_CLASSIC, &bi, n));
+	bi.minor = 17;
+	assert_true(probeplan__layout_checked(GM_MAP_CLASSIC, &bi, n));
+	/* a Go 2 or an unparsed version is never "checked" */
+	bi.major = 2;
+	bi.minor = 0;
+	assert_false(probeplan__layout_checked(GM_MAP_SWISS, &bi, n));
+	bi.major = 0;
+	assert_false(probeplan__layout_checked(GM_MAP_SWISS, &bi, n));
+	assert_false(probeplan__layout_checked(GM_MAP_SWISS, NULL, n));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -711,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_classic_states),
 		cmocka_unit_test(test_foreign_uprobe_refused),
 		cmocka_unit_test(test_experiment_disagreement),
+		cmocka_unit_test(test_layout_checked_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
