@@ -535,6 +535,22 @@ static enum tunseen why_unseen(const struct tracker *tr, const struct tproc *p,
 	return TUNSEEN_BEFORE;
 }
 
+/*
+ * A map without a type of its own takes its site's.  One line of Go code
+ * creates or fills maps of one static type, except in generic code, where
+ * instantiations of one GC shape share the line (pointer-valued maps of
+ * different element types): a generic function's site lends nothing.
+ */
+static void site_type(struct tmap *m)
+{
+	const char *fn = m->site ? m->site->loc.function : NULL;
+
+	if (m->type || !m->site || !m->site->type || !fn || strchr(fn, '['))
+		return;
+	m->type = m->site->type;
+	m->type_from_site = true;
+}
+
 static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm_event *e,
 			    uint64_t mkey, uint64_t now)
 {
@@ -589,6 +605,7 @@ static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm
 		m->site->maps++;
 		if (!m->site->type)
 			m->site->type = e->type;
+		site_type(m);
 	}
 	if (u64map__set(&p->maps, mkey, m)) {
 		if (m->site)
@@ -781,8 +798,9 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 	} else {
 		series_sample(&m->s, e->entries, now);
 	}
-	if (e->type && !m->type) {
+	if (e->type && (!m->type || m->type_from_site)) {
 		m->type = e->type;
+		m->type_from_site = false;
 		if (m->site && !m->site->type)
 			m->site->type = e->type;
 	}
@@ -1166,6 +1184,7 @@ bool tracker__tick(struct tracker *tr, uint64_t now_ns)
 			series_close(&m->s, &tr->opts.judge, now_ns, delta, drop, low,
 				     m->s.win_samples > 0 || delta != 0, false);
 			m->whole_window = true;
+			site_type(m);	/* its site may have learnt a type since */
 		}
 	}
 	it = 0;

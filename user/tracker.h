@@ -110,6 +110,12 @@ struct tmap {
 	uint64_t dirlen;		/* swiss directory length as last read */
 	uint64_t type;			/* runtime address of the map type; 0 unknown */
 	uint64_t bucket_size;		/* type's BucketSize / GroupSize; 0 unknown */
+	/*
+	 * type is its site's, not read from an event of this map: it was first
+	 * seen by a point that carries no type (a large allocation while the
+	 * governor had shed growth) and its site's other maps named it.
+	 */
+	bool type_from_site;
 	bool created_seen;
 	bool gone;
 	bool whole_window;		/* alive since the current window began */
