@@ -388,6 +388,7 @@ static void json_map(struct jsonw *w, const struct tmap *m)
 	jsonw_kv_hex(w, "address", m->addr);
 	jsonw_kv_string(w, "type", report__type_name(m->tgt, m->type, type, sizeof(type)));
 	json_str_or_null(w, "type_unavailable_reason", report__type_unavailable(m->tgt, m->type));
+	jsonw_kv_bool(w, "type_from_site", m->type_from_site);
 	jsonw_kv_string(w, "verdict", verdict__str(m->s.verdict));
 	jsonw_kv_bool(w, "bloated", m->bloated);
 	jsonw_kv_u64(w, "capacity", m->capacity);

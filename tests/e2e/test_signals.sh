@@ -19,6 +19,10 @@
 #   hup-terminal     a live-view session in a tmux pane whose window is
 #                    killed (the terminal closes, the kernel sends SIGHUP):
 #                    the JSON report is whole
+#   truncated-exe    (issue 11 item 2) `trace -p A -p B` where A's
+#                    executable (a private copy) is truncated to nothing
+#                    after A exits, before the report: no SIGBUS, exit 0,
+#                    and A's growing map is still named with its Go type
 #   child-signals    under nohup, the child of `trace -- CMD` still has
 #                    SIGHUP ignored (the tracer's own handlers and SIGPIPE
 #                    setting are not what CMD gets)
@@ -201,8 +205,33 @@ child_signals() {
 	wait "$tpid"
 }
 
+# ---- truncated-exe: a file that changes under the tracer ----------------
+truncated_exe() {
+	local copy=$DIR/trunc/leaky a b tpid i
+	mkdir -p "$DIR/trunc"
+	cp "$LEAKY" "$copy"
+	# A: 1400 logins at 200/s (7 s: attaching takes seconds under load),
+	# then it exits; B runs past the session
+	"$copy" -rate 200 -n 1400 >/dev/null 2>&1 &
+	a=$!
+	"$LEAKY" -rate 200 >/dev/null 2>&1 &
+	b=$!
+	timeout -k 5 60 "$GM" trace -v "${WIN[@]}" -d 12s --json "$DIR/trunc.json" -o "$DIR/trunc.txt" \
+		-p "$a" -p "$b" >"$DIR/trunc.out" 2>"$DIR/trunc.err" </dev/null &
+	tpid=$!
+	wait "$a"
+	# the tracer has A's file open and parsed: cut it while the session goes on
+	truncate -s 0 "$copy"
+	echo "$a $(stat -c %s "$copy")" >"$DIR/trunc.a"
+	wait "$tpid"
+	echo $? >"$DIR/trunc.rc"
+	kill "$b" 2>/dev/null
+	wait "$b" 2>/dev/null
+}
+
 stubborn_child &
 stopped_child &
+truncated_exe &
 hup_reports &
 hup_stdout_gone_start &
 hup_terminal &
@@ -247,6 +276,17 @@ if [ "$rc" = 1 ] && json_whole "$DIR/gone.json" && ran_a_while "$DIR/gone.json" 
 	pass "signals/hup-stdout-gone"
 else
 	fail "signals/hup-stdout-gone" "exit $rc (141: SIGPIPE, 129: SIGHUP); json $(wc -c <"$DIR/gone.json" 2>/dev/null || echo none) bytes; stderr: $(tail_of "$DIR/gone.err")"
+fi
+
+rc=$(cat "$DIR/trunc.rc" 2>/dev/null || echo missing)
+read -r apid asize <"$DIR/trunc.a"
+if [ "$rc" = 0 ] && [ "$asize" = 0 ] && json_whole "$DIR/trunc.json" &&
+	jq -e --argjson a "$apid" 'any(.maps[]; .pid == $a and .type == "map[string]*main.Session" and .entries_last > 100)' \
+		"$DIR/trunc.json" >/dev/null 2>&1 &&
+	grep -q '^gomaptrace report after' "$DIR/trunc.txt"; then
+	pass "signals/truncated-exe"
+else
+	fail "signals/truncated-exe" "exit $rc (135: SIGBUS); A's file $asize bytes; A's maps: $(jq -c --argjson a "$apid" '[.maps[] | select(.pid == $a) | {type, verdict}]' "$DIR/trunc.json" 2>&1 | cut -c1-200); stderr: $(tail_of "$DIR/trunc.err")"
 fi
 
 if [ -f "$DIR/term.skip" ]; then
