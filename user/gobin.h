@@ -44,7 +44,7 @@ struct gobin {
 	struct probeplan *plan;
 	/* p_vaddr - p_offset of the first PT_LOAD: for load bias arithmetic */
 	uint64_t first_load_base;
-	/* Added: what is known of an untested release (see above). */
+	/* what is known of the release that built it (see above) */
 	bool layout_verified;		/* map layout checked against this release's sources */
 	bool newer_than_tested;		/* newer than GM_NEWEST_TESTED */
 	enum gobin_check self_check;
