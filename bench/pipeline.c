@@ -20,6 +20,11 @@
  *
  * usage: pipeline [-e EVENTS] [-r EVENTS_PER_SIM_SECOND] [-l LONG_LIVED_MAPS]
  *                 [-f FLIGHT] [-w WINDOW_SECONDS] BINARY
+ * -m MAX_MAPS caps the tracked maps (the daemon's --max-maps, default
+ * 65,536): with -l above it, eviction runs on every new map.
+ * Memory: the tracker's heap (malloc'd bytes in use after the run less
+ * before it was made) and the process's peak RSS, which also holds the
+ * fake maps (64 bytes each) and the binary's tables.
  * Defaults: 4,000,000 events at 20,000 per simulated second (200 simulated
  * seconds: three 60 s judging windows close), 10,000 long-lived maps, 64
  * short-lived maps in flight.
@@ -27,6 +32,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +45,18 @@
 
 #define STACK_DEPTH 12
 #define MAX_SITES_POOL 64
-#define SLOT_BYTES 64		/* one fake map header: used at 0, seed at 8 */
+/*
+ * One fake map: a Swiss Map header (used 0, seed 8, dirPtr 16, dirLen 24,
+ * globalDepth 32, globalShift 33), a table at +64 (used 0, capacity 2,
+ * growthLeft 4, localDepth 6, index 8, groups 16, lengthMask 24) and a
+ * one-entry directory at +96, laid out as the runtime would, so that the
+ * tracker's header and structure checks accept it and a map stays tracked.
+ */
+#define SLOT_BYTES 128
+#define SLOT_TABLE 64
+#define SLOT_DIR 96
+#define SLOT_GROUPS 104		/* a group address (never read) */
+#define MAX_TABLE_SLOTS 1024
 
 struct fn_pc {
 	const char *name;
@@ -127,12 +145,35 @@ static void fill_stack(struct stream *s, struct gm_event *e, uint64_t probe_pc, 
 	e->nr_frames = n;
 }
 
+static void put_u(uint8_t *p, uint64_t v, size_t len)
+{
+	memcpy(p, &v, len);	/* little-endian, as the target */
+}
+
 static void set_map(struct stream *s, uint32_t slot, uint64_t entries, uint64_t seed)
 {
 	uint8_t *h = s->mem + (size_t)slot * SLOT_BYTES;
+	uint64_t base = (uint64_t)(uintptr_t)h, cap = 16;
 
-	memcpy(h, &entries, 8);
-	memcpy(h + 8, &seed, 8);
+	memset(h, 0, SLOT_BYTES);
+	put_u(h, entries, 8);
+	put_u(h + 8, seed, 8);
+	if (entries <= 8) {
+		/* a small map: one group at dirPtr */
+		put_u(h + 16, entries ? base + SLOT_GROUPS : 0, 8);
+		return;
+	}
+	while (cap < MAX_TABLE_SLOTS && cap * 7 / 8 < entries)
+		cap *= 2;
+	put_u(h + 16, base + SLOT_DIR, 8);
+	put_u(h + 24, 1, 8);
+	h[33] = 64;			/* globalShift: 64 - globalDepth 0 */
+	put_u(h + SLOT_TABLE, entries, 2);
+	put_u(h + SLOT_TABLE + 2, cap, 2);
+	put_u(h + SLOT_TABLE + 4, cap * 7 / 8 > entries ? cap * 7 / 8 - entries : 0, 2);
+	put_u(h + SLOT_TABLE + 16, base + SLOT_GROUPS, 8);
+	put_u(h + SLOT_TABLE + 24, cap / 8 - 1, 8);
+	put_u(h + SLOT_DIR, base + SLOT_TABLE, 8);
 }
 
 static void emit(struct tracker *tr, struct stream *s, uint64_t ts, uint8_t kind, uint32_t slot,
@@ -164,6 +205,8 @@ int main(int argc, char **argv)
 	struct target tgt;
 	struct tracker *tr;
 	struct tracker_opts topts = { .sz = sizeof(topts) };
+	struct rusage ru;
+	size_t heap0;
 	struct stream s = {};
 	uint64_t churn_slots, i, done = 0, ts0, sim_s = 0;
 	uint32_t *phase;
@@ -171,15 +214,16 @@ int main(int argc, char **argv)
 	const struct tracker_stats *st;
 	int c;
 
-	while ((c = getopt(argc, argv, "e:r:l:f:w:")) != -1) {
+	while ((c = getopt(argc, argv, "e:r:l:f:w:m:")) != -1) {
 		switch (c) {
 		case 'e': total = strtoull(optarg, NULL, 0); break;
 		case 'r': per_sec = strtoull(optarg, NULL, 0); break;
 		case 'l': long_lived = strtoull(optarg, NULL, 0); break;
 		case 'f': flight = strtoull(optarg, NULL, 0); break;
 		case 'w': window_s = strtoull(optarg, NULL, 0); break;
+		case 'm': topts.max_maps = strtoull(optarg, NULL, 0); break;
 		default:
-			fprintf(stderr, "usage: pipeline [-e EVENTS] [-r PER_SIM_SECOND] [-l LONG_LIVED] [-f FLIGHT] [-w WINDOW_S] BINARY\n");
+			fprintf(stderr, "usage: pipeline [-e EVENTS] [-r PER_SIM_SECOND] [-l LONG_LIVED] [-f FLIGHT] [-w WINDOW_S] [-m MAX_MAPS] BINARY\n");
 			return 2;
 		}
 	}
@@ -224,6 +268,7 @@ int main(int argc, char **argv)
 
 	judge_opts__init(&topts.judge);
 	topts.window_ns = window_s * 1000000000ULL;
+	heap0 = mallinfo2().uordblks;
 	tr = tracker__new(&topts);
 	if (!tr || tracker__add_target(tr, &tgt))
 		return 1;
@@ -262,7 +307,8 @@ int main(int argc, char **argv)
 				uint64_t ent;
 
 				memcpy(&ent, s.mem + (size_t)slot * SLOT_BYTES, 8);
-				ent += 64;
+				/* one table holds 7/8 of 1024 slots: stay in it */
+				ent = ent + 64 <= MAX_TABLE_SLOTS * 7 / 8 ? ent + 64 : ent;
 				set_map(&s, slot, ent, s.seeds[slot]);
 				emit(tr, &s, ts, GM_PROBE_TABLE_GROW, slot, ent, 2048, (int)(slot % s.pool_cnt),
 				     s.rt[RT_TABLE_GROW], false);
@@ -317,11 +363,16 @@ int main(int argc, char **argv)
 	       handle_wall, sample_wall, tick_wall, handle_wall * 1e9 / done,
 	       sample_wall * 1e3 / sim_s, tick_wall * 1e3 / sim_s);
 	printf("STATS events=%llu creations=%llu growths=%llu gone=%llu evicted_maps=%llu "
-	       "evicted_pending=%llu read_failures=%llu windows=%llu\n",
+	       "evicted_pending=%llu read_failures=%llu windows=%llu maps_alive=%zu\n",
 	       (unsigned long long)st->events, (unsigned long long)st->creations,
 	       (unsigned long long)st->growths, (unsigned long long)st->gone_maps,
 	       (unsigned long long)st->evicted_maps, (unsigned long long)st->evicted_pending,
-	       (unsigned long long)st->read_failures, (unsigned long long)tracker__windows_closed(tr));
+	       (unsigned long long)st->read_failures, (unsigned long long)tracker__windows_closed(tr),
+	       tracker__alive_maps(tr));
+	getrusage(RUSAGE_SELF, &ru);
+	printf("MEMORY tracker_heap_mib=%.1f peak_rss_mib=%.1f fake_maps_mib=%.1f\n",
+	       (double)(mallinfo2().uordblks - heap0) / (1 << 20), ru.ru_maxrss / 1024.0,
+	       (double)(long_lived + churn_slots) * SLOT_BYTES / (1 << 20));
 	{
 		/* the cost of one symbolization, the tracker's main expense per event */
 		struct pcln_frame fr[16];
