@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "holder.h"
 #include "jsonw.h"
 #include "report.h"
 
@@ -149,6 +150,46 @@ static void text_stack(FILE *out, const struct target *t, const struct tstack *s
 	}
 }
 
+/* held_by, sample keys and retained bytes, when the map was searched (leak/growing). */
+static void text_holder(FILE *out, const struct tmap *m)
+{
+	const struct holder_info *h = holder__get(m);
+	char buf[HOLDER_KEY_TEXT * 2 + 16], bytes[32];
+	int i;
+
+	if (!h)
+		return;
+	switch (h->kind) {
+	case HOLDER_GLOBAL:
+		fprintf(out, "      held by: %s (package-level variable)\n",
+			report__printable(h->path[0] ? h->path : h->name, buf, sizeof(buf)));
+		break;
+	case HOLDER_HEAP:
+		fprintf(out, "      held by: %s (heap, reached from a package-level variable)\n",
+			report__printable(h->path, buf, sizeof(buf)));
+		break;
+	case HOLDER_STACK:
+		fprintf(out, "      held by: the frame of %s, goroutine %" PRIu64 " (stack)\n",
+			report__printable(h->function, buf, sizeof(buf)), h->goroutine);
+		break;
+	default:
+		fprintf(out, "      held by: unknown (%s)\n", h->why[0] ? h->why : "not searched");
+		break;
+	}
+	if (h->retained_known)
+		fprintf(out, "      retained: %s%s (bucket memory and the objects its keys and values point to%s)\n",
+			h->retained_estimated ? "~" : "", human_bytes(h->retained_bytes, bytes, sizeof(bytes)),
+			h->retained_estimated ? ", estimated from a sample of slots" : "");
+	if (holder__keys() && h->nkeys) {
+		fprintf(out, "      sample keys (%d):", h->nkeys);
+		for (i = 0; i < h->nkeys; i++)
+			fprintf(out, "%s %s", i ? "," : "", report__printable(h->keys[i], buf, sizeof(buf)));
+		fputc('\n', out);
+	} else if (holder__keys() && h->keys_why[0]) {
+		fprintf(out, "      sample keys: none (%s)\n", h->keys_why);
+	}
+}
+
 static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_windows)
 {
 	char type[256], loc[512], bytes[32], alloc[32], over[64], comm[136];
@@ -174,6 +215,7 @@ static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_w
 			m->holder.function ? report__loc_str(&m->holder, loc, sizeof(loc)) :
 			"(a frame deeper than the stacks walked)", m->stk.goid);
 	fprintf(out, "      inserted at: %s\n", report__loc_str(&m->insert_at, loc, sizeof(loc)));
+	text_holder(out, m);
 	if (m->bloated)
 		fprintf(out, "      bloated: %" PRIu64 " slots hold %" PRIu64 " entries; Go maps never shrink, copy it into a fresh map\n",
 			m->capacity, m->s.last);
@@ -209,16 +251,34 @@ static bool bin_said(const struct report_session *rs, size_t i)
 	return false;
 }
 
+/* What finding holders cost (our CPU and reads; the target is never stopped). */
+static void text_holder_cost(FILE *out)
+{
+	const struct holder_stats *hs = holder__stats();
+	char rd[32], peak[32];
+
+	if (!hs->maps)
+		return;
+	fprintf(out, "holder search: %" PRIu64 " map%s in %" PRIu64 " search%s, %s read from the targets "
+		"in %.1f ms (longest %.1f ms, at most %s held); targets never stopped\n",
+		hs->maps, hs->maps == 1 ? "" : "s", hs->searches, hs->searches == 1 ? "" : "es",
+		human_bytes(hs->bytes_read, rd, sizeof(rd)), hs->ns / 1e6, hs->max_search_ns / 1e6,
+		human_bytes(hs->peak_bytes, peak, sizeof(peak)));
+}
+
 void report__text(FILE *out, const struct tracker *tr, const struct report_session *rs)
 {
 	struct tmap **maps;
 	struct tsite **sites;
-	size_t nm = tracker__maps(tr, &maps), ns = tracker__sites(tr, &sites), i;
+	size_t nm, ns, i;
 	int leaks = 0, others = 0, leak_sites = 0;
 	const struct tracker_stats *st = tracker__stats(tr);
 
 	char win[96];
 
+	holder__resolve(tr, rs->final, NULL);
+	nm = tracker__maps(tr, &maps);
+	ns = tracker__sites(tr, &sites);
 	if (rs->window_max_s > rs->window_s)
 		snprintf(win, sizeof(win), "windows widening %gs to %gs, a leak spans %gs", rs->window_s,
 			 rs->window_max_s, rs->min_span_s);
@@ -297,6 +357,7 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 		fprintf(out, "overhead: %.0f probe hits/s x %.1f us = %.2f%% of one CPU, spread over the targets\n",
 			rate, rs->probe_cost_s * 1e6, 100 * rate * rs->probe_cost_s);
 	}
+	text_holder_cost(out);
 	free(maps);
 	free(sites);
 }
@@ -379,6 +440,46 @@ static void json_evidence(struct jsonw *w, const struct tseries *s)
 	jsonw_end_object(w);
 }
 
+/* held_by, sample_keys, retained_bytes (docs/report.md); null when not searched. */
+static void json_holder(struct jsonw *w, const struct tmap *m)
+{
+	const struct holder_info *h = holder__get(m);
+	int i;
+
+	jsonw_key(w, "held_by");
+	if (!h) {
+		jsonw_null(w);
+	} else {
+		jsonw_start_object(w);
+		jsonw_kv_string(w, "kind", holder__kind_str(h->kind));
+		json_str_or_null(w, "name", h->name);
+		json_str_or_null(w, "function", h->kind == HOLDER_STACK ? h->function : NULL);
+		jsonw_key(w, "goroutine");
+		if (h->kind == HOLDER_STACK)
+			jsonw_u64(w, h->goroutine);
+		else
+			jsonw_null(w);
+		json_str_or_null(w, "path", h->path);
+		json_str_or_null(w, "why", h->kind == HOLDER_UNKNOWN ? h->why : NULL);
+		jsonw_end_object(w);
+	}
+	jsonw_key(w, "sample_keys");
+	if (h && holder__keys()) {
+		jsonw_start_array(w);
+		for (i = 0; i < h->nkeys; i++)
+			jsonw_string(w, h->keys[i]);
+		jsonw_end_array(w);
+	} else {
+		jsonw_null(w);
+	}
+	jsonw_key(w, "retained_bytes");
+	if (h && h->retained_known)
+		jsonw_u64(w, h->retained_bytes);
+	else
+		jsonw_null(w);
+	jsonw_kv_bool(w, "retained_estimated", h && h->retained_known && h->retained_estimated);
+}
+
 static void json_map(struct jsonw *w, const struct tmap *m)
 {
 	char type[256];
@@ -419,6 +520,7 @@ static void json_map(struct jsonw *w, const struct tmap *m)
 	} else {
 		jsonw_null(w);
 	}
+	json_holder(w, m);
 	json_evidence(w, &m->s);
 	json_stack(w, m->tgt, tmap__stack(m));
 	jsonw_end_object(w);
@@ -456,6 +558,7 @@ int report__json(FILE *out, const struct tracker *tr, const struct report_sessio
 
 	if (!w)
 		return -1;
+	holder__resolve(tr, rs->final, NULL);
 	nm = tracker__maps(tr, &maps);
 	ns = tracker__sites(tr, &sites);
 	jsonw_start_object(w);
@@ -513,6 +616,12 @@ int report__json(FILE *out, const struct tracker *tr, const struct report_sessio
 	jsonw_kv_double(w, "probe_cost_seconds", rs->probe_cost_s);
 	jsonw_kv_double(w, "cpu_ratio", rs->duration_s > 0 ?
 			rs->probe_hits / rs->duration_s * rs->probe_cost_s : 0);
+	jsonw_kv_u64(w, "holder_maps", holder__stats()->maps);
+	jsonw_kv_u64(w, "holder_searches", holder__stats()->searches);
+	jsonw_kv_u64(w, "holder_bytes_read", holder__stats()->bytes_read);
+	jsonw_kv_double(w, "holder_seconds", holder__stats()->ns / 1e9);
+	jsonw_kv_double(w, "holder_max_search_seconds", holder__stats()->max_search_ns / 1e9);
+	jsonw_kv_u64(w, "holder_peak_bytes", holder__stats()->peak_bytes);
 	jsonw_end_object(w);
 	jsonw_key(w, "governor");
 	jsonw_start_object(w);
