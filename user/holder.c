@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "holder.h"
 #include "gotypes.h"
 
@@ -1281,9 +1282,11 @@ static void resolve_target(struct target *t, struct tmap **maps, size_t nm, bool
 	struct hentry **ents = calloc(nm, sizeof(*ents));
 	size_t i, nc = 0, nwant = 0;
 	bool search_needed = false;
+	struct timespec wall;
 	uint64_t ns;
 
 	s.t0 = gm_now_ns();
+	clock_gettime(CLOCK_REALTIME, &wall);
 	u64map__init(&s.types);
 	if (!cands || !ents)
 		goto out;
@@ -1381,6 +1384,8 @@ out:
 			H.st.max_search_ns = ns;
 		if (s.peak > H.st.peak_bytes)
 			H.st.peak_bytes = s.peak;
+		H.st.last_start_unix = wall.tv_sec + wall.tv_nsec / 1e9;
+		H.st.last_end_unix = H.st.last_start_unix + ns / 1e9;
 	}
 }
 

@@ -87,6 +87,7 @@ struct holder_stats {
 	uint64_t ns;			/* wall time spent */
 	uint64_t max_search_ns;		/* longest single search */
 	uint64_t peak_bytes;		/* most memory held by one search */
+	double last_start_unix, last_end_unix;	/* wall clock of the latest search (0: none) */
 };
 
 /* --keys N (0: off, the default; capped at HOLDER_MAX_KEYS). */

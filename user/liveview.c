@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "holder.h"
 #include "liveview.h"
 
 #define TARGET_LINES 3		/* target lines shown before "+N more" */
@@ -230,6 +231,15 @@ static void draw_row(int y, const struct row *r, const char *type, int typew, in
 			 file ? file + 1 : m->insert_at.file ? m->insert_at.file : "?", m->insert_at.line);
 	else
 		snprintf(site, sizeof(site), "?");
+	/* what holds it, once a leak/growing map was searched (holder.h) */
+	{
+		const struct holder_info *h = holder__get(m);
+		size_t o = strlen(site);
+
+		if (h && h->kind != HOLDER_UNKNOWN && o + 16 < sizeof(site))
+			snprintf(site + o, sizeof(site) - o, "  held by %s",
+				 h->kind == HOLDER_STACK ? h->function : h->path[0] ? h->path : h->name);
+	}
 	attron(attr);
 	put_clean(y, 0, cols, COLS);
 	x = (int)strlen(cols);
@@ -252,6 +262,7 @@ void liveview__draw(struct liveview *lv, const struct tracker *tr, const struct 
 	int y, typew = 4, maxw, fixed = (int)strlen(colhead);
 	char foot[160];
 
+	holder__resolve(tr, false, NULL);
 	/* events/s over the time since the last draw, not since the start */
 	if (lv->last_ns && now_ns > lv->last_ns)
 		lv->events_per_s = (double)(rs->events_received - lv->last_events) * 1e9 /
@@ -290,7 +301,7 @@ void liveview__draw(struct liveview *lv, const struct tracker *tr, const struct 
 	if (COLS > fixed)
 		put_clean(y, fixed, "TYPE", COLS - fixed);
 	if (COLS > fixed + typew + 1)
-		put_clean(y, fixed + typew + 1, "INSERT SITE", COLS - fixed - typew - 1);
+		put_clean(y, fixed + typew + 1, "INSERT SITE  (HELD BY)", COLS - fixed - typew - 1);
 	attroff(A_REVERSE);
 	y++;
 	for (i = 0; i < shown; i++)

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "holder.h"
 #include "metrics.h"
 #include "report.h"
 #include "u64map.h"
@@ -10,6 +11,7 @@ struct site_row {
 	char *labels;		/* rendered label set, the merge key */
 	uint64_t entries, maps, bucket_bytes, grows;
 	int leak;
+	const char *holder;	/* the variable/function holding its leaking map; NULL unknown */
 };
 
 void metrics__escape(struct strbuf *out, const char *v)
@@ -68,15 +70,27 @@ static int cmp_rows(const void *a, const void *b)
 	return strcmp(((const struct site_row *)a)->labels, ((const struct site_row *)b)->labels);
 }
 
-/* A site counts as suspected when it, or any live map attributed to it, is a leak. */
-static void mark_leaky_sites(const struct tracker *tr, struct u64map *leaky)
+/*
+ * A site counts as suspected when it, or any live map attributed to it, is
+ * a leak.  holders: site -> the name of what holds its first leaking map
+ * whose holder was found (a variable or function name: bounded).
+ */
+static void mark_leaky_sites(const struct tracker *tr, struct u64map *leaky, struct u64map *holders)
 {
 	struct tmap **maps;
 	size_t nm = tracker__maps(tr, &maps), i;
 
-	for (i = 0; i < nm; i++)
-		if (maps[i]->s.verdict == VERDICT_LEAK && maps[i]->site)
-			u64map__set(leaky, (uintptr_t)maps[i]->site, (void *)1);
+	for (i = 0; i < nm; i++) {
+		const struct holder_info *h;
+
+		if (maps[i]->s.verdict != VERDICT_LEAK || !maps[i]->site)
+			continue;
+		u64map__set(leaky, (uintptr_t)maps[i]->site, (void *)1);
+		h = holder__get(maps[i]);
+		if (h && h->kind != HOLDER_UNKNOWN && h->name[0] &&
+		    !u64map__get(holders, (uintptr_t)maps[i]->site))
+			u64map__set(holders, (uintptr_t)maps[i]->site, (void *)h->name);
+	}
 	free(maps);
 }
 
@@ -86,13 +100,14 @@ static size_t build_rows(const struct metrics_input *in, struct site_row **out)
 	size_t ns = tracker__sites(in->tr, &sites), i, n = 0, rank = 0;
 	struct site_row *rows = calloc(ns + 1, sizeof(*rows));
 	const struct target *prev = NULL;
-	struct u64map leaky;
+	struct u64map leaky, holders;
 
 	u64map__init(&leaky);
+	u64map__init(&holders);
 	*out = rows;
 	if (!rows)
 		goto out;
-	mark_leaky_sites(in->tr, &leaky);
+	mark_leaky_sites(in->tr, &leaky, &holders);
 	qsort(sites, ns, sizeof(*sites), cmp_site_age);
 	for (i = 0; i < ns; i++) {
 		const struct tsite *s = sites[i];
@@ -123,6 +138,7 @@ static size_t build_rows(const struct metrics_input *in, struct site_row **out)
 		rows[n].bucket_bytes = s->bucket_bytes;
 		rows[n].grows = s->grows;
 		rows[n].leak = s->s.verdict == VERDICT_LEAK || u64map__get(&leaky, (uintptr_t)s);
+		rows[n].holder = rank <= in->max_sites ? u64map__get(&holders, (uintptr_t)s) : NULL;
 		n++;
 	}
 	qsort(rows, n, sizeof(*rows), cmp_rows);
@@ -137,6 +153,8 @@ static size_t build_rows(const struct metrics_input *in, struct site_row **out)
 				rows[w].bucket_bytes += rows[i].bucket_bytes;
 				rows[w].grows += rows[i].grows;
 				rows[w].leak |= rows[i].leak;
+				if (!rows[w].holder)
+					rows[w].holder = rows[i].holder;
 				free(rows[i].labels);
 			} else {
 				rows[++w] = rows[i];
@@ -146,6 +164,7 @@ static size_t build_rows(const struct metrics_input *in, struct site_row **out)
 	}
 out:
 	u64map__fini(&leaky);
+	u64map__fini(&holders);
 	free(sites);
 	return n;
 }
@@ -247,10 +266,44 @@ static void labelled_counts(struct strbuf *sb, const char *name, const char *typ
 	}
 }
 
+/*
+ * What holds each suspected site's leaking map, as an info series of its
+ * own: a label that appeared on the site's series when the holder is found
+ * would start new series at the very moment a leak is suspected (and
+ * restart the alert's 30-minute clock).  Join on the site labels.
+ */
+static void holder_family(struct strbuf *sb, const struct site_row *rows, size_t n)
+{
+	const struct holder_stats *hs = holder__stats();
+	size_t i;
+
+	family(sb, "gomaptrace_map_holder_info", "gauge",
+	       "1 per suspected site whose leaking map's holder was found: the package-level variable "
+	       "or the function whose frame holds it (never a key).");
+	for (i = 0; i < n; i++) {
+		if (!rows[i].holder)
+			continue;
+		strbuf__printf(sb, "gomaptrace_map_holder_info{%s,holder=\"", rows[i].labels);
+		metrics__escape(sb, rows[i].holder);
+		strbuf__printf(sb, "\"} 1\n");
+	}
+	family(sb, "gomaptrace_holder_search_seconds_total", "counter",
+	       "Time spent finding what holds leaking maps (target memory reads; targets never stopped).");
+	strbuf__printf(sb, "gomaptrace_holder_search_seconds_total %.6f\n", hs->ns / 1e9);
+	family(sb, "gomaptrace_holder_search_read_bytes_total", "counter",
+	       "Target memory read to find what holds leaking maps.");
+	strbuf__printf(sb, "gomaptrace_holder_search_read_bytes_total %" PRIu64 "\n", hs->bytes_read);
+}
+
 int metrics__render(const struct metrics_input *in, struct strbuf *sb)
 {
 	struct site_row *rows;
-	size_t n = build_rows(in, &rows), i;
+	size_t n, i;
+
+	/* the daemon: maps judged leak only, keys never read (they may hold secrets) */
+	holder__set_daemon(true);
+	holder__resolve(in->tr, false, NULL);
+	n = build_rows(in, &rows);
 
 	site_family(sb, rows, n, "gomaptrace_map_entries", "gauge",
 		    "Entries in live tracked maps, per site.", 0);
@@ -262,6 +315,7 @@ int metrics__render(const struct metrics_input *in, struct strbuf *sb)
 		    "Map growth events, per site.", 3);
 	site_family(sb, rows, n, "gomaptrace_map_leak_suspected", "gauge",
 		    "1 while the site, or one of its maps, is judged a leak.", 4);
+	holder_family(sb, rows, n);
 	for (i = 0; i < n; i++)
 		free(rows[i].labels);
 	free(rows);

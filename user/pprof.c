@@ -6,6 +6,7 @@
 #include <time.h>
 #include <elf.h>
 #include <zlib.h>
+#include "holder.h"
 #include "pprof.h"
 #include "u64map.h"
 
@@ -653,12 +654,13 @@ static int stack_locations(struct pprof *p, const struct tmapping *tm, const str
  */
 static int add_map(struct pprof *p, const struct tmapping *tm, const struct tmap *m)
 {
-	struct pprof_label labels[5];
+	struct pprof_label labels[6];
 	uint64_t locs[GM_MAX_STACK_DEPTH], alloc, grows, inuse, entries;
 	char type[256], created[512], addr[32];
+	const struct holder_info *h = holder__get(m);
 	const struct tstack *st;
 	uint32_t nr;
-	int i, ret;
+	int i, ret, nl = 5;
 
 	report__type_name(m->tgt, m->type, type, sizeof(type));
 	if (m->created_seen && m->created_at.function)
@@ -671,8 +673,11 @@ static int add_map(struct pprof *p, const struct tmapping *tm, const struct tmap
 	labels[2] = (struct pprof_label){ .key = "pid", .num = m->tgt->pid };
 	labels[3] = (struct pprof_label){ .key = "map", .str = addr };
 	labels[4] = (struct pprof_label){ .key = "created_at", .str = created };
+	if (h && h->kind != HOLDER_UNKNOWN)
+		labels[nl++] = (struct pprof_label){ .key = "held_by",
+						     .str = h->path[0] ? h->path : h->name };
 	for (i = 0; i < TMAP_GROWTH_STACKS; i++) {
-		int64_t values[4];
+		int64_t values[5];
 
 		st = tmap__growth_sample(m, i, &alloc, &grows, &inuse, &entries);
 		if (!st)
@@ -684,7 +689,17 @@ static int add_map(struct pprof *p, const struct tmapping *tm, const struct tmap
 		values[1] = (int64_t)alloc;
 		values[2] = (int64_t)grows;
 		values[3] = (int64_t)entries;
-		ret = pprof__sample(p, locs, nr, values, labels, 5);
+		/*
+		 * retained_space: bucket memory plus what keys and values point
+		 * to, for maps searched (leak/growing), split like inuse_space;
+		 * inuse_space for the others.
+		 */
+		values[4] = (int64_t)inuse;
+		if (h && h->retained_known && m->bucket_bytes)
+			values[4] = (int64_t)((double)h->retained_bytes * inuse / m->bucket_bytes);
+		else if (h && h->retained_known && m->s.last)
+			values[4] = (int64_t)((double)h->retained_bytes * entries / m->s.last);
+		ret = pprof__sample(p, locs, nr, values, labels, nl);
 		if (ret)
 			return ret;
 	}
@@ -720,8 +735,9 @@ static int build(const struct tracker *tr, const struct report_session *rs, stru
 		{ "alloc_space", "bytes" },
 		{ "grows", "count" },
 		{ "entries", "count" },
+		{ "retained_space", "bytes" },
 	};
-	struct pprof *p = pprof__new(types, 4, 0);
+	struct pprof *p = pprof__new(types, 5, 0);
 	const struct tmapping *tm;
 	struct tmapping *mcache = NULL;
 	struct tmap **maps = NULL;
@@ -732,6 +748,7 @@ static int build(const struct tracker *tr, const struct report_session *rs, stru
 
 	if (!p)
 		goto cleanup;
+	holder__resolve(tr, rs->final, NULL);
 	nm = tracker__maps(tr, &maps);
 	/* at most one mapping per process, and every map names its process */
 	mcache = calloc(nm + rs->target_cnt + 1, sizeof(*mcache));

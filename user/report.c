@@ -622,6 +622,9 @@ int report__json(FILE *out, const struct tracker *tr, const struct report_sessio
 	jsonw_kv_double(w, "holder_seconds", holder__stats()->ns / 1e9);
 	jsonw_kv_double(w, "holder_max_search_seconds", holder__stats()->max_search_ns / 1e9);
 	jsonw_kv_u64(w, "holder_peak_bytes", holder__stats()->peak_bytes);
+	/* wall clock, ms: to line the search up with the target's own measurements */
+	jsonw_kv_u64(w, "holder_last_search_start_unix_ms", (uint64_t)(holder__stats()->last_start_unix * 1e3));
+	jsonw_kv_u64(w, "holder_last_search_end_unix_ms", (uint64_t)(holder__stats()->last_end_unix * 1e3 + 0.999));
 	jsonw_end_object(w);
 	jsonw_key(w, "governor");
 	jsonw_start_object(w);
