@@ -270,9 +270,16 @@ struct search {
 	uint8_t *typesbuf;	/* the types range, read once when a field is to be named */
 	uint64_t types_lo, types_len;
 	bool types_tried;
+	bool offset_embed;	/* Go <= 1.18: StructField.offsetEmbed = offset << 1 | embedded */
 	uint64_t peak;
 	uint64_t t0;
 };
+
+/* A StructField's offset word as a byte offset. */
+static uint64_t field_off(const struct search *s, uint64_t raw)
+{
+	return s->offset_embed ? raw >> 1 : raw;
+}
 
 static bool over_time(const struct search *s)
 {
@@ -398,12 +405,12 @@ static bool field_name(struct search *s, uint64_t mt, uint64_t off, char *sname,
 		uint64_t f, first, k, hdr;
 		int back;
 
-		if (get64(s->typesbuf + i) != mt || get64(s->typesbuf + i + 8) != off)
+		if (get64(s->typesbuf + i) != mt || field_off(s, get64(s->typesbuf + i + 8)) != off)
 			continue;
 		f = i - 8;	/* this StructField */
 		/* walk back to the field at offset 0 (the array's first) */
 		first = f;
-		for (back = 0; get64(s->typesbuf + first + 16) != 0; back++) {
+		for (back = 0; field_off(s, get64(s->typesbuf + first + 16)) != 0; back++) {
 			uint64_t p = first - 24, pn, pt;
 
 			if (first < 24 || back > 256)
@@ -411,7 +418,7 @@ static bool field_name(struct search *s, uint64_t mt, uint64_t off, char *sname,
 			pn = get64(s->typesbuf + p);
 			pt = get64(s->typesbuf + p + 8);
 			if (pn - s->types_lo >= s->types_len || pt - s->types_lo >= s->types_len ||
-			    get64(s->typesbuf + p + 16) > get64(s->typesbuf + first + 16))
+			    field_off(s, get64(s->typesbuf + p + 16)) > field_off(s, get64(s->typesbuf + first + 16)))
 				goto next;
 			first = p;
 		}
@@ -461,7 +468,7 @@ static void decode_struct(struct search *s, const struct tinfo *ti, const uint8_
 
 		if (rd_read(&s->rd, ti->fields + i * 24, f, sizeof(f)))
 			break;
-		off = get64(f + 16);
+		off = field_off(s, get64(f + 16));
 		ft = type_info(s, get64(f + 8));
 		if (!ft || off > vlen || ft->size > vlen - off)
 			break;
@@ -608,7 +615,7 @@ static uint64_t retained_of(struct search *s, uint64_t typ, const uint8_t *v, si
 
 			if (rd_read(&s->rd, ti->fields + i * 24, f, sizeof(f)))
 				break;
-			off = get64(f + 16);
+			off = field_off(s, get64(f + 16));
 			ft = type_info(s, get64(f + 8));
 			if (ft && off <= vlen && ft->size <= vlen - off)
 				sum += retained_of(s, ft->addr, v + off, ft->size, depth + 1);
@@ -1277,7 +1284,8 @@ static bool wanted(const struct tmap *m)
 static void resolve_target(struct target *t, struct tmap **maps, size_t nm, bool final,
 			   const struct gomap_mem *mem)
 {
-	struct search s = { .rd = { .mem = mem, .pid = t->pid }, .t = t, .lay = &t->bin->plan->layout };
+	struct search s = { .rd = { .mem = mem, .pid = t->pid }, .t = t, .lay = &t->bin->plan->layout,
+			    .offset_embed = !go_buildinfo__at_least(&t->bin->bi, 1, 19) };
 	struct cand *cands = calloc(nm, sizeof(*cands));
 	struct hentry **ents = calloc(nm, sizeof(*ents));
 	size_t i, nc = 0, nwant = 0;
