@@ -271,6 +271,7 @@ struct search {
 	uint64_t types_lo, types_len;
 	bool types_tried;
 	bool offset_embed;	/* Go <= 1.18: StructField.offsetEmbed = offset << 1 | embedded */
+	bool split_groups;	/* Go 1.27+: abi.MapType has KeysOff/KeyStride/ElemsOff/ElemStride */
 	uint64_t peak;
 	uint64_t t0;
 };
@@ -631,6 +632,8 @@ static uint64_t retained_of(struct search *s, uint64_t typ, const uint8_t *v, si
 struct mtype {
 	uint64_t key, elem;	/* runtime type addresses */
 	uint64_t keysize, elemsize, slotsize, elemoff, groupsize;
+	/* Swiss: key(i) = keysoff + i * keystride, elem(i) = elemsoff + i * elemstride */
+	uint64_t keysoff, keystride, elemsoff, elemstride;
 	bool ikey, ielem;
 	bool ok;
 };
@@ -638,7 +641,7 @@ struct mtype {
 static bool map_type(struct search *s, uint64_t mt, struct mtype *out)
 {
 	const struct tinfo *k, *e;
-	uint8_t b[112];
+	uint8_t b[136];
 
 	memset(out, 0, sizeof(*out));
 	if (!mt || rd_read(&s->rd, mt, b, sizeof(b)))
@@ -653,13 +656,30 @@ static bool map_type(struct search *s, uint64_t mt, struct mtype *out)
 		uint32_t fl;
 
 		out->groupsize = get64(b + 80);
-		out->slotsize = get64(b + 88);
-		out->elemoff = get64(b + 96);
-		memcpy(&fl, b + 104, 4);
+		if (s->split_groups) {
+			/* Go 1.27: KeysOff, KeyStride, ElemsOff, ElemStride, ElemOff, Flags */
+			out->keysoff = get64(b + 88);
+			out->keystride = get64(b + 96);
+			out->elemsoff = get64(b + 104);
+			out->elemstride = get64(b + 112);
+			memcpy(&fl, b + 128, 4);
+		} else {
+			out->slotsize = get64(b + 88);
+			out->elemoff = get64(b + 96);
+			memcpy(&fl, b + 104, 4);
+			if (out->slotsize > 4096 || out->groupsize != 8 + 8 * out->slotsize ||
+			    out->elemoff > out->slotsize)
+				return false;
+			out->keysoff = 8;
+			out->keystride = out->slotsize;
+			out->elemsoff = 8 + out->elemoff;
+			out->elemstride = out->slotsize;
+		}
 		out->ikey = fl & 4;
 		out->ielem = fl & 8;
-		if (out->slotsize > 4096 || out->groupsize != 8 + 8 * out->slotsize ||
-		    out->elemoff > out->slotsize)
+		if (out->groupsize > 65536 || out->keystride > 4096 || out->elemstride > 4096 ||
+		    out->keysoff + 7 * out->keystride + (out->ikey ? 8 : k->size) > out->groupsize ||
+		    out->elemsoff + 7 * out->elemstride + (out->ielem ? 8 : e->size) > out->groupsize)
 			return false;
 	} else {
 		uint16_t bs;
@@ -675,7 +695,7 @@ static bool map_type(struct search *s, uint64_t mt, struct mtype *out)
 		if (bs < 8 + 8 * (out->keysize + out->elemsize) + 8)
 			return false;
 	}
-	if (!out->ikey && k->size > (s->lay->impl == GM_MAP_SWISS ? out->elemoff : out->keysize))
+	if (s->lay->impl != GM_MAP_SWISS && !out->ikey && k->size > out->keysize)
 		return false;
 	out->keysize = out->ikey ? 8 : k->size;
 	out->elemsize = out->ielem ? 8 : e->size;
@@ -779,8 +799,8 @@ static uint64_t walk_groups(struct search *s, const struct mtype *mt, const uint
 				if (s->lay->impl == GM_MAP_SWISS) {
 					if (g[j] & 0x80)	/* empty or deleted */
 						continue;
-					k = g + 8 + j * mt->slotsize;
-					e = k + mt->elemoff;
+					k = g + mt->keysoff + j * mt->keystride;
+					e = g + mt->elemsoff + j * mt->elemstride;
 				} else {
 					if (g[j] < 5)		/* empty or evacuated */
 						continue;
@@ -1285,7 +1305,8 @@ static void resolve_target(struct target *t, struct tmap **maps, size_t nm, bool
 			   const struct gomap_mem *mem)
 {
 	struct search s = { .rd = { .mem = mem, .pid = t->pid }, .t = t, .lay = &t->bin->plan->layout,
-			    .offset_embed = !go_buildinfo__at_least(&t->bin->bi, 1, 19) };
+			    .offset_embed = !go_buildinfo__at_least(&t->bin->bi, 1, 19),
+			    .split_groups = go_buildinfo__at_least(&t->bin->bi, 1, 27) };
 	struct cand *cands = calloc(nm, sizeof(*cands));
 	struct hentry **ents = calloc(nm, sizeof(*ents));
 	size_t i, nc = 0, nwant = 0;
