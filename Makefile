@@ -11,6 +11,8 @@ LLVM_STRIP ?= llvm-strip
 FUZZ_SECONDS ?= 60
 # Seconds each fuzz target runs inside `make test` (a smoke, not a campaign).
 FUZZ_SMOKE_SECONDS ?= 15
+# Executions per fuzz target in `make fuzz-campaign` (docs/fuzzing.md).
+FUZZ_CAMPAIGN_RUNS ?= 10000000
 
 ARCH       := x86
 WARNINGS   := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -49,7 +51,7 @@ STATIC_LDLIBS := -Wl,--gc-sections -Wl,-Bstatic -lbpf -lelf -lz -lcapstone \
 	-lmicrohttpd -lgnutls -lhogweed -lnettle -lgmp -ltasn1 -lidn2 -lunistring \
 	-lncursesw -ltinfo -Wl,-Bdynamic -lp11-kit -lpthread -lm
 
-.PHONY: all deps demo test unit fuzz fuzz-smoke fixtures e2e vmlinux clean bench \
+.PHONY: all deps demo test unit fuzz fuzz-campaign fuzz-smoke fixtures e2e vmlinux clean bench \
 	static rootfs man install FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -139,7 +141,7 @@ FUZZ_OBJS  := $(patsubst user/%.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
 $(BUILD)/fuzzobj/%.o: user/%.c $(HDRS) $(SKELS) | $(BUILD)/fuzzobj
 	$(CLANG) $(ALL_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | $(BUILD)/fuzz
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJS) | $(BUILD)/fuzz
 	$(CLANG) $(ALL_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -o $@
 
 fixtures:
@@ -149,6 +151,11 @@ unit: $(UNIT_BINS) $(SAN_BINS)
 
 fuzz: $(FUZZ_BINS) fixtures
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)
+
+# Every target until FUZZ_CAMPAIGN_RUNS executions each (FUZZ_JOBS targets
+# at once, default all CPUs); figures per target in the last lines.
+fuzz-campaign: $(FUZZ_BINS) fixtures
+	@FUZZ_RUNS=$(FUZZ_CAMPAIGN_RUNS) tests/fuzz/run.sh $(FUZZ_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory all unit $(FUZZ_BINS) fixtures static rootfs man

@@ -433,6 +433,16 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 		e->arg = map;	/* allocation size */
 		goto stack;
 	}
+	/*
+	 * A sync.Map's trie is no runtime map: none of the layout's offsets
+	 * apply, and userspace walks it.  expand's hashShift (R8) says how
+	 * deep the insert went.  A trie on a goroutine stack is not followed.
+	 */
+	if (spec->kind == GM_PROBE_TRIE_INIT || spec->kind == GM_PROBE_TRIE_EXPAND) {
+		if (spec->kind == GM_PROBE_TRIE_EXPAND)
+			e->arg = reg(&regs, GM_REG_R8) & 0xff;
+		goto stack;
+	}
 
 	/* swiss table probes name the table in map_reg and the Map in aux_reg */
 	if (spec->kind == GM_PROBE_TABLE_GROW || spec->kind == GM_PROBE_TABLE_SPLIT) {

@@ -47,6 +47,18 @@ enum gm_probe_kind {
 	 * them grow; the event reads as a GM_PROBE_HASHGROW one.
 	 */
 	GM_PROBE_LARGE_GROW,
+	/*
+	 * sync.Map of Go >= 1.24 (internal/sync.HashTrieMap[any, any], a hash
+	 * trie, no runtime map): map_reg holds the trie (the receiver, RAX).
+	 * TRIE_INIT: (*HashTrieMap).initSlow, once per trie, at its first use
+	 * (its creation, as far as a trace can tell).  TRIE_EXPAND:
+	 * (*HashTrieMap).expand, an insert that meets an existing entry and
+	 * adds one or more indirect nodes (the trie's growth; arg = the
+	 * parent's hashShift).  Neither reads the trie: its entries are
+	 * counted in userspace by walking it (user/synctrie.h).
+	 */
+	GM_PROBE_TRIE_INIT,
+	GM_PROBE_TRIE_EXPAND,
 	GM_PROBE_KIND_MAX,
 	/* not uprobes: process lifecycle from tracepoints */
 	GM_EVENT_EXEC = 100,		/* a process exec'd: tgid, comm */

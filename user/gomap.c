@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gomap.h"
+#include "synctrie.h"
 #include "target.h"
 
 /* classic hmap.flags: iterator, oldIterator, hashWriting, sameSizeGrow */
@@ -360,6 +361,10 @@ void gomap__growth_cost(const struct gm_event *e, uint64_t *bytes, uint64_t *cap
 		break;
 	case GM_PROBE_NEWOVERFLOW:
 		*bytes = e->arg2 ? 0 : bsz;	/* a preallocated one costs nothing new */
+		break;
+	case GM_PROBE_TRIE_EXPAND:
+		/* sync.Map (Go >= 1.24): one indirect node at least (synctrie.h) */
+		*bytes = SYNCTRIE_IND_ALLOC;
 		break;
 	case GM_PROBE_GROW_TO_SMALL:
 		*bytes = bsz;

@@ -16,6 +16,7 @@
 #include <elf.h>
 #include <capstone/capstone.h>
 #include "probeplan.h"
+#include "synctrie.h"
 
 /*
  * Far above any runtime map function (mallocgc, the largest, is ~2.3 KiB);
@@ -50,6 +51,8 @@ static const char *const classic_fns[] = {
 	"runtime.mapassign_faststr",
 	"runtime.mallocgc",
 	"runtime.(*mcache).allocLarge",
+	SYNCTRIE_FN_INIT,
+	SYNCTRIE_FN_EXPAND,
 };
 
 static const char *const swiss_fns[] = {
@@ -76,6 +79,8 @@ static const char *const swiss_fns[] = {
 	"runtime.mapassign_fast64ptr",
 	"runtime.mapassign_faststr",
 	"runtime.mallocgc",
+	SYNCTRIE_FN_INIT,
+	SYNCTRIE_FN_EXPAND,
 };
 
 /* Any one of these as a real function proves the implementation. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include "probes.h"
+#include "synctrie.h"
 
 #define CL GM_MAP_CLASSIC
 #define SW GM_MAP_SWISS
@@ -37,6 +38,14 @@ static const struct probe_rule rules[] = {
 	{ "internal/runtime/maps.(*table).split", SW, PROBES_DEFAULT, GM_PROBE_TABLE_SPLIT, false, GM_REG_RAX, GM_REG_RBX, GM_REG_RCX },
 	/* classic growth of big maps only: h and t come up the frame chain */
 	{ "runtime.(*mcache).allocLarge", CL, PROBES_DEFAULT, GM_PROBE_LARGE_GROW, false, GM_REG_NONE, GM_REG_NONE, GM_REG_NONE },
+	/*
+	 * sync.Map of Go >= 1.24: methods of internal/sync.HashTrieMap[any, any]
+	 * (GC shape interface {}); the receiver is RAX, the dictionary RBX.
+	 * initSlow runs once per trie; expand once per insert that lands on an
+	 * occupied slot (about a third of the inserts into a growing trie).
+	 */
+	{ SYNCTRIE_FN_INIT, 0, PROBES_DEFAULT, GM_PROBE_TRIE_INIT, false, GM_REG_RAX, GM_REG_NONE, GM_REG_NONE },
+	{ SYNCTRIE_FN_EXPAND, 0, PROBES_DEFAULT, GM_PROBE_TRIE_EXPAND, false, GM_REG_RAX, GM_REG_NONE, GM_REG_NONE },
 	/* exact: mapassign*(t, m, key), growWork*(t, h, bucket), mallocgc(size, typ, needzero) */
 	{ "runtime.mapassign", 0, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
 	{ "runtime.mapassign_fast32", 0, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
@@ -64,6 +73,8 @@ static const char *const kind_names[] = {
 	[GM_PROBE_GROWWORK] = "growwork",
 	[GM_PROBE_MALLOCGC] = "mallocgc",
 	[GM_PROBE_LARGE_GROW] = "large_grow",
+	[GM_PROBE_TRIE_INIT] = "trie_init",
+	[GM_PROBE_TRIE_EXPAND] = "trie_expand",
 };
 
 const char *probe_kind__str(enum gm_probe_kind kind)
@@ -128,7 +139,8 @@ int probes__select(const struct probeplan *plan, enum probes_mode mode,
 		if (n < 0)
 			return n;
 		if (r->kind != GM_PROBE_MAPASSIGN && r->kind != GM_PROBE_GROWWORK &&
-		    r->kind != GM_PROBE_MALLOCGC && r->kind != GM_PROBE_LARGE_GROW)
+		    r->kind != GM_PROBE_MALLOCGC && r->kind != GM_PROBE_LARGE_GROW &&
+		    r->kind != GM_PROBE_TRIE_INIT && r->kind != GM_PROBE_TRIE_EXPAND)
 			growth++;
 	}
 	if (!growth)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "synctrie.h"
 #include "tracker.h"
 
 #define GONE_KEEP 256		/* gone maps kept for the report, largest first */
@@ -723,6 +724,90 @@ static void handle_alloc(struct tracker *tr, struct tproc *p, const struct gm_ev
 	tstacks__put(&tr->stacks, st);
 }
 
+/*
+ * A sync.Map trie (synctrie.h): walk it, within the node bound, and keep
+ * the count; 1, or 0 when it is no longer a trie of ours (gone), -ESRCH
+ * when its process is gone.  Large
+ * tries are walked less often: one walk per TRACK_TRIE_NODES_PER_SEC
+ * nodes it read, at least every TRACK_TRIE_MAX_INTERVAL_NS and twice a
+ * window.
+ */
+static int sample_trie(struct tracker *tr, struct tproc *p, struct tmap *m, uint64_t now,
+		       bool first)
+{
+	struct synctrie_count c;
+	enum gomap_status st;
+	bool gone_proc = false;
+	uint64_t iv, lim, ind;
+
+	st = synctrie__count(tr->mem, p->tgt->pid, m->addr, tr->opts.trie_max_nodes, &c, &gone_proc);
+	tr->stats.trie_walks++;
+	tr->stats.trie_nodes += c.nodes;
+	tr->stats.trie_skipped_nodes += c.skipped;
+	if (gone_proc)
+		return -ESRCH;
+	if (st == GOMAP_UNSTABLE) {
+		tr->stats.unstable++;
+		return 1;
+	}
+	if (st == GOMAP_UNREADABLE) {
+		tr->stats.read_failures++;
+		return 0;
+	}
+	if (st != GOMAP_OK) {
+		tr->stats.rejected++;
+		return 0;
+	}
+	/* initSlow draws a new seed: another trie at this address */
+	if (c.inited && m->seed && c.seed != m->seed) {
+		tr->stats.reused++;
+		return 0;
+	}
+	if (c.inited)
+		m->seed = c.seed;
+	if (c.estimated)
+		tr->stats.trie_estimated++;
+	m->buckets = c.root;
+	m->count_estimated = c.estimated;
+	m->trie_nodes = c.nodes;
+	/* indirect nodes and entries (entry[any, any]: 48 bytes), scaled with an estimate */
+	ind = c.indirects;
+	if (c.estimated && c.counted && c.entries > c.counted)
+		ind = (uint64_t)((double)ind * c.entries / c.counted);
+	m->bucket_bytes = ind * SYNCTRIE_IND_ALLOC + c.entries * SYNCTRIE_ENTRY_SIZE;
+	m->capacity = 0;
+	m->tables = 0;
+	m->shape_ns = now;
+	m->shape_dirty = false;
+	m->bloated = false;
+	if (first)
+		series_start(&m->s, c.entries, now);
+	else
+		series_sample(&m->s, c.entries, now);
+	iv = (uint64_t)c.nodes * 1000000000ULL / TRACK_TRIE_NODES_PER_SEC;
+	lim = tracker__window_ns(tr) / 2;
+	if (lim > TRACK_TRIE_MAX_INTERVAL_NS)
+		lim = TRACK_TRIE_MAX_INTERVAL_NS;
+	if (iv > lim)
+		iv = lim;
+	/* within a tenth of a second of the due time: the once-a-second tick takes it */
+	m->trie_next_ns = iv >= 1000000000ULL ? now + iv - 100000000ULL : 0;
+	return 1;
+}
+
+/* A trie first seen by its growth: its count now, and what it is. */
+static void trie_start(struct tracker *tr, struct tproc *p, struct tmap *m, uint64_t now)
+{
+	m->trie = true;
+	m->type = TMAP_TYPE_SYNCTRIE;
+	m->type_from_site = false;
+	m->seed = 0;
+	if (m->site && (!m->site->type || m->site->type == TMAP_TYPE_SYNCTRIE))
+		m->site->type = TMAP_TYPE_SYNCTRIE;
+	/* gone already: the next sample drops it */
+	sample_trie(tr, p, m, now, true);
+}
+
 void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 {
 	struct tproc *p = u64map__get(&tr->procs, (uint64_t)e->tgid);
@@ -759,6 +844,12 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 	case GM_PROBE_MALLOCGC:
 		handle_alloc(tr, p, e, now);
 		return;
+	case GM_PROBE_TRIE_INIT:
+		tr->stats.creations++;
+		/* a trie already followed here: a walk tells a new one by its seed */
+		if (!u64map__get(&p->maps, mkey))
+			remember_creation(tr, p, e, mkey);
+		return;
 	case GM_PROBE_MAPASSIGN:
 	case GM_PROBE_GROWWORK:
 		tr->stats.assigns++;
@@ -780,7 +871,7 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 	 * key), so a new seed here is no proof of a new map: a creation event
 	 * or the memory read (seed and bucket array both changed) decides.
 	 */
-	if (m && m->seed != e->seed && now >= m->s.last_ns)
+	if (m && !m->trie && m->seed != e->seed && now >= m->s.last_ns)
 		m->seed = e->seed;
 	/* a first insert into a small map: too small to leak, not worth tracking */
 	if (!m && e->kind == GM_PROBE_GROW_TO_SMALL) {
@@ -795,7 +886,9 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 		m = new_map(tr, p, e, mkey, now);
 		if (!m)
 			return;
-	} else {
+		if (e->kind == GM_PROBE_TRIE_EXPAND)
+			trie_start(tr, p, m, now);
+	} else if (!m->trie) {
 		series_sample(&m->s, e->entries, now);
 	}
 	if (e->type && (!m->type || m->type_from_site)) {
@@ -838,7 +931,7 @@ static void learn_bucket_size(struct tracker *tr, struct tproc *p, struct tmap *
 	const struct gm_layout *lay = &p->tgt->bin->plan->layout;
 	uint64_t v = 0;
 
-	if (m->bucket_size || !m->type || lay->type_bucketsize_off == GM_OFF_ABSENT)
+	if (m->bucket_size || !m->type || m->trie || lay->type_bucketsize_off == GM_OFF_ABSENT)
 		return;
 	if (!tr->mem->read(tr->mem->ctx, p->tgt->pid, m->type + lay->type_bucketsize_off, &v,
 			   lay->type_bucketsize_size > 8 ? 8 : lay->type_bucketsize_size) &&
@@ -1012,11 +1105,37 @@ cleanup:
 	return ret;
 }
 
+/* The sync.Map tries of a process whose walk is due; false when the process is gone. */
+static bool sample_tries(struct tracker *tr, struct tproc *p, struct tmap **tries, size_t nt,
+			 bool force_shape)
+{
+	uint64_t now = gm_now_ns();
+	size_t k;
+	int r;
+
+	for (k = 0; k < nt; k++) {
+		struct tmap *m = tries[k];
+
+		if (!force_shape && m->trie_next_ns && now < m->trie_next_ns) {
+			tr->stats.trie_deferred++;
+			continue;
+		}
+		r = sample_trie(tr, p, m, gm_now_ns(), false);
+		if (r == -ESRCH) {
+			tracker__target_exited(tr, p->tgt->pid);
+			return false;
+		}
+		if (!r)
+			map_gone(tr, p, m);
+	}
+	return true;
+}
+
 static void sample_proc(struct tracker *tr, struct tproc *p, bool force_shape)
 {
 	const struct gm_layout *lay = &p->tgt->bin->plan->layout;
-	size_t n = p->maps.cnt, i = 0, it = 0, k, len = gomap__header_len(lay);
-	struct tmap **maps;
+	size_t n = p->maps.cnt, i = 0, it = 0, k, len = gomap__header_len(lay), nt = 0;
+	struct tmap **maps, **tries;
 	uint64_t *addrs, now;
 	uint8_t *buf;
 	bool *ok;
@@ -1026,17 +1145,24 @@ static void sample_proc(struct tracker *tr, struct tproc *p, bool force_shape)
 	if (!n)
 		return;
 	maps = calloc(n, sizeof(*maps));
+	tries = calloc(n, sizeof(*tries));
 	addrs = calloc(n, sizeof(*addrs));
 	buf = calloc(n, len);
 	ok = calloc(n, sizeof(*ok));
-	if (!maps || !addrs || !buf || !ok)
+	if (!maps || !tries || !addrs || !buf || !ok)
 		goto out;
 	while (i < n && u64map__next(&p->maps, &it, NULL, (void **)&m)) {
+		if (m->trie) {
+			tries[nt++] = m;
+			continue;
+		}
 		maps[i] = m;
 		addrs[i] = m->addr;
 		i++;
 	}
 	n = i;
+	if (nt && !sample_tries(tr, p, tries, nt, force_shape))
+		goto out;
 	if (refresh_stack_maps(tr, p, maps, &n) == -ESRCH) {
 		tracker__target_exited(tr, p->tgt->pid);
 		goto out;
@@ -1062,6 +1188,7 @@ static void sample_proc(struct tracker *tr, struct tproc *p, bool force_shape)
 	}
 out:
 	free(maps);
+	free(tries);
 	free(addrs);
 	free(buf);
 	free(ok);

@@ -142,7 +142,28 @@ struct tmap {
 	struct tstackid stk;		/* on_stack: goroutine and holding frame */
 	struct tloc holder;		/* on_stack: function whose frame holds it */
 	enum tunseen unseen;		/* !created_seen: why */
+	/*
+	 * sync.Map of Go >= 1.24 (synctrie.h): a hash trie, not a runtime
+	 * map.  addr is the sync.Map, type TMAP_TYPE_SYNCTRIE, entries from
+	 * walking the trie, bucket_bytes its indirect nodes and entries,
+	 * capacity 0 (a trie has no slots), buckets its root node.
+	 */
+	bool trie;
+	bool count_estimated;		/* trie: the last count was extrapolated (synctrie.h) */
+	uint64_t trie_nodes;		/* trie: nodes the last walk read */
+	uint64_t trie_next_ns;		/* trie: the next walk is not due before this */
 };
+
+/*
+ * tmap.type and tsite.type of a sync.Map of Go >= 1.24: no address (the
+ * trie's dictionary names only interface {} twice); reporters print
+ * SYNCTRIE_TYPE_NAME for it.
+ */
+#define TMAP_TYPE_SYNCTRIE 1ULL
+/* Nodes a trie walk may read per second of sampling: larger tries are walked less often. */
+#define TRACK_TRIE_NODES_PER_SEC 16384u
+/* ... but at least this often, and at least twice a window. */
+#define TRACK_TRIE_MAX_INTERVAL_NS (8ULL * 1000000000ULL)
 
 struct tsite {
 	struct target *tgt;
@@ -178,6 +199,12 @@ struct tracker_stats {
 	uint64_t rejected;		/* gone because a sample broke a map invariant */
 	uint64_t reused;		/* gone because another map took the address */
 	uint64_t unstable;		/* structure reads skipped: changing while read */
+	/* sync.Map tries (synctrie.h) */
+	uint64_t trie_walks;		/* walks made */
+	uint64_t trie_nodes;		/* nodes they read */
+	uint64_t trie_estimated;	/* walks whose count was extrapolated (bound reached or nodes skipped) */
+	uint64_t trie_skipped_nodes;	/* nodes that failed a check or a read during a walk */
+	uint64_t trie_deferred;		/* samples a large trie sat out (walked less often) */
 };
 
 struct tracker_opts {
@@ -207,6 +234,8 @@ struct tracker_opts {
 	void *ctx;
 	/* reads of target memory; NULL: process_vm_readv */
 	const struct gomap_mem *mem;
+	/* nodes one sync.Map trie walk may read; 0: SYNCTRIE_MAX_NODES */
+	uint32_t trie_max_nodes;
 };
 
 struct tracker;

@@ -29,11 +29,19 @@
 #                    map nor the site is "leak"
 #     no-false-leak  the only leaks are the worker's and main's maps (and
 #                    the goleak site)
-#   (Go <= 1.23, where a sync.Map is runtime maps; in the "pos" session)
+#   trie-layout (plain, Go >= 1.24)  the offsets of sync.Map's trie
+#                  (internal/sync.HashTrieMap, indirect and entry nodes)
+#                  gomaptrace walks (user/synctrie.h, compiled into a probe
+#                  program) are the binary's DWARF ones (gfields -trie)
+#   (every toolchain, in the "pos" session)
 #     syncmap-leak   the sync.Map that only gains keys is "leak", typed
-#                    "sync.Map (map[interface {}]*sync.entry)", created and
-#                    inserted at the user's Store line (gm:store-syncleak), not
-#                    inside package sync; its site is a leak too
+#                    "sync.Map (map[interface {}]*sync.entry)" (Go <= 1.23:
+#                    runtime maps) or "sync.Map (internal/sync.HashTrieMap[
+#                    interface {},interface {}])" (Go >= 1.24: a trie whose
+#                    entries are counted by walking it, exactly at this size:
+#                    entries_estimated false, over 500 entries), created and
+#                    inserted at the user's Store line (gm:store-syncleak),
+#                    not inside package sync; its site is a leak too
 #     syncmap-delete the sync.Map that deletes old keys is tracked at its
 #                    Store line and neither its maps nor its site are "leak"
 #   recursion      `trace -- stackmaps recursion` (stack maps at 300 levels
@@ -54,6 +62,7 @@ SESSION=8s
 TARGET_CAP=20s
 TL_SRC=tests/fixtures/stackmaps/main.go
 GFIELDS=$GM_BUILD/e2e/gfields
+TRIELAYOUT=$GM_BUILD/e2e/trielayout
 
 if [ ! -x "$GM" ]; then
 	fail "stackmaps/setup" "$GM is not built"
@@ -67,6 +76,16 @@ rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR"
 if ! (cd tests/e2e/gfields && GOTOOLCHAIN=local GOFLAGS= go build -o "$GFIELDS" .) 2>"$LOGDIR/gfields.log"; then
 	fail "stackmaps/setup" "cannot build tests/e2e/gfields: $(tail -2 "$LOGDIR/gfields.log" | tr '\n' ' ')"
+	exit 1
+fi
+
+# The trie layout gomaptrace is compiled with, printed as gfields -trie prints DWARF's.
+if ! printf '%s\n' '#include <stdio.h>' '#include "synctrie.h"' 'int main(void) {' \
+	'printf("ht.inited %d ht.root %d ht.keyHash %d ht.seed %d ht.size %d ", SYNCTRIE_HT_INITED, SYNCTRIE_HT_ROOT, SYNCTRIE_HT_KEYHASH, SYNCTRIE_HT_SEED, SYNCTRIE_HT_SIZE);' \
+	'printf("ind.isEntry %d ind.dead %d ind.parent %d ind.children %d ind.size %d ", SYNCTRIE_NODE_ISENTRY, SYNCTRIE_IND_DEAD, SYNCTRIE_IND_PARENT, SYNCTRIE_IND_CHILDREN, SYNCTRIE_IND_SIZE);' \
+	'printf("entry.isEntry %d entry.overflow %d entry.key %d entry.size %d\n", SYNCTRIE_NODE_ISENTRY, SYNCTRIE_ENTRY_OVERFLOW, SYNCTRIE_ENTRY_KEY, SYNCTRIE_ENTRY_SIZE);' \
+	'return 0; }' | "${CC:-cc}" -std=c11 -D_GNU_SOURCE -Iinclude -Iuser -x c - -o "$TRIELAYOUT" 2>"$LOGDIR/trielayout.log"; then
+	fail "stackmaps/setup" "cannot build the trie layout printer: $(tail -2 "$LOGDIR/trielayout.log" | tr '\n' ' ')"
 	exit 1
 fi
 
@@ -103,6 +122,21 @@ check_gfields() {
 	fi
 }
 
+# check_trie_layout NAME BIN: the trie offsets gomaptrace walks against the binary's DWARF.
+check_trie_layout() {
+	local name=$1 bin=$2 want got
+	if ! want=$("$GFIELDS" -trie "$bin" 2>&1); then
+		fail "$name" "gfields -trie $bin: $want"
+		return
+	fi
+	got=$("$TRIELAYOUT" 2>&1)
+	if [ "$want" = "$got" ]; then
+		pass "$name"
+	else
+		fail "$name" "DWARF says '$want', gomaptrace uses '$got'"
+	fi
+}
+
 # check_stack_leak NAME JSON LINE INSERT_FN FRAME_FN: a stack map filled
 # on LINE by INSERT_FN, held in FRAME_FN's frame, is a leak.
 check_stack_leak() {
@@ -117,13 +151,14 @@ check_stack_leak() {
 }
 
 run_pair() {
-	local tc=$1 v=$2 p="stackmaps/$1/$2" d=$LOGDIR/$1/$2 bin pos ref got modes=worker,forget,mainslow,many,goleak,gochurn
-	local syncmap=false
+	local tc=$1 v=$2 p="stackmaps/$1/$2" d=$LOGDIR/$1/$2 bin pos ref got
+	local modes=worker,forget,mainslow,many,goleak,gochurn,syncleak,syncdel
+	local stype="sync.Map (map[interface {}]*sync.entry)" trie=false
 	bin=$(gm_fixture "$tc" "$v" stackmaps)
-	# sync.Map is runtime maps up to Go 1.23 (internal/sync.HashTrieMap since)
-	if [ "$(gm_minor "$tc")" -le 23 ]; then
-		syncmap=true
-		modes+=,syncleak,syncdel
+	# sync.Map is runtime maps up to Go 1.23, internal/sync.HashTrieMap since
+	if [ "$(gm_minor "$tc")" -ge 24 ]; then
+		stype="sync.Map (internal/sync.HashTrieMap[interface {},interface {}])"
+		trie=true
 	fi
 	mkdir -p "$d"
 	if [ ! -x "$bin" ]; then
@@ -173,19 +208,18 @@ run_pair() {
 			and all(.maps[], .sites[]; (((.insert_at // .site) | at($L)) | not) or .verdict != "leak")' \
 			"$SM_JQ_DEFS"'"want the ending goroutines'"'"' maps tracked, no leak; got \([.maps[] | select(.insert_at.line == $L)] | length) maps, sites \([.sites[] | select(.site.line == $L) | {verdict, kind, maps, entries_first, entries_last}])"' \
 			--argjson L "$L_GOCHURN"
-		if $syncmap; then
-			tl_assert "$p/syncmap-leak" "$pos" "$SM_JQ_DEFS"'
-				any(.maps[]; (.created_at | at($L)) and (.insert_at | at($L))
-					and .type == "sync.Map (map[interface {}]*sync.entry)" and .verdict == "leak")
-				and any(.leaking_sites[]; .site | at($L))' \
-				"$SM_JQ_DEFS"'"want a sync.Map leak created and inserted at main.storeLeak:\($L); got: " + ([.maps[] | select(.type | test("sync")) | brief + {created: (.created_at | loc)}] | tostring)' \
-				--argjson L "$L_SYNCLEAK"
-			tl_assert "$p/syncmap-delete" "$pos" "$SM_JQ_DEFS"'
-				any(.maps[]; (.created_at | at($L)) and (.type | startswith("sync.Map")))
-				and all(.maps[], .sites[]; (((.created_at // .site) | at($L)) | not) or .verdict != "leak")' \
-				"$SM_JQ_DEFS"'"want the deleting sync.Map tracked at main.storeDel:\($L), no leak; got: " + ([.maps[] | select(.type | test("sync")) | brief + {created: (.created_at | loc)}] | tostring)' \
-				--argjson L "$L_SYNCDEL"
-		fi
+		tl_assert "$p/syncmap-leak" "$pos" "$SM_JQ_DEFS"'
+			any(.maps[]; (.created_at | at($L)) and (.insert_at | at($L))
+				and .type == $T and .verdict == "leak"
+				and (($trie | not) or (.entries_estimated == false and .entries_last > 500)))
+			and any(.leaking_sites[]; .site | at($L))' \
+			"$SM_JQ_DEFS"'"want a \($T) leak created and inserted at main.storeLeak:\($L); got: " + ([.maps[] | select(.type | test("sync")) | brief + {created: (.created_at | loc), entries_estimated}] | tostring)' \
+			--argjson L "$L_SYNCLEAK" --arg T "$stype" --argjson trie "$trie"
+		tl_assert "$p/syncmap-delete" "$pos" "$SM_JQ_DEFS"'
+			any(.maps[]; (.created_at | at($L)) and .type == $T)
+			and all(.maps[], .sites[]; (((.created_at // .site) | at($L)) | not) or .verdict != "leak")' \
+			"$SM_JQ_DEFS"'"want the deleting \($T) tracked at main.storeDel:\($L), no leak; got: " + ([.maps[] | select(.type | test("sync")) | brief + {created: (.created_at | loc)}] | tostring)' \
+			--argjson L "$L_SYNCDEL" --arg T "$stype"
 	fi
 
 	ref=$(cat "$d/recursion.ref.out")
@@ -203,6 +237,8 @@ T0=$SECONDS
 # The g layout of every toolchain (plain: it has DWARF), traced or not.
 for tc in "${GM_TOOLCHAINS[@]}"; do
 	check_gfields "stackmaps/$tc/plain/gfields" "$(gm_fixture "$tc" plain stackmaps)"
+	[ "$(gm_minor "$tc")" -ge 24 ] &&
+		check_trie_layout "stackmaps/$tc/plain/trie-layout" "$(gm_fixture "$tc" plain stackmaps)"
 done
 running=0
 while read -r tc v; do

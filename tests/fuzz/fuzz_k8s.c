@@ -57,12 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(strspn(id.container_id, "0123456789abcdef") == strlen(id.container_id));
 
 		if (verbose)
-			printf("fuzz_k8s: parsed: %s %s pod %s\n", id.runtime, id.container_id,
+			fprintf(stderr, "fuzz_k8s: parsed: %s %s pod %s\n", id.runtime, id.container_id,
 			       id.pod_uid[0] ? id.pod_uid : "-");
 	} else {
 		CHECK(!id.container_id[0] && !id.pod_uid[0] && !id.runtime[0]);
 		if (verbose)
-			printf("fuzz_k8s: refused: no container\n");
+			fprintf(stderr, "fuzz_k8s: refused: no container\n");
 	}
 	free(buf);
 	return 0;

@@ -2,17 +2,24 @@
 # Runs libFuzzer targets over persistent corpora.
 #
 # Usage: FUZZ_SECONDS=N tests/fuzz/run.sh build/fuzz/fuzz_X...
+#        FUZZ_RUNS=N tests/fuzz/run.sh build/fuzz/fuzz_X...   (a campaign)
 #
-# For each target: seeds come from tests/fuzz/seeds.sh (regenerated when the
-# seed tool or the fixtures change) into build/fuzz/seeds/<target>/, the
-# corpus grows in build/fuzz/corpus/<target>/, and any crash, leak, timeout
+# For each target: seeds are the committed corpus tests/fuzz/corpus/<target>/
+# (small inputs cut from the fixtures once, kept in git) plus, for targets
+# seeds.sh knows (CUT_TARGETS), the seeds it cuts from the whole fixture
+# matrix at run time (regenerated when the seed tool or the fixtures change,
+# into build/fuzz/seeds/<target>/; without fixtures the committed corpus
+# alone is used, with a note).  The corpus grows in
+# build/fuzz/corpus/<target>/, and any crash, leak, timeout
 # or out-of-memory input is kept in build/fuzz/crashes/<target>/.  Before
 # fuzzing, every seed is run once and must not crash, and at least one must
 # get all the way through the parser: a fuzzer whose seeds are all refused
 # at the first check explores nothing.  Past crashers committed under
 # tests/fuzz/regress/<target>/ must run clean too.
 #
-# Environment: FUZZ_SECONDS (default 60) per target, FUZZ_TIMEOUT (default
+# Environment: FUZZ_SECONDS (default 60) per target, or FUZZ_RUNS: stop each
+# target after that many executions instead of after a time (make
+# fuzz-campaign: 10 million), FUZZ_TIMEOUT (default
 # 10) seconds for one input, FUZZ_JOBS (default: CPUs) targets at once,
 # FUZZ_CORPUS_MAX (default 1000) files before the corpus is minimized,
 # GM_BUILD (default ./build).  Exit status non-zero if any target failed.
@@ -22,7 +29,10 @@ export GM_BUILD=${GM_BUILD:-$PWD/build}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}
 FUZZ_JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
+FUZZ_RUNS=${FUZZ_RUNS:-}
 ROOT=$GM_BUILD/fuzz
+# targets whose seeds tests/fuzz/seeds.sh cuts from the fixtures
+CUT_TARGETS=" elf buildinfo pclntab gotypes probeplan probecode "
 
 if (($# == 0)); then
 	echo "usage: FUZZ_SECONDS=N $0 build/fuzz/fuzz_X..." >&2
@@ -32,6 +42,84 @@ fi
 # Tokens the parsers compare against; libFuzzer's CMP tracing finds most of
 # them alone, a dictionary finds them in the first second.
 write_dict() {
+	case $2 in
+	fuzz_httpd)
+		cat >"$1" <<'EOF'
+"GET"
+"HEAD"
+"POST"
+"PUT"
+"OPTIONS"
+"CONNECT"
+" HTTP/1.1\x0d\x0a"
+" HTTP/1.0\x0d\x0a"
+" HTTP/2.0\x0d\x0a"
+"/metrics"
+"/healthz"
+"/"
+"?a=b&c"
+"%2f"
+"%00"
+"Host: x\x0d\x0a"
+"Connection: close\x0d\x0a"
+"Connection: keep-alive\x0d\x0a"
+"Content-Length: 5\x0d\x0a"
+"Content-Length: 18446744073709551616\x0d\x0a"
+"Transfer-Encoding: chunked\x0d\x0a"
+"Expect: 100-continue\x0d\x0a"
+"Accept-Encoding: gzip\x0d\x0a"
+"\x0d\x0a"
+"\x0d\x0a\x0d\x0a"
+"0\x0d\x0a\x0d\x0a"
+EOF
+		return ;;
+	fuzz_probecode)
+		# amd64 encodings the decoder's checks look for (Go prologues,
+		# frame setup, argument stores, RET, JMP, CALL, INT3, UD2)
+		cat >"$1" <<'EOF'
+"\x00"
+"\x49\x3b\x66\x10"
+"\x76"
+"\x0f\x86"
+"\x55"
+"\x48\x89\xe5"
+"\x48\x83\xec\x28"
+"\x48\x81\xec\x00\x01\x00\x00"
+"\x48\x89\x6c\x24\x20"
+"\x48\x8d\x6c\x24\x20"
+"\x48\x89\x44\x24\x30"
+"\x48\x89\x5c\x24\x38"
+"\x48\x89\x45\x10"
+"\xc3"
+"\xc2\x08\x00"
+"\xf3\xc3"
+"\xe8\x00\x00\x00\x00"
+"\xe9\x00\x00\x00\x00"
+"\xeb\xfe"
+"\xcc"
+"\x0f\x0b"
+"\x5d"
+EOF
+		return ;;
+	fuzz_k8s)
+		cat >"$1" <<'EOF'
+"0::/"
+"12:memory:/"
+"kubepods"
+"kubepods.slice"
+"-besteffort"
+"burstable"
+".slice/"
+".scope"
+"cri-containerd-"
+"crio-"
+"crio-conmon-"
+"docker-"
+"pod"
+"\x0a"
+EOF
+		return ;;
+	esac
 	cat >"$1" <<'EOF'
 "\x7fELF"
 "\x02\x01\x01"
@@ -89,37 +177,48 @@ fuzz_one() {
 	dict=$ROOT/$name.dict
 	log=$ROOT/logs/$name.log
 	mkdir -p "$corpus" "$crashes" "$ROOT/logs"
-	write_dict "$dict"
+	write_dict "$dict" "$name"
 
+	# seed directories: the committed corpus, then the cut seeds
+	local committed=tests/fuzz/corpus/$name seed_dirs=()
+	[ -d "$committed" ] && [ -n "$(find "$committed" -type f -print -quit)" ] &&
+		seed_dirs+=("$committed")
 	key=$(seed_key)
-	if [ -d "tests/fuzz/corpus/$name" ]; then
-		# a committed corpus (text inputs, nothing to cut from the fixtures)
-		rm -rf "$seeds"
-		mkdir -p "$seeds"
-		cp tests/fuzz/corpus/"$name"/* "$seeds"/
-	elif [ "$(cat "$seeds/.key" 2>/dev/null)" != "$key" ]; then
-		local fresh
-		mkdir -p "$ROOT/seeds"
-		fresh=$(mktemp -d "$ROOT/seeds/.new-$name.XXXXXX")
-		if ! tests/fuzz/seeds.sh "$target" "$fresh" >"$log.seeds" 2>&1; then
-			echo "fuzz: $name: seed generation failed:"
-			sed 's/^/    /' "$log.seeds"
-			rm -rf "$fresh"
-			return 1
+	if [[ $CUT_TARGETS == *" $target "* ]]; then
+		if [ "$(cat "$seeds/.key" 2>/dev/null)" != "$key" ]; then
+			local fresh
+			mkdir -p "$ROOT/seeds"
+			fresh=$(mktemp -d "$ROOT/seeds/.new-$name.XXXXXX")
+			if tests/fuzz/seeds.sh "$target" "$fresh" >"$log.seeds" 2>&1; then
+				echo "$key" >"$fresh/.key"
+				rm -rf "$seeds"
+				mv "$fresh" "$seeds"
+			else
+				rm -rf "$fresh"
+				if ((${#seed_dirs[@]} == 0)); then
+					echo "fuzz: $name: seed generation failed:"
+					sed 's/^/    /' "$log.seeds"
+					return 1
+				fi
+				echo "fuzz: $name: no seeds cut from the fixtures (make fixtures), committed corpus only:"
+				sed 's/^/    /' "$log.seeds" | tail -n 3
+				rm -rf "$seeds"
+			fi
 		fi
-		echo "$key" >"$fresh/.key"
+		[ -d "$seeds" ] && seed_dirs+=("$seeds")
+	else
 		rm -rf "$seeds"
-		mv "$fresh" "$seeds"
 	fi
-	total=$(find "$seeds" -type f ! -name '.*' | wc -l)
+	total=0
+	((${#seed_dirs[@]})) && total=$(find "${seed_dirs[@]}" -type f ! -name '.*' | wc -l)
 	if ((total == 0)); then
-		echo "fuzz: $name: no seeds in $seeds"
+		echo "fuzz: $name: no seeds (neither tests/fuzz/corpus/$name/ nor cut ones)"
 		return 1
 	fi
 
 	# Every seed once, verbosely: none may crash, one at least must get through.
 	FUZZ_VERBOSE=1 "$bin" -artifact_prefix="$crashes/" -timeout="$FUZZ_TIMEOUT" \
-		$(find "$seeds" -type f ! -name '.*' | sort) >"$log.seedrun" 2>&1
+		$(find "${seed_dirs[@]}" -type f ! -name '.*' | sort) >"$log.seedrun" 2>&1
 	rc=$?
 	if ((rc != 0)); then
 		artifact=$(grep -oE 'Test unit written to .*|Running: .*' "$log.seedrun" | tail -1 | sed -E 's/^(Test unit written to|Running:) //')
@@ -158,12 +257,17 @@ fuzz_one() {
 
 	# Inputs as large as the largest seed: big enough for a whole-table seed,
 	# no larger, since every extra byte is one more place to mutate.
-	maxlen=$(find "$seeds" -type f ! -name '.*' -printf '%s\n' | sort -n | tail -1)
+	maxlen=$(find "${seed_dirs[@]}" -type f ! -name '.*' -printf '%s\n' | sort -n | tail -1)
 	((maxlen < 4096)) && maxlen=4096
 
-	local before after
+	local before after budget
 	before=$(find "$crashes" -type f | wc -l)
-	"$bin" "$corpus" "$seeds" "${extra[@]}" -max_total_time="$FUZZ_SECONDS" -max_len="$maxlen" \
+	if [ -n "$FUZZ_RUNS" ]; then
+		budget=-runs=$FUZZ_RUNS
+	else
+		budget=-max_total_time=$FUZZ_SECONDS
+	fi
+	"$bin" "$corpus" "${seed_dirs[@]}" "${extra[@]}" "$budget" -max_len="$maxlen" \
 		-timeout="$FUZZ_TIMEOUT" -rss_limit_mb=2048 -malloc_limit_mb=1024 \
 		-use_value_profile=1 -dict="$dict" -artifact_prefix="$crashes/" \
 		-print_final_stats=1 -close_fd_mask=1 >"$log" 2>&1
@@ -175,7 +279,7 @@ fuzz_one() {
 	secs=$(sed -nE 's/^Done [0-9]+ runs in ([0-9]+) second.*/\1/p' "$log" | tail -1)
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9a-zA-Z]+' "$log" | tail -1)
 	corp=$(find "$corpus" -type f | wc -l)
-	echo "fuzz: $name: ${runs:-?} runs in ${secs:-?} seconds (${eps:-?} exec/s), $cov, corpus $corp files, max_len $maxlen"
+	echo "fuzz: $name: ${runs:-?} runs in ${secs:-?} seconds (${eps:-?} exec/s), $cov, corpus $corp files, max_len $maxlen, $((after - before)) new crash files"
 	if ((rc != 0)); then
 		artifact=$(sed -nE 's/.*Test unit written to (.*)$/\1/p' "$log" | tail -1)
 		echo "fuzz: $name: FAILED (exit $rc)"
@@ -227,7 +331,7 @@ for bin in "$@"; do
 	(
 		n=$(basename "$bin")
 		exec 9>"$ROOT/logs/$n.lock"
-		if ! flock -w $((FUZZ_SECONDS * 3 + 300)) 9; then
+		if ! flock -w "$([ -n "$FUZZ_RUNS" ] && echo 86400 || echo $((FUZZ_SECONDS * 3 + 300)))" 9; then
 			echo "fuzz: $n: another run holds $ROOT/logs/$n.lock" >"$ROOT/logs/$n.summary"
 			echo 1 >"$ROOT/logs/$n.rc"
 			exit

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Small seed inputs for the fuzz targets, cut out of the fixture matrix.
 #
-# Usage: tests/fuzz/seeds.sh TARGET OUTDIR      (TARGET: elf buildinfo pclntab gotypes)
+# Usage: tests/fuzz/seeds.sh TARGET OUTDIR      (TARGET: elf buildinfo pclntab gotypes
+#                                                 probeplan probecode)
 #        tests/fuzz/seeds.sh --check-compact BIN (self-test, see below)
 #
 # A whole fixture is 1.5-2.6 MB, nearly all of it machine code and DWARF no
@@ -603,6 +604,35 @@ def compact_seed(e, lo, count, with_types=False):
     return s.build()
 
 
+def text_of(e):
+    """The function table and the address its entry offsets count from
+    (moduledata.text; in a cgo binary .text starts with C code)."""
+    hdr, blob, _ = find_pclntab(e)
+    t = Pcln(blob)
+    md = find_moduledata(e, hdr, t.fno)
+    return t, e.u64(md + 22 * 8) or e.sh[e.sec('.text')][3]
+
+
+def compact_seed_with_code(e, lo, count, code_at, code_len):
+    """compact_seed, keeping [code_at, code_at+code_len) of .text too."""
+    s = base(e)
+    s.keep_section('.go.buildinfo')
+    table, patches, md, gofunc = compact(e, lo, count)
+    hdr, _, sec = find_pclntab(e)
+    s.patch(hdr, table)
+    s.sizes[sec] = len(table)
+    for v, d in patches.items():
+        if v != md:
+            s.patch(v, d)
+    mdw = bytearray(e.read(md, 0x300))
+    mdw[:len(patches[md])] = patches[md]
+    if gofunc:
+        s.keep(gofunc, 16)
+    s.patch(md, mdw)
+    s.keep(code_at, code_len)
+    return s.build()
+
+
 def seeds_for(target, path):
     e = Elf(open(path, 'rb').read())
     tag = '-'.join(path.split('/')[-3:-1])
@@ -630,6 +660,36 @@ def seeds_for(target, path):
         # of these, and their mutants crowd the corpus.
         for w in windows:
             yield '%s-w%d' % (tag, w), compact_seed(e, w, 24)
+        return
+    if target == 'probeplan':
+        # a pclntab window around a growth function (so the implementation
+        # is decided) with the machine code of its functions kept in an
+        # executable segment, so the planned ones among them get decoded
+        t, text = text_of(e)
+        for name in (b'internal/runtime/maps.(*table).rehash', b'runtime.hashGrow'):
+            i = func_index(e, name)
+            if i is None:
+                continue
+            for before in (4, 10):
+                lo = max(0, i - before)
+                hi = min(lo + 12, t.nfunc - 1)
+                s = compact_seed_with_code(e, lo, hi - lo, text + t.ftab(lo)[0],
+                                           t.ftab(hi)[0] - t.ftab(lo)[0])
+                yield '%s-%s-%d' % (tag, name.decode().rsplit('.', 1)[-1], before), s
+        return
+    if target == 'probecode':
+        # one function's machine code, as probeplan__decode() sees it; the
+        # first byte picks the entry address in the fuzz target (0: 0x401000)
+        t, text = text_of(e)
+        for name in (b'runtime.makemap', b'runtime.hashGrow',
+                     b'internal/runtime/maps.(*table).rehash',
+                     b'runtime.mapassign_faststr', b'runtime.mallocgc'):
+            i = func_index(e, name)
+            if i is None or i + 1 >= t.nfunc:
+                continue
+            a, b = t.ftab(i)[0], t.ftab(i + 1)[0]
+            yield '%s-%s' % (tag, name.decode().rsplit('.', 1)[-1]), \
+                b'\0' + e.read(text + a, b - a)
         return
     if target == 'gotypes':
         # Go 1.27 has no typelinks (its type list comes from typedesclen

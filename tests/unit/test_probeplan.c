@@ -22,6 +22,8 @@
 #include "goelf.h"
 #include "pclntab.h"
 #include "probeplan.h"
+#include "probes.h"
+#include "synctrie.h"
 
 #define FN_VADDR	0x401000ULL
 #define FN_OFF		0x1000ULL
@@ -692,6 +694,64 @@ static void test_experiment_disagreement(void **state)
  * matrix's (the last classic release) and the one that is (the newest
  * tested, passed in), on hand-made build infos.
  */
+/*
+ * sync.Map of Go >= 1.24 (internal/sync.HashTrieMap[any, any]): initSlow
+ * and expand are real functions of the [go.shape.interface {}, ...]
+ * instantiation on every release 1.24-1.27, every variant and both map
+ * implementations, and are probed after their prologue with the trie in
+ * RAX; older releases have neither.
+ */
+static void test_synctrie_points(void **state)
+{
+	static const char *const variants[] = { "plain", "pie-stripped", "cgo" };
+	static const char *const fns[] = { SYNCTRIE_FN_INIT, SYNCTRIE_FN_EXPAND };
+	struct probe_point pts[GM_MAX_PROBES];
+	struct gm_err err = { { 0 } };
+	size_t t, v, i;
+
+	(void)state;
+	for (t = 0; t < GM_MATRIX_CNT; t++) {
+		bool trie = gm_matrix[t].minor >= 24;
+
+		for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+			struct bin b;
+			int n, k, kinds[2] = { 0, 0 };
+
+			bin_open(&b, gm_matrix[t].name, variants[v], "stackmaps");
+			bin_plan(&b);
+			for (i = 0; i < 2; i++) {
+				const struct probe_fn *fn = probeplan__fn(b.plan, fns[i]);
+
+				assert_non_null(fn);
+				if (!trie) {
+					assert_int_equal(fn->state, PROBE_FN_ABSENT);
+					continue;
+				}
+				if (fn->state != PROBE_FN_PRESENT)
+					fail_msg("%s/%s: %s is %s", gm_matrix[t].name, variants[v], fns[i],
+						 probeplan__state_name(fn->state));
+				assert_true(fn->post_prologue_off > fn->file_off);
+				assert_true(fn->args_intact);
+			}
+			n = probes__select(b.plan, PROBES_DEFAULT, pts, GM_MAX_PROBES, &err);
+			assert_true(n > 0);
+			for (k = 0; k < n; k++) {
+				if (pts[k].spec.kind != GM_PROBE_TRIE_INIT &&
+				    pts[k].spec.kind != GM_PROBE_TRIE_EXPAND)
+					continue;
+				kinds[pts[k].spec.kind - GM_PROBE_TRIE_INIT]++;
+				assert_int_equal(pts[k].spec.map_reg, GM_REG_RAX);
+				assert_int_equal(pts[k].spec.placement, GM_AT_POST_PROLOGUE);
+				assert_int_equal(pts[k].file_off,
+						 probeplan__fn(b.plan, pts[k].function)->post_prologue_off);
+			}
+			assert_int_equal(kinds[0], trie ? 1 : 0);
+			assert_int_equal(kinds[1], trie ? 1 : 0);
+			bin_close(&b);
+		}
+	}
+}
+
 static void test_layout_checked_range(void **state)
 {
 	struct go_buildinfo bi;
@@ -730,6 +790,7 @@ static void test_layout_checked_range(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_synctrie_points),
 		cmocka_unit_test(test_prologue_push_mov),
 		cmocka_unit_test(test_prologue_sub_mov_lea),
 		cmocka_unit_test(test_arg_homes_push_mov),

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "gomap.h"
+#include "synctrie.h"
 #include "tracker.h"
 
 #define SEC 1000000000ULL
@@ -255,6 +256,348 @@ static struct tmap *find_map(struct fx *f, uint64_t addr, bool gone)
 			found = maps[i];
 	free(maps);
 	return found;
+}
+
+/* ------------------------------------------------------------ sync.Map tries (Go >= 1.24) */
+
+/*
+ * internal/sync.HashTrieMap laid out as synctrie.h says, filled the way
+ * LoadOrStore/Swap fill it: 16-way indirect nodes indexed by 4 hash bits a
+ * level from the top, an entry in the first free slot, expand() adding
+ * indirect nodes until the old and new entries' hashes part, a full-hash
+ * collision chained through overflow.
+ */
+struct trie {
+	struct space *sp;
+	uint64_t ht, root;
+	uint64_t entries, indirects;
+};
+
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t trie_indirect(struct trie *t, uint64_t parent)
+{
+	uint64_t n = alloc(t->sp, SYNCTRIE_IND_SIZE);
+
+	put8(t->sp, n, SYNCTRIE_NODE_ISENTRY, 0);
+	put64(t->sp, n, SYNCTRIE_IND_PARENT, parent);
+	t->indirects++;
+	return n;
+}
+
+static uint64_t trie_entry(struct trie *t, uint64_t hash)
+{
+	uint64_t e = alloc(t->sp, 48);
+
+	put8(t->sp, e, SYNCTRIE_NODE_ISENTRY, 1);
+	put64(t->sp, e, 16, hash);	/* the key: the hash stands for it */
+	t->entries++;
+	return e;
+}
+
+static uint64_t rd64(struct space *sp, uint64_t a)
+{
+	uint64_t v;
+
+	memcpy(&v, sp->mem + (a - ARENA_BASE), 8);
+	return v;
+}
+
+static void trie_init(struct trie *t, struct space *sp, uint64_t seed)
+{
+	memset(t, 0, sizeof(*t));
+	t->sp = sp;
+	t->ht = alloc(sp, SYNCTRIE_HT_SIZE);
+	t->root = trie_indirect(t, 0);
+	t->indirects = 0;	/* the root is counted as read, not as growth */
+	put64(sp, t->ht, SYNCTRIE_HT_ROOT, t->root);
+	put64(sp, t->ht, SYNCTRIE_HT_KEYHASH, 0x401000);
+	put64(sp, t->ht, SYNCTRIE_HT_SEED, seed);
+	put(sp, t->ht, SYNCTRIE_HT_INITED, &(uint32_t){ 1 }, 4);
+}
+
+static void trie_insert(struct trie *t, uint64_t hash)
+{
+	uint64_t i = t->root, slot, n;
+	int shift = 64;
+
+	for (;;) {
+		shift -= 4;
+		slot = i + SYNCTRIE_IND_CHILDREN + 8 * ((hash >> shift) & 15);
+		n = rd64(t->sp, slot);
+		if (!n) {
+			put64(t->sp, slot, 0, trie_entry(t, hash));
+			return;
+		}
+		if (t->sp->mem[n - ARENA_BASE] == 0) {
+			i = n;
+			continue;
+		}
+		break;
+	}
+	/* an entry there: expand */
+	{
+		uint64_t old = n, oh = rd64(t->sp, old + 16), e = trie_entry(t, hash), top, cur;
+
+		if (oh == hash) {
+			put64(t->sp, e, SYNCTRIE_ENTRY_OVERFLOW, old);
+			put64(t->sp, slot, 0, e);
+			return;
+		}
+		top = cur = trie_indirect(t, i);
+		for (;;) {
+			uint64_t oi, ni;
+
+			shift -= 4;
+			oi = (oh >> shift) & 15;
+			ni = (hash >> shift) & 15;
+			if (oi != ni) {
+				put64(t->sp, cur + SYNCTRIE_IND_CHILDREN + 8 * oi, 0, old);
+				put64(t->sp, cur + SYNCTRIE_IND_CHILDREN + 8 * ni, 0, e);
+				break;
+			}
+			n = trie_indirect(t, cur);
+			put64(t->sp, cur + SYNCTRIE_IND_CHILDREN + 8 * oi, 0, n);
+			cur = n;
+		}
+		put64(t->sp, slot, 0, top);
+	}
+}
+
+static void trie_fill(struct trie *t, uint64_t from, uint64_t to)
+{
+	for (uint64_t k = from; k < to; k++)
+		trie_insert(t, mix(k));
+}
+
+static void test_trie_walk_exact(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	struct synctrie_count c;
+	struct trie t;
+	bool gone;
+
+	trie_init(&t, &f->sp, 7);
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_OK);
+	assert_true(c.inited);
+	assert_int_equal(c.entries, 0);
+	assert_int_equal(c.nodes, 1);
+	trie_fill(&t, 0, 3000);
+	/* two full-hash collisions: overflow chains */
+	trie_insert(&t, mix(5));
+	trie_insert(&t, mix(5));
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_OK);
+	assert_false(gone);
+	assert_false(c.estimated);
+	assert_int_equal(c.entries, 3002);
+	assert_int_equal(c.counted, 3002);
+	assert_int_equal(c.indirects, t.indirects + 1);
+	assert_int_equal(c.nodes, t.entries + 2 * t.indirects + 1);	/* an indirect node read as a child, then whole */
+	assert_int_equal(c.seed, 7);
+	assert_int_equal(c.skipped, 0);
+	/* batched: a read per level and kind, not per node */
+	f->sp.reads = 0;
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_OK);
+	assert_true(f->sp.reads <= (int)c.nodes + 1);	/* read_many is NULL here: one read a node, and the header */
+	fx_free(f);
+}
+
+static void test_trie_walk_bounded(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	struct synctrie_count c;
+	struct trie t;
+	bool gone;
+	uint32_t bounds[] = { 500, 2000, 8000 };
+	size_t i;
+
+	trie_init(&t, &f->sp, 7);
+	trie_fill(&t, 0, 20000);
+	for (i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
+		assert_int_equal(synctrie__count(&f->mem, PID, t.ht, bounds[i], &c, &gone), GOMAP_OK);
+		assert_true(c.nodes <= bounds[i]);
+		assert_true(c.estimated);
+		assert_true(c.counted < 20000);
+		/* the hash spreads keys evenly: within 15% */
+		print_message("bound %u: nodes %lu counted %lu estimate %lu\n", bounds[i], (unsigned long)c.nodes, (unsigned long)c.counted, (unsigned long)c.entries);
+		assert_true(c.entries > 17000 && c.entries < 23000);
+	}
+	/* the default bound counts it exactly */
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_OK);
+	assert_false(c.estimated);
+	assert_int_equal(c.entries, 20000);
+	assert_true(c.nodes <= SYNCTRIE_MAX_NODES);
+	fx_free(f);
+}
+
+static void test_trie_walk_checks(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	struct synctrie_count c;
+	struct trie t;
+	uint64_t child, bad;
+	bool gone;
+	int k;
+
+	trie_init(&t, &f->sp, 7);
+	trie_fill(&t, 0, 100);
+	/* not yet initialised (a zero sync.Map): empty, not an error */
+	put(&f->sp, t.ht, SYNCTRIE_HT_INITED, &(uint32_t){ 0 }, 4);
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_OK);
+	assert_false(c.inited);
+	assert_int_equal(c.entries, 0);
+	/* not a HashTrieMap */
+	put(&f->sp, t.ht, SYNCTRIE_HT_INITED, &(uint32_t){ 2 }, 4);
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_BAD_HEADER);
+	put(&f->sp, t.ht, SYNCTRIE_HT_INITED, &(uint32_t){ 1 }, 4);
+	put64(&f->sp, t.ht, SYNCTRIE_HT_KEYHASH, 0);
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_BAD_HEADER);
+	put64(&f->sp, t.ht, SYNCTRIE_HT_KEYHASH, 0x401000);
+	/* a root with a parent, a root that is an entry */
+	put64(&f->sp, t.root, SYNCTRIE_IND_PARENT, t.root);
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_BAD_HEADER);
+	put64(&f->sp, t.root, SYNCTRIE_IND_PARENT, 0);
+	put8(&f->sp, t.root, SYNCTRIE_NODE_ISENTRY, 1);
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_BAD_HEADER);
+	put8(&f->sp, t.root, SYNCTRIE_NODE_ISENTRY, 0);
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_OK);
+	assert_int_equal(c.entries, 100);
+	/* an indirect child naming another parent (freed, reused): skipped, said */
+	for (k = 0, child = 0; k < 16 && !child; k++) {
+		uint64_t n = rd64(&f->sp, t.root + SYNCTRIE_IND_CHILDREN + 8 * k);
+
+		if (n && f->sp.mem[n - ARENA_BASE] == 0)
+			child = n;
+	}
+	assert_true(child != 0);
+	put64(&f->sp, child, SYNCTRIE_IND_PARENT, 0x1000);
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_OK);
+	assert_true(c.skipped >= 1);
+	assert_true(c.estimated);
+	assert_true(c.entries < 100);
+	put64(&f->sp, child, SYNCTRIE_IND_PARENT, t.root);
+	/* a child pointer outside the address space: skipped */
+	bad = rd64(&f->sp, child + SYNCTRIE_IND_CHILDREN);
+	put64(&f->sp, child, SYNCTRIE_IND_CHILDREN, 0x7fff00000000ULL);
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_OK);
+	assert_true(c.estimated);
+	put64(&f->sp, child, SYNCTRIE_IND_CHILDREN, bad);
+	/* unreadable header; the process gone */
+	assert_int_equal(synctrie__count(&f->mem, PID, 0x1000, 0, &c, &gone), GOMAP_UNREADABLE);
+	assert_false(gone);
+	f->sp.exited = true;
+	assert_int_equal(synctrie__count(&f->mem, PID, t.ht, 0, &c, &gone), GOMAP_UNREADABLE);
+	assert_true(gone);
+	fx_free(f);
+}
+
+static void trie_event(struct fx *f, uint8_t kind, uint64_t ht, uint64_t pc)
+{
+	struct gm_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts_ns = gm_now_ns();
+	e.tgid = e.tid = PID;
+	e.kind = kind;
+	e.map = ht;
+	e.frames[0] = pc;
+	e.frames[1] = pc + 0x100;
+	e.nr_frames = 2;
+	tracker__handle_event(f->tr, &e);
+}
+
+static void test_trie_tracked_and_judged(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	struct trie t, t2;
+	struct tmap *m;
+	uint64_t n = 40;
+	int w;
+
+	trie_init(&t, &f->sp, 7);
+	trie_event(f, GM_PROBE_TRIE_INIT, t.ht, 0x1000);
+	assert_null(find_map(f, t.ht, false));	/* remembered, tracked from its growth */
+	trie_fill(&t, 0, n);
+	trie_event(f, GM_PROBE_TRIE_EXPAND, t.ht, 0x2000);
+	m = find_map(f, t.ht, false);
+	assert_non_null(m);
+	assert_true(m->trie);
+	assert_true(m->created_seen);
+	assert_int_equal(m->type, TMAP_TYPE_SYNCTRIE);
+	/* the series starts at the walked count, not at 0 */
+	assert_int_equal(m->s.first, n);
+	assert_int_equal(m->s.last, n);
+	assert_false(m->count_estimated);
+	assert_int_equal(m->capacity, 0);
+	assert_true(m->bucket_bytes >= n * 48);
+	assert_int_equal(m->grown_bytes, SYNCTRIE_IND_ALLOC);
+	/* only gains keys: a leak */
+	for (w = 0; w < 5; w++) {
+		trie_fill(&t, n, n + 150);
+		n += 150;
+		trie_event(f, GM_PROBE_TRIE_EXPAND, t.ht, 0x2000);
+		fx_window(f);
+	}
+	assert_int_equal(m->s.last, n);
+	assert_int_equal(m->s.verdict, VERDICT_LEAK);
+	/* a bounded walk: estimated, and said */
+	tracker__free(f->tr);
+	{
+		struct tracker_opts o = { .sz = sizeof(o), .window_ns = SEC, .mem = &f->mem,
+					  .trie_max_nodes = 200 };
+
+		judge_opts__init(&o.judge);
+		f->tr = tracker__new(&o);
+		assert_int_equal(tracker__add_target(f->tr, &f->tgt), 0);
+	}
+	trie_event(f, GM_PROBE_TRIE_EXPAND, t.ht, 0x2000);
+	m = find_map(f, t.ht, false);
+	assert_non_null(m);
+	assert_true(m->count_estimated);
+	assert_true(m->trie_nodes <= 200);
+	assert_true(tracker__stats(f->tr)->trie_estimated >= 1);
+	/* another trie made at the address (a new seed): the old one is gone */
+	trie_init(&t2, &f->sp, 8);
+	memcpy(f->sp.mem + (t.ht - ARENA_BASE), f->sp.mem + (t2.ht - ARENA_BASE), SYNCTRIE_HT_SIZE);
+	tracker__sample(f->tr, gm_now_ns());
+	assert_null(find_map(f, t.ht, false));
+	assert_int_equal(tracker__stats(f->tr)->reused, 1);
+	/* freed memory that is no trie: gone, never a count */
+	fx_free(f);
+}
+
+static void test_trie_deleting_is_no_leak(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	struct trie t;
+	struct tmap *m;
+	int w;
+
+	/* a cache that keeps its last 300 keys: a new trie each window, same size */
+	trie_init(&t, &f->sp, 9);
+	trie_fill(&t, 0, 300);
+	trie_event(f, GM_PROBE_TRIE_EXPAND, t.ht, 0x2000);
+	m = find_map(f, t.ht, false);
+	assert_non_null(m);
+	for (w = 0; w < 8; w++) {
+		struct trie fresh;
+		uint64_t ht = t.ht;
+
+		trie_init(&fresh, &f->sp, 9);
+		trie_fill(&fresh, (uint64_t)w * 300, (uint64_t)w * 300 + 300 - (w & 1));
+		put64(&f->sp, ht, SYNCTRIE_HT_ROOT, fresh.root);
+		fx_window(f);
+		assert_int_not_equal(m->s.verdict, VERDICT_LEAK);
+		assert_false(m->gone);
+	}
+	assert_true(m->s.last == 299 || m->s.last == 300);
+	fx_free(f);
 }
 
 /* ------------------------------------------------------------ classic */
@@ -758,6 +1101,11 @@ int main(void)
 		cmocka_unit_test(test_stacks_are_shared),
 		cmocka_unit_test(test_growth_stacks),
 		cmocka_unit_test(test_impl_names),
+		cmocka_unit_test(test_trie_walk_exact),
+		cmocka_unit_test(test_trie_walk_bounded),
+		cmocka_unit_test(test_trie_walk_checks),
+		cmocka_unit_test(test_trie_tracked_and_judged),
+		cmocka_unit_test(test_trie_deleting_is_no_leak),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
