@@ -5,6 +5,7 @@
 #include "holder.h"
 #include "jsonw.h"
 #include "report.h"
+#include "synctrie.h"
 
 #define TEXT_STACK_FRAMES 6
 #define TEXT_OTHER_MAPS 10
@@ -20,6 +21,11 @@ const char *report__loc_str(const struct tloc *loc, char *buf, size_t len)
 
 const char *report__type_name(const struct target *t, uint64_t type, char *buf, size_t len)
 {
+	/* a sync.Map of Go >= 1.24: a trie, no runtime map type (tracker.h) */
+	if (type == TMAP_TYPE_SYNCTRIE) {
+		snprintf(buf, len, "%s", SYNCTRIE_TYPE_NAME);
+		return buf;
+	}
 	if (!type || !t->bias_known || type < t->bias) {
 		snprintf(buf, len, "?");
 		return buf;
@@ -40,6 +46,8 @@ const char *report__type_name(const struct target *t, uint64_t type, char *buf, 
 
 const char *report__type_unavailable(const struct target *t, uint64_t type)
 {
+	if (type == TMAP_TYPE_SYNCTRIE)
+		return NULL;
 	if (t->bin->types_unavailable[0] || !type)
 		return gobin__type_unavailable(t->bin, 0);
 	if (!t->bias_known)
@@ -199,10 +207,12 @@ static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_w
 		report__type_name(t, m->type, type, sizeof(type)), (int)t->pid, report__printable(t->comm, comm, sizeof(comm)), m->addr,
 		m->bloated ? "  [bloated]" : "");
 	text_type_reason(out, t, m->type);
-	fprintf(out, "      entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min %s), rising %d of %d windows needed",
-		m->s.first, m->s.last, per_minute(&m->s), judged_str(&m->s, over, sizeof(over)),
-		m->s.ev.rising_windows, min_windows);
-	if (m->shape_ns)
+	fprintf(out, "      entries %" PRIu64 " -> %" PRIu64 "%s (%+.0f/min %s), rising %d of %d windows needed",
+		m->s.first, m->s.last, m->count_estimated ? " (estimated)" : "", per_minute(&m->s),
+		judged_str(&m->s, over, sizeof(over)), m->s.ev.rising_windows, min_windows);
+	if (m->shape_ns && m->trie)
+		fprintf(out, ", trie memory %s", human_bytes(m->bucket_bytes, bytes, sizeof(bytes)));
+	else if (m->shape_ns)
 		fprintf(out, ", capacity %" PRIu64 " slots, bucket memory %s", m->capacity,
 			human_bytes(m->bucket_bytes, bytes, sizeof(bytes)));
 	fprintf(out, ", allocated by growth %s\n", human_bytes(m->grown_bytes, alloc, sizeof(alloc)));
@@ -495,6 +505,7 @@ static void json_map(struct jsonw *w, const struct tmap *m)
 	jsonw_kv_u64(w, "capacity", m->capacity);
 	jsonw_kv_u64(w, "entries_first", m->s.first);
 	jsonw_kv_u64(w, "entries_last", m->s.last);
+	jsonw_kv_bool(w, "entries_estimated", m->count_estimated);
 	jsonw_kv_u64(w, "entries_max", m->s.max);
 	jsonw_kv_double(w, "growth_per_minute", per_minute(&m->s));
 	jsonw_kv_double(w, "session_growth_per_minute", session_per_minute(&m->s));
