@@ -38,6 +38,9 @@
 #     tracer itself exits 0 (issue 3: target exit -> exit 0)
 #   preleak: processes leaking for 3 s ("ready") are attached with -p, all
 #     every toolchain of one variant in one session: each one's map is "leak"
+#     (preleak-unseen: its created_at null, created_unseen "before_tracing")
+#   created-honest (pos): under -- CMD no map is "before_tracing", and
+#     created_unseen is set exactly when created_at is null
 #   sigterm, sigterm-report: the cgo variant's preleak session has no -d and
 #     is ended by SIGTERM: exit 0, final report of its targets
 #   not-go-binary, no-such-pid: `trace -- /bin/true` and `trace -p DEAD` exit
@@ -297,6 +300,12 @@ run_pair() {
 			'"want one target \($V) \($I), mode default, every map of its pid; got targets " + (.targets | tostring) + ", mode \(.mode), duration \(.duration_seconds), map pids \([.maps[].pid] | unique)"' \
 			--arg V "$(go_version "$bin")" --arg I "$(expected_impl "$tc")"
 		check_consistent "$p/report-consistent" "$pos"
+		# CMD was held until every probe was in: nothing predates tracing
+		tl_assert "$p/created-honest" "$pos" '
+			all(.maps[]; .created_unseen != "before_tracing")
+			and all(.maps[]; (.created_at == null) == (.created_unseen != null))' \
+			'"want no before_tracing under -- CMD and created_unseen exactly when created_at is null; got: " + ([.maps[] | select(.created_unseen == "before_tracing" or ((.created_at == null) != (.created_unseen != null))) | {type, created_at, created_unseen}] | .[:4] | tostring)'
+
 		check_schema "$p/schema" "$pos"
 	fi
 
@@ -422,6 +431,12 @@ run_preleak() {
 			continue
 		fi
 		check_leak_map "$name" "$(tl_min "$d/$v.json")" "$pid"
+		# made 3 s before the probes: that, and only that, is "before_tracing"
+		tl_assert "$name-unseen" "$(tl_min "$d/$v.json")" '
+			any(.maps[]; .pid == ($pid | tonumber) and .type == $T and .verdict == "leak"
+				and .created_at == null and .created_unseen == "before_tracing")' \
+			'"want the leak created_at null, created_unseen before_tracing; got: " + ([.maps[] | select(.pid == ($pid | tonumber) and .type == $T) | {verdict, created_at, created_unseen}] | tostring)' \
+			--arg T "$SESSION_T" --arg pid "$pid"
 	done < <(matrix_pairs core)
 	for k in "${!pids[@]}"; do
 		wait "${pids[$k]}" 2>/dev/null

@@ -985,6 +985,56 @@ static void test_reuse_by_another_map(void **state)
 	fx_free(f);
 }
 
+/* ------------------------------------------------------------ honest creation sites */
+
+static void test_creation_unseen_reasons(void **state)
+{
+	struct fx *f = fx_new(GM_MAP_CLASSIC, 0);
+	uint64_t a = alloc(&f->sp, 48), b = alloc(&f->sp, 48), c = alloc(&f->sp, 48);
+	uint64_t d = alloc(&f->sp, 48), e = alloc(&f->sp, 48);
+	struct tmap *m;
+
+	/* attached to a running process: a map first seen growing was made before */
+	event(f, GM_PROBE_HASHGROW, a, 13, 1, 1, 0, 0);
+	m = find_map(f, a, false);
+	assert_non_null(m);
+	assert_false(m->created_seen);
+	assert_int_equal(m->unseen, TUNSEEN_BEFORE);
+	assert_string_equal(tunseen__str(m->unseen), "before_tracing");
+
+	/* its creation seen: no reason at all */
+	event(f, GM_PROBE_MAKEMAP_RET, c, 0, 3, 0, 0, 0);
+	event(f, GM_PROBE_HASHGROW, c, 13, 3, 1, 0, 0);
+	m = find_map(f, c, false);
+	assert_non_null(m);
+	assert_true(m->created_seen);
+	assert_int_equal(m->unseen, TUNSEEN_NONE);
+
+	/* records lost: any later map may have been made then */
+	tracker__note_lost(f->tr, 7);
+	event(f, GM_PROBE_HASHGROW, d, 13, 4, 1, 0, 0);
+	assert_int_equal(find_map(f, d, false)->unseen, TUNSEEN_LOST);
+
+	/* the governor shed this process's creation points: that says more */
+	tracker__creations_missed(f->tr, PID, TUNSEEN_SHED);
+	event(f, GM_PROBE_HASHGROW, b, 13, 2, 1, 0, 0);
+	assert_int_equal(find_map(f, b, false)->unseen, TUNSEEN_SHED);
+	/* a map known before keeps the reason it had */
+	assert_int_equal(find_map(f, a, false)->unseen, TUNSEEN_BEFORE);
+	fx_free(f);
+
+	/* started held by trace -- CMD: nothing can predate the probes */
+	f = fx_new(GM_MAP_CLASSIC, 0);
+	f->tgt.held = true;
+	e = alloc(&f->sp, 48);
+	event(f, GM_PROBE_HASHGROW, e, 13, 5, 1, 0, 0);
+	m = find_map(f, e, false);
+	assert_non_null(m);
+	assert_int_equal(m->unseen, TUNSEEN_UNKNOWN);
+	assert_int_not_equal(m->unseen, TUNSEEN_BEFORE);
+	fx_free(f);
+}
+
 /* ------------------------------------------------------------ eviction and memory */
 
 static void test_eviction_least_recently_grown(void **state)
@@ -1096,6 +1146,7 @@ int main(void)
 		cmocka_unit_test(test_filled_once),
 		cmocka_unit_test(test_leak_then_clear_and_refill),
 		cmocka_unit_test(test_reuse_by_another_map),
+		cmocka_unit_test(test_creation_unseen_reasons),
 		cmocka_unit_test(test_eviction_least_recently_grown),
 		cmocka_unit_test(test_eviction_is_constant_time),
 		cmocka_unit_test(test_stacks_are_shared),
