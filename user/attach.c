@@ -28,8 +28,7 @@ struct attach_unit {
 struct attached_binary {
 	bool used;
 	int refs;
-	dev_t dev;
-	ino_t ino;
+	struct fileid id;	/* what the probe plan was parsed from */
 	int fd;			/* pins the inode: re-attaching works after its processes exit */
 	int first_spec, spec_cnt;
 	uint64_t *offs;		/* file offset of each point */
@@ -215,19 +214,24 @@ static void destroy_links(struct bpf_link **links, int *fds, int n)
 			pthread_join(tids[t], NULL);
 }
 
+/* Close one unit's kernel links: its breakpoints are gone when this returns. */
+static void close_unit(struct attached_binary *b, struct attach_unit *u)
+{
+	if (u->links)
+		destroy_links(u->links, NULL, b->spec_cnt);
+	if (u->multi_fd >= 0)
+		close(u->multi_fd);
+	free(u->links);
+	u->links = NULL;
+	u->multi_fd = -1;
+}
+
 static void detach_binary(struct attacher *att, struct attached_binary *b)
 {
 	int i;
 
-	for (i = 0; i < b->unit_cnt; i++) {
-		struct attach_unit *u = &b->units[i];
-
-		if (u->links)
-			destroy_links(u->links, NULL, b->spec_cnt);
-		if (u->multi_fd >= 0)
-			close(u->multi_fd);
-		free(u->links);
-	}
+	for (i = 0; i < b->unit_cnt; i++)
+		close_unit(b, &b->units[i]);
 	for (i = 0; b->used && i < b->spec_cnt; i++)
 		att->spec_used[b->first_spec + i] = false;
 	if (b->fd > 0)
@@ -377,14 +381,32 @@ static int add_unit(struct attacher *att, struct attached_binary *b, pid_t pid, 
 	ret = sync_unit(att, b, u, err);
 	if (ret) {
 		/* take the half-made unit back out */
-		if (u->links)
-			destroy_links(u->links, NULL, b->spec_cnt);
-		if (u->multi_fd >= 0)
-			close(u->multi_fd);
-		free(u->links);
+		close_unit(b, u);
 		b->unit_cnt--;
 	}
 	return ret;
+}
+
+/* A freed spec slot's hits must not be counted for the next binary given it. */
+static void reset_hits(struct attacher *att, __u32 key)
+{
+	__u64 zeros[att->ncpus];
+
+	memset(zeros, 0, sizeof(zeros));
+	bpf_map_update_elem(bpf_map__fd(att->skel->maps.probe_hits), &key, zeros, BPF_ANY);
+}
+
+/* 0 when the file behind fd still is ID, else -ESTALE with a reason. */
+static int check_identity(int fd, const char *path, const struct fileid *id, struct gm_err *err)
+{
+	struct fileid now;
+	int ret = fileid__of_fd(fd, &now);
+
+	if (ret)
+		return gm_err_set(err, -ret, "cannot stat %s: %s", path, strerror(-ret));
+	if (!fileid__equal(&now, id))
+		return gm_err_set(err, ESTALE, "%s changed on disk since it was parsed", path);
+	return 0;
 }
 
 /* A contiguous run of free probe_specs slots. */
@@ -403,7 +425,7 @@ static int alloc_specs(struct attacher *att, int cnt)
 }
 
 int attacher__add_binary(struct attacher *att, const char *path, const struct gobin *bin,
-			 pid_t pid, struct gm_err *err)
+			 const struct fileid *id, pid_t pid, struct gm_err *err)
 {
 	struct probe_point points[256];
 	struct attached_binary *b = NULL;
@@ -414,9 +436,20 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 		pid = -1;
 	for (slot = 0; slot < GM_MAX_BINARIES; slot++) {
 		b = &att->bins[slot];
-		if (b->used && b->dev == bin->dev && b->ino == bin->ino) {
+		if (b->used && fileid__same_inode(&b->id, id)) {
 			bool covered = false;
 
+			if (!fileid__equal(&b->id, id)) {
+				/* other content: the old slot only keeps counts for the reports */
+				if (!b->unit_cnt)
+					continue;
+				return gm_err_set(err, ESTALE, "%s changed on disk while its old content is still probed",
+						  path);
+			}
+			/* the pinned inode must still hold what was parsed */
+			ret = check_identity(b->fd, path, id, err);
+			if (ret)
+				return ret;
 			/* pid -1 covers every process; a pid once is enough */
 			for (i = 0; i < b->unit_cnt; i++)
 				covered |= b->units[i].pid == -1 || b->units[i].pid == pid;
@@ -450,6 +483,14 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 				: gm_err_set(err, ENOMEM, "out of memory");
 		goto err_out;
 	}
+	/*
+	 * The uprobes go on the inode this fd holds: it must be the content the
+	 * offsets were computed from, or every process of it gets an INT3 in
+	 * the middle of some instruction.
+	 */
+	ret = check_identity(b->fd, path, id, err);
+	if (ret)
+		goto err_out;
 
 	key = slot;
 	if (bpf_map_update_elem(bpf_map__fd(att->skel->maps.layouts), &key,
@@ -459,8 +500,7 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 	}
 	b->used = true;
 	b->refs = 1;
-	b->dev = bin->dev;
-	b->ino = bin->ino;
+	b->id = *id;
 	b->first_spec = first;
 	for (i = 0; i < n; i++) {
 		struct gm_probe_spec spec = points[i].spec;
@@ -470,6 +510,7 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 		att->spec_used[key] = true;
 		att->spec_fn[key] = points[i].function;
 		att->spec_kind[key] = spec.kind;
+		reset_hits(att, key);
 		b->spec_cnt = i + 1;
 		b->offs[i] = points[i].file_off;
 		b->enabled[i] = true;
@@ -486,6 +527,25 @@ int attacher__add_binary(struct attacher *att, const char *path, const struct go
 err_out:
 	detach_binary(att, b);
 	return ret;
+}
+
+void attacher__drop_pid(struct attacher *att, int slot, pid_t pid)
+{
+	struct attached_binary *b;
+	int i;
+
+	if (slot < 0 || slot >= GM_MAX_BINARIES || !att->bins[slot].used)
+		return;
+	b = &att->bins[slot];
+	if (pid <= 0)
+		pid = -1;
+	for (i = 0; i < b->unit_cnt; i++) {
+		if (b->units[i].pid != pid)
+			continue;
+		close_unit(b, &b->units[i]);
+		b->units[i] = b->units[--b->unit_cnt];
+		return;
+	}
 }
 
 void attacher__put_binary(struct attacher *att, int slot)

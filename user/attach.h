@@ -13,6 +13,15 @@
  * process of the file (the daemon).  Several pids of one file share the
  * binary's slot and cookies, each with its own kernel links.  Binaries are
  * reference counted: attacher__put_binary() detaches on the last put.
+ *
+ * A probe plan holds for the file content it was parsed from, and the
+ * kernel keeps a uprobe on the inode for as long as it is attached: a file
+ * copied in place over a probed binary would get breakpoints at the old
+ * program's offsets in every new process.  So attacher__add_binary() takes
+ * the identity the plan was parsed from (fileid.h), checks it against the
+ * file it opens (fstat) and refuses with -ESTALE when they differ, and
+ * attacher__drop_pid() takes a process's breakpoints off as soon as it is
+ * gone, keeping the slot (cookies, hit counts) for the reports.
  * Nothing is ever written to a target process.
  */
 #ifndef ATTACH_H
@@ -21,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "fileid.h"
 #include "gobin.h"
 #include "probes.h"
 
@@ -39,11 +49,21 @@ struct attacher *attacher__new(const struct attacher_opts *opts, struct gm_err *
 void attacher__free(struct attacher *att);
 
 /*
- * Attach BIN (at PATH) for process PID, or for every process of the file
- * when PID is -1.  Returns the binary slot (>= 0), or -errno with a reason.
+ * Attach BIN (at PATH, parsed from the file identity ID) for process PID,
+ * or for every process of the file when PID is -1.  Returns the binary slot
+ * (>= 0), or -errno with a reason: -ESTALE when the file PATH opens is no
+ * longer ID (rewritten since the parse: parse it again), or when the inode
+ * is attached with other content and still has breakpoints in a process.
  */
 int attacher__add_binary(struct attacher *att, const char *path, const struct gobin *bin,
-			 pid_t pid, struct gm_err *err);
+			 const struct fileid *id, pid_t pid, struct gm_err *err);
+/*
+ * Take PID's breakpoints off the binary in SLOT now (PID -1: the unit that
+ * covers every process); the slot, its cookies and hit counts stay until
+ * the last put.  Synchronous: the kernel has unregistered the uprobes when
+ * it returns.
+ */
+void attacher__drop_pid(struct attacher *att, int slot, pid_t pid);
 void attacher__put_binary(struct attacher *att, int slot);
 int attacher__binary_cnt(const struct attacher *att);
 /* Attachment points of a binary slot (for metrics and reports). */

@@ -28,7 +28,7 @@
 #include "version.h"
 
 #define RESCAN_NS	(60ULL * 1000000000ULL)	/* safety net for missed exec events */
-#define DETACH_GRACE_NS	(10ULL * 1000000000ULL)	/* keep a binary attached across restarts */
+#define PARSE_CACHE_NS	(10ULL * 1000000000ULL)	/* keep a detached binary's parse across restarts */
 #define POLL_MS		100
 #define MAX_PROCS	4096
 
@@ -59,12 +59,25 @@ struct daemon_opts {
 	bool verbose;
 };
 
-/* One executable (device, inode), shared by its processes. */
+/*
+ * One executable, shared by its processes: keyed by device and inode, and
+ * good only for the content it was parsed from (id).  Its probes are on
+ * while it has processes (slot >= 0), and off the moment the last one is
+ * gone: the parse alone is kept a while for the next restart.
+ */
 struct dbin {
 	struct gobin *bin;
-	int slot;
+	struct fileid id;
+	char *exe;		/* the path it was found at, for the log */
+	int slot;		/* -1: detached */
 	int procs;
 	uint64_t idle_since_ns;	/* 0 while in use */
+};
+
+/* A file that is not traced, and why; retried when its content changes. */
+struct dskip {
+	enum fail_reason why;
+	struct fileid id;
 };
 
 struct dproc {
@@ -85,9 +98,11 @@ struct daemon {
 	struct k8s_resolver *k8s;
 	double probe_cost_s;
 	struct u64map bins;	/* dev/ino key -> struct dbin */
-	struct u64map skipped;	/* dev/ino key -> reason + 1, never retried */
+	struct u64map skipped;	/* dev/ino key -> struct dskip, retried only if the file changes */
 	struct u64map procs;	/* pid -> struct dproc */
 	uint64_t failures[FAIL_MAX];
+	/* probe hits of binaries detached since start, by kind: the counter never goes back */
+	uint64_t retired_hits[GM_PROBE_KIND_MAX];
 	uint64_t proc_evictions;
 	struct strbuf exposition;
 };
@@ -255,6 +270,38 @@ static bool wanted(const struct daemon_opts *o, const char *comm, const char *ex
 	return true;
 }
 
+/*
+ * Probes off now, parse kept: the kernel keeps a uprobe on the inode for as
+ * long as it is attached, and with pid -1 every new process of the file
+ * gets its breakpoints, even one of a new build copied in place over it
+ * (same inode, other offsets: it dies of a misplaced INT3).
+ */
+static void detach_bin(struct daemon *d, struct dbin *db)
+{
+	enum gm_probe_kind kind;
+	const char *fn;
+	int first, cnt, k;
+
+	if (db->slot < 0)
+		return;
+	if (!attacher__points(d->att, db->slot, &first, &cnt))
+		for (k = 0; k < cnt; k++)
+			if (!attacher__spec_info(d->att, first + k, &kind, &fn) && kind < GM_PROBE_KIND_MAX)
+				d->retired_hits[kind] += attacher__probe_hits(d->att, first + k);
+	session__put_binary(d->s, db->slot);
+	db->slot = -1;
+	if (d->o.verbose)
+		fprintf(stderr, "gomaptrace daemon: detached %s (no process left)\n", db->exe);
+}
+
+static void free_bin(struct daemon *d, struct dbin *db)
+{
+	detach_bin(d, db);
+	gobin__free(db->bin);
+	free(db->exe);
+	free(db);
+}
+
 static void drop_proc(struct daemon *d, pid_t pid, uint64_t now)
 {
 	struct dproc *p = u64map__del(&d->procs, (uint64_t)pid);
@@ -262,15 +309,17 @@ static void drop_proc(struct daemon *d, pid_t pid, uint64_t now)
 	if (!p)
 		return;
 	session__remove_target(d->s, pid);
-	if (--p->db->procs == 0)
-		p->db->idle_since_ns = now;
 	if (d->o.verbose)
 		fprintf(stderr, "gomaptrace daemon: pid %d (%s) gone\n", (int)pid, p->t.comm);
+	if (--p->db->procs == 0) {
+		p->db->idle_since_ns = now;
+		detach_bin(d, p->db);
+	}
 	target__fini(&p->t);
 	free(p);
 }
 
-/* Binaries with no process for a while are detached and forgotten. */
+/* Parses with no process for a while are forgotten (all: every idle one). */
 static void reap_idle_bins(struct daemon *d, uint64_t now, bool all)
 {
 	uint64_t keys[64], key;
@@ -281,68 +330,141 @@ static void reap_idle_bins(struct daemon *d, uint64_t now, bool all)
 		n = 0;
 		it = 0;
 		while (n < 64 && u64map__next(&d->bins, &it, &key, (void **)&db))
-			if (!db->procs && (all || now - db->idle_since_ns >= DETACH_GRACE_NS))
+			if (!db->procs && (all || now - db->idle_since_ns >= PARSE_CACHE_NS))
 				keys[n++] = key;
-		for (i = 0; i < n; i++) {
-			db = u64map__del(&d->bins, keys[i]);
-			session__put_binary(d->s, db->slot);
-			if (d->o.verbose)
-				fprintf(stderr, "gomaptrace daemon: detached %s\n", db->bin->path);
-			gobin__free(db->bin);
-			free(db);
-		}
+		for (i = 0; i < n; i++)
+			free_bin(d, u64map__del(&d->bins, keys[i]));
 	} while (n == 64);
 }
 
-static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, dev_t dev, ino_t ino)
+/* Whether the file is known not to be traceable, as it is now. */
+static bool skipped(struct daemon *d, const struct fileid *id)
 {
-	uint64_t key = inode_key(dev, ino);
+	uint64_t key = inode_key(id->dev, id->ino);
+	struct dskip *sk = u64map__get(&d->skipped, key);
+
+	if (!sk)
+		return false;
+	if (fileid__equal(&sk->id, id))
+		return true;
+	/* rewritten since (a Go build copied over a script, say): look again */
+	free(u64map__del(&d->skipped, key));
+	return false;
+}
+
+/* Probes on for a parsed binary: 0, or -errno with the reason in err. */
+static int attach_bin(struct daemon *d, struct dbin *db, const char *link, struct gm_err *err)
+{
+	int slot = session__add_binary(d->s, link, db->bin, &db->id, -1, err);
+
+	if (slot < 0)
+		return slot;
+	db->slot = slot;
+	return 0;
+}
+
+static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, const char *exe,
+			    const struct fileid *id)
+{
+	uint64_t key = inode_key(id->dev, id->ino);
 	struct dbin *db = u64map__get(&d->bins, key);
 	struct gm_err err = {};
 	enum fail_reason why;
+	struct dskip *sk;
+	int ret;
 
-	if (db)
-		return db;
-	if (u64map__get(&d->skipped, key))
+	if (db && !fileid__equal(&db->id, id)) {
+		if (db->procs) {
+			/*
+			 * A process of the old content is still counted (its exit
+			 * not seen yet): its probes cannot serve this one.
+			 */
+			if (d->o.verbose)
+				fprintf(stderr, "gomaptrace daemon: pid %d (%s): not traced: the file changed on disk while a process of its old content is traced\n",
+					(int)pid, exe);
+			return NULL;
+		}
+		if (d->o.verbose)
+			fprintf(stderr, "gomaptrace daemon: %s changed on disk: parsing it again\n", exe);
+		free_bin(d, u64map__del(&d->bins, key));
+		db = NULL;
+	}
+	if (db) {
+		if (db->slot >= 0)
+			return db;
+		ret = attach_bin(d, db, link, &err);
+		if (!ret) {
+			if (d->o.verbose)
+				fprintf(stderr, "gomaptrace daemon: attached to %s again (pid %d: %s, cached parse)\n",
+					exe, (int)pid, db->bin->bi.version);
+			return db;
+		}
+		/* rewritten between the stat and the open, or the attach failed: start over */
+		free_bin(d, u64map__del(&d->bins, key));
+		if (ret != -ESTALE) {
+			why = ret == -ENOENT ? FAIL_UNSUPPORTED_GO : FAIL_ATTACH;
+			db = NULL;
+			goto skip;
+		}
+	}
+	if (skipped(d, id))
 		return NULL;
 	db = calloc(1, sizeof(*db));
-	if (!db)
-		return NULL;
-	db->bin = gobin__open(link, &err);
-	if (!db->bin && !target__alive(pid)) {
-		/* it exited under us: say nothing about its executable */
+	if (!db || !(db->exe = strdup(exe))) {
 		free(db);
 		return NULL;
 	}
-	if (!db->bin) {
+	db->slot = -1;
+	ret = target__open_bin(link, &db->bin, &db->id, &err);
+	if (ret && !target__alive(pid)) {
+		/* it exited under us: say nothing about its executable */
+		free_bin(d, db);
+		return NULL;
+	}
+	if (ret == -ESTALE || (!ret && !fileid__equal(&db->id, id))) {
+		/* not what the process runs any more: it is gone, or the next look will do */
+		if (d->o.verbose)
+			fprintf(stderr, "gomaptrace daemon: pid %d (%s): not traced now: its executable changed on disk while being read\n",
+				(int)pid, exe);
+		free_bin(d, db);
+		return NULL;
+	}
+	if (ret) {
 		why = classify(err.msg);
 		goto skip;
 	}
-	/* key the attachment by what /proc says, the file the kernel runs */
-	db->bin->dev = dev;
-	db->bin->ino = ino;
-	db->slot = session__add_binary(d->s, link, db->bin, -1, &err);
-	if (db->slot < 0) {
-		why = db->slot == -ENOENT ? FAIL_UNSUPPORTED_GO : FAIL_ATTACH;
+	ret = attach_bin(d, db, link, &err);
+	if (ret == -ESTALE) {
+		if (d->o.verbose)
+			fprintf(stderr, "gomaptrace daemon: pid %d (%s): not traced now: %s\n", (int)pid, exe, err.msg);
+		free_bin(d, db);
+		return NULL;
+	}
+	if (ret) {
+		why = ret == -ENOENT ? FAIL_UNSUPPORTED_GO : FAIL_ATTACH;
 		goto skip;
 	}
 	if (u64map__set(&d->bins, key, db)) {
-		session__put_binary(d->s, db->slot);
-		gobin__free(db->bin);
-		free(db);
+		free_bin(d, db);
 		return NULL;
 	}
 	if (d->o.verbose)
-		fprintf(stderr, "gomaptrace daemon: attached to %s (pid %d: %s, %s maps)\n", link, (int)pid,
+		fprintf(stderr, "gomaptrace daemon: attached to %s (pid %d: %s, %s maps)\n", exe, (int)pid,
 			db->bin->bi.version, db->bin->plan->impl == GM_MAP_SWISS ? "swiss" : "classic");
 	return db;
 skip:
 	d->failures[why]++;
 	if (d->o.verbose && why != FAIL_NOT_GO)
-		fprintf(stderr, "gomaptrace daemon: pid %d (%s): not traced: %s\n", (int)pid, link, err.msg);
-	u64map__set(&d->skipped, key, (void *)(uintptr_t)(why + 1));
-	gobin__free(db->bin);
-	free(db);
+		fprintf(stderr, "gomaptrace daemon: pid %d (%s): not traced: %s\n", (int)pid, exe, err.msg);
+	sk = calloc(1, sizeof(*sk));
+	if (sk) {
+		sk->why = why;
+		sk->id = *id;
+		if (u64map__set(&d->skipped, key, sk))
+			free(sk);
+	}
+	if (db)
+		free_bin(d, db);
 	return NULL;
 }
 
@@ -351,7 +473,7 @@ static void consider_pid(struct daemon *d, pid_t pid)
 	char link[64], exe[4096];
 	struct dproc *p;
 	struct dbin *db;
-	struct stat st;
+	struct fileid id;
 	struct gm_err err;
 	char comm[32] = "";
 	struct target probe = { .pid = pid };
@@ -361,15 +483,15 @@ static void consider_pid(struct daemon *d, pid_t pid)
 		return;
 	p = u64map__get(&d->procs, (uint64_t)pid);
 	target__exe_link(pid, link, sizeof(link));
-	if (stat(link, &st))
+	if (fileid__of_path(link, &id))
 		return;		/* gone already, or a kernel thread */
 	if (p) {
 		/* exec of something else by a traced process: start over */
-		if (p->db->bin->dev == st.st_dev && p->db->bin->ino == st.st_ino)
+		if (fileid__equal(&p->db->id, &id))
 			return;
 		drop_proc(d, pid, gm_now_ns());
 	}
-	if (u64map__get(&d->skipped, inode_key(st.st_dev, st.st_ino)))
+	if (skipped(d, &id))
 		return;
 	n = readlink(link, exe, sizeof(exe) - 1);
 	if (n < 0)
@@ -383,16 +505,12 @@ static void consider_pid(struct daemon *d, pid_t pid)
 		d->failures[FAIL_LIMIT]++;
 		return;
 	}
-	db = get_bin(d, pid, link, st.st_dev, st.st_ino);
+	db = get_bin(d, pid, link, exe, &id);
 	if (!db)
 		return;
 	p = calloc(1, sizeof(*p));
-	if (!p)
-		return;
-	if (target__init(&p->t, pid, db->bin, &err)) {
-		free(p);
-		return;
-	}
+	if (!p || target__init(&p->t, pid, db->bin, &err))
+		goto drop;
 	p->db = db;
 	p->t.bin_slot = db->slot;
 	target__resolve_bias(&p->t);
@@ -401,11 +519,18 @@ static void consider_pid(struct daemon *d, pid_t pid)
 	if (u64map__set(&d->procs, (uint64_t)pid, p) || session__add_target(d->s, &p->t)) {
 		u64map__del(&d->procs, (uint64_t)pid);
 		target__fini(&p->t);
-		free(p);
-		return;
+		goto drop;
 	}
 	db->procs++;
 	db->idle_since_ns = 0;
+	return;
+drop:
+	free(p);
+	/* attached for this process alone: no breakpoint may outlive it */
+	if (!db->procs) {
+		db->idle_since_ns = gm_now_ns();
+		detach_bin(d, db);
+	}
 }
 
 static void scan_proc(struct daemon *d)
@@ -504,7 +629,7 @@ static void publish(struct daemon *d)
 		}
 	}
 	for (k = 1; k < GM_PROBE_KIND_MAX; k++)
-		hits[nh++] = (struct metrics_count){ probe_kind__str(k), by_kind[k] };
+		hits[nh++] = (struct metrics_count){ probe_kind__str(k), by_kind[k] + d->retired_hits[k] };
 	in.probe_hits = hits;
 	in.probe_hit_cnt = nh;
 	in.probe_cost_seconds = d->probe_cost_s;
@@ -633,6 +758,9 @@ cleanup:
 	if (d.s)
 		reap_idle_bins(&d, 0, true);
 	u64map__fini(&d.bins);
+	it = 0;
+	while (u64map__next(&d.skipped, &it, NULL, &v))
+		free(v);
 	u64map__fini(&d.skipped);
 	session__free(d.s);
 	httpd__free(d.http);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -72,7 +73,9 @@ struct trace_session {
 	/* dispositions we were started with, given back to CMD before its exec */
 	struct sigaction sig_saved[STOP_SIG_CNT], pipe_saved;
 	struct gobin *bins[MAX_TARGETS];
+	struct fileid ids[MAX_TARGETS];	/* what each bins[i] was parsed from */
 	struct target *targets[MAX_TARGETS];
+	bool probes_off[MAX_TARGETS];	/* gone, and its breakpoints taken off */
 	int target_cnt;
 	struct session *s;		/* attacher, events, tracker, sampling */
 	/* the session's parts, for the reports */
@@ -81,6 +84,7 @@ struct trace_session {
 	const struct events *ev;
 	pid_t child;			/* started with --: still to be released */
 	int release_fd;
+	bool seized;			/* child ptrace-seized: checked at its exec */
 	uint64_t start_ns;
 	struct liveview *lv;		/* NULL: plain mode */
 	double probe_cost_s;		/* calibrated; 0 when calibration failed */
@@ -278,6 +282,70 @@ static int resolve_cmd(const char *cmd, char *buf, size_t len)
 	return -ENOENT;
 }
 
+/*
+ * CMD runs the file its probes were made for, or not at all.  The uprobes
+ * sit on the inode that was parsed; a build copied over CMD's path after
+ * the parse (same inode, other offsets) would start with breakpoints in the
+ * middle of its instructions.  The attach checks the file against the parse
+ * (attach.h); for the moments between the attach and the exec, the held
+ * child is seized (ptrace, it does not stop) and stops once, at its exec,
+ * before its first instruction: the file it runs is compared with the parse
+ * there (a running executable cannot be written, ETXTBSY, so what is
+ * compared is what runs).  Without ptrace (a seccomp profile, Yama scope 3)
+ * CMD starts with the attach-time check only.
+ */
+static void seize_child(struct trace_session *ss)
+{
+	ss->seized = !ptrace(PTRACE_SEIZE, ss->child, NULL, (void *)(long)PTRACE_O_TRACEEXEC);
+	if (!ss->seized && ss->o.verbose)
+		fprintf(stderr, "gomaptrace trace: CMD's file is not checked at its exec: ptrace: %s\n",
+			strerror(errno));
+}
+
+/* Released CMD: wait for its exec and let it run if it is the parsed file. */
+static int check_exec(struct trace_session *ss)
+{
+	struct target *t = ss->targets[0];
+	struct fileid now;
+	char link[64];
+	int status, sig;
+	pid_t r;
+
+	if (!ss->seized)
+		return 0;
+	for (;;) {
+		r = waitpid(ss->child, &status, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return 0;	/* not ours to wait for: nothing to check */
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			/* the exec failed (the child said why) or it was killed first */
+			t->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			tracker__target_exited(ss->tr, ss->child);
+			return 0;
+		}
+		if (WIFSTOPPED(status) && status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
+			break;
+		/* a signal for CMD on its way (a Ctrl-C on the terminal): deliver it */
+		sig = WIFSTOPPED(status) && !(status >> 16) ? WSTOPSIG(status) : 0;
+		ptrace(PTRACE_CONT, ss->child, NULL, (void *)(long)sig);
+	}
+	target__exe_link(ss->child, link, sizeof(link));
+	if (!fileid__of_path(link, &now) && fileid__equal(&now, &ss->ids[0])) {
+		ptrace(PTRACE_DETACH, ss->child, NULL, NULL);
+		return 0;
+	}
+	fprintf(stderr, "gomaptrace trace: %s: changed on disk between its parse and its exec: killed before it ran\n",
+		t->exe);
+	kill(ss->child, SIGKILL);
+	while (waitpid(ss->child, &status, 0) < 0 && errno == EINTR)
+		;
+	t->exit_status = 128 + SIGKILL;
+	tracker__target_exited(ss->tr, ss->child);
+	return GM_EXIT_FAILURE;
+}
+
 /* Fork CMD, held on a pipe until released, so no map is made before the probes are in. */
 static int start_child(struct trace_session *ss, const char *path)
 {
@@ -305,6 +373,7 @@ static int start_child(struct trace_session *ss, const char *path)
 	close(fds[0]);
 	ss->child = pid;
 	ss->release_fd = fds[1];
+	seize_child(ss);
 	return 0;
 }
 
@@ -320,8 +389,7 @@ static int open_targets(struct trace_session *ss)
 			fprintf(stderr, "gomaptrace trace: %s: %s\n", ss->o.cmd[0], strerror(-ret));
 			return GM_EXIT_BAD_INPUT;
 		}
-		ss->bins[0] = gobin__open(path, &err);
-		if (!ss->bins[0]) {
+		if (target__open_bin(path, &ss->bins[0], &ss->ids[0], &err)) {
 			fprintf(stderr, "gomaptrace trace: %s: %s\n", path, err.msg);
 			return GM_EXIT_BAD_INPUT;
 		}
@@ -355,8 +423,7 @@ static int open_targets(struct trace_session *ss)
 			fprintf(stderr, "gomaptrace trace: pid %d: %s\n", (int)pid, target__untraceable(pid));
 			return GM_EXIT_BAD_INPUT;
 		}
-		ss->bins[i] = gobin__open(path, &err);
-		if (!ss->bins[i]) {
+		if (target__open_bin(path, &ss->bins[i], &ss->ids[i], &err)) {
 			fprintf(stderr, "gomaptrace trace: pid %d (%s): %s\n", (int)pid, path, err.msg);
 			return GM_EXIT_BAD_INPUT;
 		}
@@ -478,7 +545,7 @@ static int attach_all(struct trace_session *ss)
 			target__exe_link(t->pid, path, sizeof(path));
 			attach_path = path;
 		}
-		slot = session__add_binary(ss->s, attach_path, t->bin, t->pid, &err);
+		slot = session__add_binary(ss->s, attach_path, t->bin, &ss->ids[i], t->pid, &err);
 		if (slot < 0) {
 			fprintf(stderr, "gomaptrace trace: pid %d (%s): %s\n", (int)t->pid, t->exe, err.msg);
 			return slot == -ENOENT ? GM_EXIT_BAD_INPUT : GM_EXIT_FAILURE;
@@ -561,6 +628,7 @@ static void fill_session(const struct trace_session *ss, struct report_session *
 
 static bool all_exited(struct trace_session *ss)
 {
+	bool all = true;
 	int i, status;
 
 	/*
@@ -579,12 +647,27 @@ static bool all_exited(struct trace_session *ss)
 		}
 	}
 	for (i = 0; i < ss->target_cnt; i++) {
-		if (!ss->targets[i]->exited && ss->child <= 0 && !target__alive(ss->targets[i]->pid))
-			tracker__target_exited(ss->tr, ss->targets[i]->pid);
-		if (!ss->targets[i]->exited)
-			return false;
+		struct target *t = ss->targets[i];
+
+		if (!t->exited && ss->child <= 0 && !target__alive(t->pid))
+			tracker__target_exited(ss->tr, t->pid);
+		if (!t->exited) {
+			all = false;
+			continue;
+		}
+		/*
+		 * Its breakpoints off now, not at the end of the session: a
+		 * program copied in place over the file must not start with the
+		 * old one's uprobes registered on the inode.
+		 */
+		if (!ss->probes_off[i] && t->bin_slot >= 0) {
+			session__drop_probes(ss->s, t->bin_slot, t->pid);
+			ss->probes_off[i] = true;
+			if (ss->o.verbose)
+				fprintf(stderr, "gomaptrace trace: pid %d gone: its probes are off\n", (int)t->pid);
+		}
 	}
-	return true;
+	return all;
 }
 
 static bool any_leak(const struct tracker *tr)
@@ -785,6 +868,9 @@ static int run(struct trace_session *ss)
 			return GM_EXIT_FAILURE;
 		close(ss->release_fd);
 		ss->release_fd = -1;
+		err = check_exec(ss);
+		if (err)
+			return err;
 	}
 	live_start(ss);
 	while (!stop_requested) {

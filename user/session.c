@@ -155,19 +155,24 @@ double session__probe_cost(const struct session *s, const char **calibration_err
 	return s->probe_cost_s;
 }
 
-int session__add_binary(struct session *s, const char *path, const struct gobin *bin, pid_t pid,
-			struct gm_err *err)
+int session__add_binary(struct session *s, const char *path, const struct gobin *bin,
+			const struct fileid *id, pid_t pid, struct gm_err *err)
 {
 	int slot;
 
 	/* in the BPF filter before the first trap: its first hits are its own */
 	if (pid > 0 && attacher__add_pid(s->att, pid))
 		return gm_err_set(err, ENOMEM, "cannot register pid %d", (int)pid);
-	slot = attacher__add_binary(s->att, path, bin, pid, err);
+	slot = attacher__add_binary(s->att, path, bin, id, pid, err);
 
 	if (slot >= 0 && s->gov)
 		governor__add_slot(s->gov, slot, gm_now_ns());
 	return slot;
+}
+
+void session__drop_probes(struct session *s, int slot, pid_t pid)
+{
+	attacher__drop_pid(s->att, slot, pid);
 }
 
 void session__put_binary(struct session *s, int slot)

@@ -8,10 +8,17 @@
  * commands keep their options, their target discovery and their outputs;
  * everything between the uprobe and the tracker's verdicts is here.
  *
- *   session__add_binary()   attach a Go executable (pid -1: every process of
+ *   session__add_binary()   attach a Go executable parsed from a file
+ *                           identity (fileid.h; -ESTALE: the file changed
+ *                           since, parse it again) (pid -1: every process of
  *                           the file; a pid: the kernel's pid filter, so no
  *                           other process of the file traps), and give it to
  *                           the governor; session__put_binary() undoes it.
+ *   session__drop_probes()  a process is gone: take its breakpoints off
+ *                           now, not at the end, so that a program copied
+ *                           in place over the file never starts with the
+ *                           old one's breakpoints (the slot stays for the
+ *                           reports' hit counts until the put).
  *   session__add_target()   follow one process of an attached binary:
  *                           tracker, BPF pid filter, governor;
  *                           session__remove_target() forgets it.
@@ -61,8 +68,9 @@ void session__free(struct session *s);
 /* Cost of one hit as calibrated at start (0 when calibration failed: err says why). */
 double session__probe_cost(const struct session *s, const char **calibration_err);
 
-int session__add_binary(struct session *s, const char *path, const struct gobin *bin, pid_t pid,
-			struct gm_err *err);
+int session__add_binary(struct session *s, const char *path, const struct gobin *bin,
+			const struct fileid *id, pid_t pid, struct gm_err *err);
+void session__drop_probes(struct session *s, int slot, pid_t pid);
 void session__put_binary(struct session *s, int slot);
 /* t->bin_slot must be set; 0 or -errno. */
 int session__add_target(struct session *s, struct target *t);

@@ -25,6 +25,32 @@ void target__exe_link(pid_t pid, char *buf, size_t len)
 	snprintf(buf, len, "/proc/%d/exe", (int)pid);
 }
 
+int target__open_bin(const char *path, struct gobin **bin, struct fileid *id, struct gm_err *err)
+{
+	struct fileid before, after;
+	int ret;
+
+	*bin = NULL;
+	ret = fileid__of_path(path, &before);
+	if (ret)
+		return gm_err_set(err, -ret, "cannot stat: %s", strerror(-ret));
+	*bin = gobin__open(path, err);
+	if (!*bin)
+		return -EINVAL;
+	ret = fileid__of_path(path, &after);
+	if (ret || !fileid__equal(&before, &after) || (*bin)->dev != before.dev ||
+	    (*bin)->ino != before.ino) {
+		gobin__free(*bin);
+		*bin = NULL;
+		/* a /proc/PID/exe whose process is gone is not a changed file */
+		if (ret)
+			return gm_err_set(err, -ret, "cannot stat after reading it: %s", strerror(-ret));
+		return gm_err_set(err, ESTALE, "changed on disk while being read");
+	}
+	*id = before;
+	return 0;
+}
+
 /* Read a small /proc file into buf, NUL-terminated; returns length or -errno. */
 static ssize_t read_small(const char *path, char *buf, size_t len)
 {

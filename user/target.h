@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include "fileid.h"
 #include "gobin.h"
 #include "u64map.h"
 
@@ -42,6 +43,15 @@ struct tloc {
 
 /* Path to attach/open: "/proc/PID/exe" (works across mount namespaces). */
 void target__exe_link(pid_t pid, char *buf, size_t len);
+/*
+ * Parse the Go executable at PATH into *BIN and record in *ID the file
+ * identity it was parsed from (fileid.h).  The file is stat'ed before and
+ * after the parse: a change in between (a build copied over it) is -ESTALE,
+ * so a probe plan is never made of an old file and attached to a new one.
+ * A path that is gone by then (its process exited) is -errno of the stat;
+ * other failures are -EINVAL with the reason, the path not in it.
+ */
+int target__open_bin(const char *path, struct gobin **bin, struct fileid *id, struct gm_err *err);
 int target__init(struct target *t, pid_t pid, struct gobin *bin, struct gm_err *err);
 /* Release what target__init and later lookups allocated (not the struct). */
 void target__fini(struct target *t);
