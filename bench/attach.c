@@ -24,6 +24,7 @@
 #include <elf.h>
 #include "attach.h"
 #include "gobin.h"
+#include "target.h"
 
 #define MAX_REPS 50
 
@@ -140,7 +141,8 @@ int main(int argc, char **argv)
 		int points = 0, first, failed = 0;
 
 		for (r = 0; r < reps; r++) {
-			struct gobin *bin;
+			struct gobin *bin = NULL;
+			struct fileid id;
 			int slot;
 
 			if (open_staged(argv[a], &parse[r], &decode[r])) {
@@ -148,7 +150,9 @@ int main(int argc, char **argv)
 				break;
 			}
 			t = now_ms();
-			bin = gobin__open(argv[a], &err);
+			/* as the commands do: the parse tied to the file identity it came from */
+			if (target__open_bin(argv[a], &bin, &id, &err))
+				bin = NULL;
 			open[r] = now_ms() - t;
 			if (!bin) {
 				fprintf(stderr, "attach: %s: %s\n", argv[a], err.msg);
@@ -156,7 +160,7 @@ int main(int argc, char **argv)
 				break;
 			}
 			t = now_ms();
-			slot = attacher__add_binary(att, argv[a], bin, &err);
+			slot = attacher__add_binary(att, argv[a], bin, &id, -1, &err);
 			att_ms[r] = now_ms() - t;
 			if (slot < 0) {
 				fprintf(stderr, "attach: %s: %s\n", argv[a], err.msg);

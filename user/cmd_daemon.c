@@ -448,9 +448,12 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, const
 		free_bin(d, db);
 		return NULL;
 	}
+	/* a release newer than tested: said once per binary, verbose or not */
+	if (gobin__newer_note(db->bin))
+		fprintf(stderr, "gomaptrace daemon: %s: %s\n", exe, gobin__newer_note(db->bin));
 	if (d->o.verbose)
 		fprintf(stderr, "gomaptrace daemon: attached to %s (pid %d: %s, %s maps)\n", exe, (int)pid,
-			db->bin->bi.version, db->bin->plan->impl == GM_MAP_SWISS ? "swiss" : "classic");
+			db->bin->bi.version, gomap__impl_name(db->bin->plan->impl));
 	return db;
 skip:
 	d->failures[why]++;

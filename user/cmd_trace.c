@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "events.h"
 #include "folded.h"
+#include "holder.h"
 #include "liveview.h"
 #include "outfile.h"
 #include "pprof.h"
@@ -126,6 +127,9 @@ static void usage(FILE *out)
 "      --folded FILE    write folded stacks of bucket bytes (flamegraph.pl,\n"
 "                       speedscope): root frame \"comm (Go version, map\n"
 "                       implementation)\", leaf frame \"[map type]\"\n"
+"      --keys N         N sample keys of each leak/growing map in the reports,\n"
+"                       decoded by the key type (default 0: off; keys may hold\n"
+"                       secrets; the daemon never reads them)\n"
 "      --no-live        no live view even when stdout is a terminal (the view:\n"
 "                       top-like, redrawn every second; q quits, s sorts)\n"
 "      --fail-on-leak   exit 3 when any map or site is judged a leak\n"
@@ -150,7 +154,7 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv, struct trace_opts *o)
 {
 	enum { OPT_INTERVAL = 256, OPT_JSON, OPT_FAIL, OPT_EXACT, OPT_OVERHEAD,
-	       OPT_PPROF, OPT_FOLDED, OPT_NOLIVE };
+	       OPT_PPROF, OPT_FOLDED, OPT_NOLIVE, OPT_KEYS };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -166,6 +170,7 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 		{ "pprof", required_argument, NULL, OPT_PPROF },
 		{ "folded", required_argument, NULL, OPT_FOLDED },
 		{ "no-live", no_argument, NULL, OPT_NOLIVE },
+		{ "keys", required_argument, NULL, OPT_KEYS },
 		{}
 	};
 	struct gm_err err;
@@ -238,6 +243,14 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 		case OPT_NOLIVE:
 			o->no_live = true;
 			break;
+		case OPT_KEYS: {
+			uint64_t n;
+
+			if (cli_parse_uint(optarg, 0, HOLDER_MAX_KEYS, &n, &err))
+				goto bad;
+			holder__set_keys((int)n);
+			break;
+		}
 		default:
 			return cli_see_help("trace");
 		}
@@ -558,7 +571,10 @@ static int attach_all(struct trace_session *ss)
 		if (ss->o.verbose)
 			fprintf(stderr, "gomaptrace trace: attached to pid %d (%s, %s, %s maps)\n",
 				(int)t->pid, t->exe, t->bin->bi.version,
-				t->bin->plan->impl == GM_MAP_SWISS ? "swiss" : "classic");
+				gomap__impl_name(t->bin->plan->impl));
+		/* newer than tested: said now too, not only in the report */
+		if (gobin__newer_note(t->bin))
+			fprintf(stderr, "gomaptrace trace: pid %d: %s\n", (int)t->pid, gobin__newer_note(t->bin));
 	}
 	/* an explicit opt-in out of the budget says what it costs */
 	if (ss->o.exact && !ss->o.max_overhead && ss->o.budget_given)

@@ -14,7 +14,7 @@
 #                its map implementation (matrix.sh's IMPL column)
 #   pprof-types  `go tool pprof -raw` (of the same toolchain) reads sample
 #                types inuse_space/bytes (default), alloc_space/bytes, grows/count,
-#                entries/count
+#                entries/count, retained_space/bytes
 #   pprof-top    `go tool pprof -top -sample_index=inuse_space` opens it
 #                without a word on stderr and lists main.init (the leaking
 #                map's creation site) or main.remember (its insert site),
@@ -102,7 +102,7 @@ check_pair() {
 	fi
 
 	raw=$(gm_go "$tc" tool pprof -raw "$base.pb.gz" 2>"$base.pprof-raw.err")
-	if grep -q '^inuse_space/bytes\[dflt\] alloc_space/bytes grows/count entries/count$' <<<"$raw" &&
+	if grep -q '^inuse_space/bytes\[dflt\] alloc_space/bytes grows/count entries/count retained_space/bytes$' <<<"$raw" &&
 		[ ! -s "$base.pprof-raw.err" ]; then
 		pass "$n/pprof-types"
 	else
