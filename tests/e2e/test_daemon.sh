@@ -24,7 +24,7 @@ free_port() {
 
 DPORT=$(free_port)
 "$GM" daemon -v --listen 127.0.0.1:"$DPORT" --window 1s --min-windows 4 \
-	--include '^(leakone|leaktwo|bounded|stormer)$' --exclude 'prometheus' 2>"$WORK/daemon.err" &
+	--include '^(leakone|leaktwo|bounded|stormer|stackone|stacktwo)$' --exclude 'prometheus' 2>"$WORK/daemon.err" &
 DAEMON=$!
 PIDS+=("$DAEMON")
 # Never 'metrics | grep -q': grep would close the pipe early and, with
@@ -57,6 +57,18 @@ cp "$LEAK2" "$WORK/leaktwo"
 cp "$BOUNDED" "$WORK/bounded"
 "$WORK/leakone" leak >/dev/null & PIDS+=($!)
 "$WORK/leaktwo" leak >/dev/null & PIDS+=($!)
+# Maps the runtime does not make through makemap (issue 17 item 4): a
+# worker goroutine's local map (on its stack) and a sync.Map that only
+# gains keys, on classic (1.22) and Swiss with the HashTrieMap sync.Map
+# (1.27): their series carry the insert (Store) line as site, and no
+# goroutine in any label.
+STACKF=tests/fixtures/stackmaps/main.go
+WORKER_LINE=$(grep -n '// gm:insert-worker$' "$STACKF" | cut -d: -f1)
+STORE_LINE=$(grep -n '// gm:store-syncleak$' "$STACKF" | cut -d: -f1)
+cp "$(gm_fixture go1.22 plain stackmaps)" "$WORK/stackone"
+cp "$(gm_fixture go1.27 plain stackmaps)" "$WORK/stacktwo"
+"$WORK/stackone" worker,syncleak >/dev/null & PIDS+=($!)
+"$WORK/stacktwo" worker,syncleak >/dev/null & PIDS+=($!)
 # slow enough that the cache still grows after discovery (so it is tracked),
 # fast enough that it is full within three 1 s windows (so it is no leak)
 "$WORK/bounded" lru -rate 150 >/dev/null & PIDS+=($!)
@@ -90,6 +102,23 @@ for c in leakone leaktwo; do
 		pass "daemon/leak-suspected/$c"
 	else
 		fail "daemon/leak-suspected/$c" "no leak_suspected=1 series for main.remember: $(metrics | grep "comm=\"$c\"" | grep leak_suspected | head -3)"
+	fi
+done
+# stack and sync.Map leaks: up to 20 s more (their growth events are rarer)
+want_stack() {
+	echo "$1" | grep "comm=\"$2\"" | grep -q "site=\"main.worker.func1 [^\"]*/stackmaps/main.go:$WORKER_LINE\"" &&
+		echo "$1" | grep "comm=\"$2\"" | grep 'type="sync.Map ' | grep -q "site=\"main.storeLeak [^\"]*/stackmaps/main.go:$STORE_LINE\""
+}
+for _ in $(seq 40); do
+	leaking=$(metrics | grep '^gomaptrace_map_leak_suspected{' | grep ' 1$' || true)
+	want_stack "$leaking" stackone && want_stack "$leaking" stacktwo && break
+	sleep 0.5
+done
+for c in stackone stacktwo; do
+	if want_stack "$leaking" "$c" && ! echo "$leaking" | grep "comm=\"$c\"" | grep -qiE 'goroutine|goid'; then
+		pass "daemon/stack-and-syncmap-leaks/$c"
+	else
+		fail "daemon/stack-and-syncmap-leaks/$c" "want worker.func1:$WORKER_LINE and sync.Map storeLeak:$STORE_LINE leak series; got: $(metrics | grep "comm=\"$c\"" | grep leak_suspected | cut -c1-250 | head -4 | tr '\n' '|')"
 	fi
 done
 if metrics | grep '^gomaptrace_map_leak_suspected{' | grep 'comm="bounded"' | grep ' 1$' >/dev/null; then
