@@ -13,6 +13,15 @@
  * and at least this often for the others, grown or not.
  */
 #define SHAPE_REFRESH_NS (10ULL * 1000000000ULL)
+/*
+ * ...but a sample re-reads at most this many structures (three reads each)
+ * that nothing asks for but that rule: with tens of thousands of large
+ * Swiss maps, re-reading all of them took a third of a core.  Each is then
+ * re-read once per (large maps / this) seconds instead.  Structures whose
+ * header says something changed (new directory, more entries than slots,
+ * a growth event) are always read.
+ */
+#define SHAPE_REFRESH_PER_SAMPLE 4096
 #define DEF_WINDOW_NS (60ULL * 1000000000ULL)
 
 struct pending {
@@ -43,6 +52,10 @@ struct tracker {
 	uint64_t windows_closed;
 	struct tracker_stats stats;
 	uint64_t lost_seen;	/* events__lost() at the last tracker__note_lost() */
+	/* this sample's optional structure re-reads left, and how many large
+	 * Swiss maps there were at the last sample (see SHAPE_REFRESH_PER_SAMPLE) */
+	uint64_t refresh_left;
+	size_t large_last, large_now;
 };
 
 static void lru_unlink(struct tracker *tr, struct tmap *m)
@@ -1014,10 +1027,24 @@ static bool sample_map(struct tracker *tr, struct tproc *p, struct tmap *m, cons
 		tr->stats.reused++;
 		return false;
 	}
+	/* read from the header alone, or a change the header shows: always */
 	need = force_shape || lay->impl == GM_MAP_CLASSIC || !h.dirlen || m->shape_dirty ||
 	       !m->shape_ns || h.buckets != m->buckets || h.dirlen != m->dirlen ||
-	       h.count > m->capacity || m->s.max >= GONE_MIN_ENTRIES ||
-	       now - m->shape_ns >= SHAPE_REFRESH_NS;
+	       h.count > m->capacity;
+	if (!need && m->s.max >= GONE_MIN_ENTRIES) {
+		/* large: every sample while few, round the set within the budget when many */
+		uint64_t every = (uint64_t)tr->large_last * 1000000000ULL / SHAPE_REFRESH_PER_SAMPLE;
+
+		tr->large_now++;
+		if (now - m->shape_ns >= every && tr->refresh_left) {
+			tr->refresh_left--;
+			need = true;
+		} else if (now - m->shape_ns >= every) {
+			tr->stats.shape_deferred++;
+		}
+	} else if (!need && now - m->shape_ns >= SHAPE_REFRESH_NS) {
+		need = true;
+	}
 	if (need) {
 		st = read_shape(tr, p, m, &h, &sh);
 		if (st == GOMAP_UNSTABLE) {
@@ -1236,6 +1263,9 @@ static void sample_all(struct tracker *tr, uint64_t now_ns, bool force_shape)
 	/* sampling may remove maps; iterate over a copy of the process list */
 	while (i < cnt && u64map__next(&tr->procs, &it, NULL, (void **)&p))
 		procs[i++] = p;
+	tr->large_last = tr->large_now;
+	tr->large_now = 0;
+	tr->refresh_left = SHAPE_REFRESH_PER_SAMPLE;
 	for (size_t k = 0; k < i; k++)
 		if (!procs[k]->tgt->exited)
 			sample_proc(tr, procs[k], force_shape);

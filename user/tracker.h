@@ -199,6 +199,7 @@ struct tracker_stats {
 	uint64_t rejected;		/* gone because a sample broke a map invariant */
 	uint64_t reused;		/* gone because another map took the address */
 	uint64_t unstable;		/* structure reads skipped: changing while read */
+	uint64_t shape_deferred;	/* structure re-reads put off to bound a sample's cost */
 	/* sync.Map tries (synctrie.h) */
 	uint64_t trie_walks;		/* walks made */
 	uint64_t trie_nodes;		/* nodes they read */

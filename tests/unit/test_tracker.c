@@ -985,6 +985,40 @@ static void test_reuse_by_another_map(void **state)
 	fx_free(f);
 }
 
+static void test_structure_reads_bounded(void **state)
+{
+	/*
+	 * 6,000 large Swiss maps: a sample reads every header, but re-reads
+	 * at most 4,096 directories and tables that nothing changed (three
+	 * reads each); the rest wait for the next samples.
+	 */
+	enum { N = 6000, BUDGET = 4096 };
+	struct fx *f = fx_new(GM_MAP_SWISS, 0);
+	uint64_t m, dir;
+	int i, reads;
+
+	for (i = 0; i < N; i++)
+		assert_non_null(grown_swiss(f, &m, &dir, 100));
+	/* first read of every structure: all of them */
+	tracker__sample(f->tr, gm_now_ns());
+	assert_int_equal(tracker__stats(f->tr)->shape_deferred, 0);
+	/* nothing changed: the budget */
+	f->sp.reads = 0;
+	tracker__sample(f->tr, gm_now_ns());
+	reads = f->sp.reads;
+	assert_true(reads >= N + 3 * BUDGET - 16 && reads <= N + 3 * BUDGET);
+	assert_int_equal(tracker__stats(f->tr)->shape_deferred, N - BUDGET);
+	/* every map is still alive: deferred is not gone */
+	assert_int_equal(tracker__alive_maps(f->tr), N);
+	/* a change the header shows is read at once, budget or not */
+	put64(&f->sp, m, 0, 2000);	/* more entries than its 1024 slots */
+	f->sp.reads = 0;
+	tracker__sample(f->tr, gm_now_ns());
+	assert_true(f->sp.reads <= N + 3 * BUDGET + 3);
+	assert_null(find_map(f, m, false));	/* 2000 > 1024 slots: not a live map */
+	fx_free(f);
+}
+
 /* ------------------------------------------------------------ honest creation sites */
 
 static void test_creation_unseen_reasons(void **state)
@@ -1147,6 +1181,7 @@ int main(void)
 		cmocka_unit_test(test_leak_then_clear_and_refill),
 		cmocka_unit_test(test_reuse_by_another_map),
 		cmocka_unit_test(test_creation_unseen_reasons),
+		cmocka_unit_test(test_structure_reads_bounded),
 		cmocka_unit_test(test_eviction_least_recently_grown),
 		cmocka_unit_test(test_eviction_is_constant_time),
 		cmocka_unit_test(test_stacks_are_shared),
