@@ -12,6 +12,7 @@ pkgs=(
 	libmicrohttpd-dev libncurses-dev                      # daemon HTTP, live view
 	libunistring-dev                                      # its archive, for `make static` (gnutls needs it)
 	prometheus yamllint jq python3                        # oracles in e2e tests
+	etcd-server etcd-client                               # a real target of test_real (etcd 3.4)
 	man-db groff-base bsdextrautils                       # man page checks (man, groff, col)
 )
 
