@@ -191,7 +191,8 @@ else
 	pass daemon/storm-no-stale-series
 fi
 t=$(metrics | awk '/^gomaptrace_targets /{print $2}')
-[ "$t" = 3 ] && pass daemon/storm-targets || fail daemon/storm-targets "gomaptrace_targets=$t, want 3 (storm of $wait_storm)"
+# the five long-lived processes (leakone, leaktwo, bounded, stackone, stacktwo)
+[ "$t" = 5 ] && pass daemon/storm-targets || fail daemon/storm-targets "gomaptrace_targets=$t, want 5 (storm of $wait_storm)"
 
 # SIGTERM: detach everything, exit 0, within a second.
 start=$(date +%s%N)
