@@ -565,6 +565,49 @@ static void site_type(struct tmap *m)
 	m->type_from_site = true;
 }
 
+/*
+ * A classic map being grown is evacuated a little by every write to it,
+ * deletes included (mapdelete -> growWork -> evacuate, which can allocate
+ * an overflow bucket): such a growth's first frame outside the runtime is
+ * a delete's line, not an insert's.
+ */
+static bool grown_in_delete(struct target *tgt, const struct tstack *st)
+{
+	struct pcln_frame fr[16];
+	struct tloc loc;
+	uint32_t i;
+	int n, k;
+
+	for (i = 0; i < st->nr && i < GM_MAX_STACK_DEPTH; i++) {
+		if (target__user_frame(tgt, st->pcs[i], i > 0, &loc))
+			return false;
+		n = target__symbolize(tgt, st->pcs[i], i > 0, fr, 16);
+		for (k = 0; k < n; k++)
+			if (fr[k].function && !strncmp(fr[k].function, "runtime.mapdelete", 17))
+				return true;
+	}
+	return false;
+}
+
+/* insert_at from the map's newest growth stack, unless a delete made that growth. */
+static void note_insert_site(struct tproc *p, struct tmap *m)
+{
+	if (!grown_in_delete(p->tgt, m->grow_stack))
+		tracker__user_frame(p->tgt, m->grow_stack, &m->insert_at);
+}
+
+/*
+ * The creation remembered at this address is this map's: the same seed,
+ * or, since Go reseeds a map that a delete empties, any seed while no
+ * creation in the process can have gone unseen since its probes went in
+ * (another map made here later would have replaced the remembered one).
+ */
+static bool creation_is_ours(const struct tracker *tr, const struct tproc *p,
+			     const struct pending *pd, const struct gm_event *e)
+{
+	return pd->seed == e->seed || (!p->missed && !tr->stats.evicted_pending);
+}
+
 static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm_event *e,
 			    uint64_t mkey, uint64_t now)
 {
@@ -588,7 +631,7 @@ static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm
 	}
 	series_start(&m->s, e->entries, now);
 	pd = u64map__get(&p->pending, mkey);
-	if (pd && pd->seed == e->seed) {
+	if (pd && creation_is_ours(tr, p, pd, e)) {
 		m->created_seen = true;
 		m->create_stack = pd->stack;	/* the reference moves */
 		pd->stack = tstack__empty();
@@ -603,7 +646,7 @@ static struct tmap *new_map(struct tracker *tr, struct tproc *p, const struct gm
 	if (!m->created_seen)
 		m->unseen = why_unseen(tr, p, m);
 	m->grow_stack = event_stack(tr, e);
-	tracker__user_frame(p->tgt, m->grow_stack, &m->insert_at);
+	note_insert_site(p, m);
 	/* a stack map's creation line is per frame: its fill line names the map (and the metric) */
 	if (m->created_seen && m->created_at.function && !m->on_stack &&
 	    (!tr->opts.site_by_insert || !m->insert_at.function))
@@ -915,7 +958,7 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 	announce_type(tr, p, e->type);
 	if (e->kind == GM_PROBE_MAPASSIGN || e->kind == GM_PROBE_GROWWORK) {
 		set_stack(tr, &m->grow_stack, event_stack(tr, e));
-		tracker__user_frame(p->tgt, m->grow_stack, &m->insert_at);
+		note_insert_site(p, m);
 		return;
 	}
 	/* growth swaps the bucket array or a table: the next sample reads the structure */
@@ -930,7 +973,7 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 	m->last_grow_ns = now;
 	lru_touch(tr, m);
 	set_stack(tr, &m->grow_stack, event_stack(tr, e));
-	tracker__user_frame(p->tgt, m->grow_stack, &m->insert_at);
+	note_insert_site(p, m);
 	add_growth(tr, m, m->grow_stack, bytes);
 	if (m->site) {
 		m->site->bucket_bytes += bytes;

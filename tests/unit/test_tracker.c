@@ -1044,10 +1044,28 @@ static void test_creation_unseen_reasons(void **state)
 	assert_true(m->created_seen);
 	assert_int_equal(m->unseen, TUNSEEN_NONE);
 
+	/*
+	 * emptied by a delete before its first growth: Go gave it a new seed,
+	 * and nothing can have been missed, so the creation here is its own
+	 */
+	event(f, GM_PROBE_MAKEMAP_RET, e, 0, 6, 0, 0, 0);
+	event(f, GM_PROBE_HASHGROW, e, 13, 60, 1, 0, 0);
+	m = find_map(f, e, false);
+	assert_non_null(m);
+	assert_true(m->created_seen);
+
 	/* records lost: any later map may have been made then */
 	tracker__note_lost(f->tr, 7);
 	event(f, GM_PROBE_HASHGROW, d, 13, 4, 1, 0, 0);
 	assert_int_equal(find_map(f, d, false)->unseen, TUNSEEN_LOST);
+	/* ...and then a new seed may be another map's, made unseen here */
+	e = alloc(&f->sp, 48);
+	event(f, GM_PROBE_MAKEMAP_RET, e, 0, 7, 0, 0, 0);
+	event(f, GM_PROBE_HASHGROW, e, 13, 70, 1, 0, 0);
+	m = find_map(f, e, false);
+	assert_non_null(m);
+	assert_false(m->created_seen);
+	assert_int_equal(m->unseen, TUNSEEN_LOST);
 
 	/* the governor shed this process's creation points: that says more */
 	tracker__creations_missed(f->tr, PID, TUNSEEN_SHED);
