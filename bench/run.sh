@@ -9,7 +9,8 @@
 #
 #   --quick          shorter runs, 3 repetitions: for development
 #   --only LIST      comma-separated sections: overhead,governor,
-#                    governor-ab,pipeline,footprint,attach (default: all)
+#                    governor-ab,trace-ab,pipeline,footprint,attach
+#                    (default: all)
 #   --workloads L    overhead workloads (default service,churn,bigmap)
 #   --toolchains L   Go toolchains of tests/matrix.sh for the overhead
 #                    workloads (default go1.26), e.g. go1.26,go1.19
@@ -47,11 +48,11 @@ done
 
 if ((QUICK)); then
 	: "${REPS:=3}"
-	WARM=3 DUR=5 GOV_DUR=30 GOV_PAIRS=1 FOOT_SECS=20 PIPE_EVENTS=1000000 PIPE_RATE=10000 PIPE_RUNS=1
+	WARM=3 DUR=5 GOV_DUR=30 GOV_PAIRS=1 LEAK_DUR=45 FOOT_SECS=20 PIPE_EVENTS=1000000 PIPE_RATE=10000 PIPE_RUNS=1
 	ATT_REPS=3
 else
 	: "${REPS:=5}"
-	WARM=5 DUR=10 GOV_DUR=75 GOV_PAIRS=3 FOOT_SECS=60 PIPE_EVENTS=4000000 PIPE_RATE=20000 PIPE_RUNS=3
+	WARM=5 DUR=10 GOV_DUR=75 GOV_PAIRS=3 LEAK_DUR=60 FOOT_SECS=60 PIPE_EVENTS=4000000 PIPE_RATE=20000 PIPE_RUNS=3
 	ATT_REPS=5
 fi
 FOOT_PROCS=${GMB_FOOT_PROCS:-200}
@@ -76,6 +77,7 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 command -v wrk >/dev/null || die "wrk not found: apt-get install wrk"
 command -v curl >/dev/null || die "curl not found"
 command -v python3 >/dev/null || die "python3 not found"
+command -v jq >/dev/null || die "jq not found"
 mkdir -p "$RUN"
 : >"$REC"
 
@@ -494,6 +496,119 @@ governor_ab() {
 	done
 }
 
+# `trace` with DEFAULT options (issue 16 item 5), by the same concurrent
+# method: the traced copy under `trace -- CMD`, an untraced copy of another
+# file (the control: traced / control is trace's cost), and for the loop
+# workloads an untraced sibling started from the very file being traced
+# (sibling / control: what processes that are not traced pay).  The traced
+# copy's extra CPU (its CPU minus its work at the control's CPU per unit of
+# work) is compared with the probe CPU that trace's overhead line reports.
+tab_loop() { # TC WORKLOAD REP [aa]
+	local tc=$1 w=$2 rep=$3 aa=${4:-} d=$RUN/trace-ab/$1-$2${4:+-aa}-$3 snap l0 m extra=""
+	mkdir -p "$d"
+	cp "$BB/$tc/gmb-$w" "$d/gmb-$w"
+	cp "$BB/$tc/gmb-$w" "$d/gmb-$w-ctl"
+	l0=$(load1)
+	snap=$(cpu_snap)
+	local cmd=(-warmup 0s -d "${GOV_DUR}s")
+	"$d/gmb-$w-ctl" "${cmd[@]}" >"$d/out.control" 2>"$d/err.control" &
+	local cpid=$!
+	"$d/gmb-$w" "${cmd[@]}" >"$d/out.sibling" 2>"$d/err.sibling" &
+	local spid=$!
+	if [ -z "$aa" ]; then
+		"$GM" trace --no-live --json "$d/trace.json" -o "$d/trace.log" -- "$d/gmb-$w" "${cmd[@]}" \
+			>"$d/out.traced" 2>"$d/trace.err" || echo "trace exit $?" >>"$d/err.traced"
+		extra="$(trace_summary "$d/trace.log") $(trace_cost "$d/trace.json")"
+	else
+		"$d/gmb-$w" "${cmd[@]}" >"$d/out.traced" 2>"$d/err.traced"
+	fi
+	wait "$cpid" "$spid" || true
+	for m in traced sibling control; do
+		grep -q '^RESULT' "$d/out.$m" || die "trace-ab $w/$m: no result"
+		record "section=trace_ab tc=$tc workload=$w${aa:+_aa} mode=$m rep=$rep load1=$l0 steal_pct=$(steal_pct "$snap")" \
+			"rate=$(kv "$d/out.$m" rate) total=$(kv "$d/out.$m" total) elapsed=$(kv "$d/out.$m" elapsed) cpu_s=$(kv "$d/out.$m" cpu_s)" \
+			"$([ "$m" = traced ] && echo "$extra")" "series=$(sed -n 's/^SERIES //p' "$d/out.$m" | tr ' ' ,)"
+	done
+}
+
+# trace's measured cost from its JSON report: hit cost, BPF share, probe CPU
+trace_cost() { # JSON
+	jq -r '"t_hit_us=\(.overhead.hit_cost_seconds * 1e6) t_trap_us=\(.overhead.probe_cost_seconds * 1e6) t_bpf_runs=\(.overhead.bpf_run_count) t_bpf_s=\(.overhead.bpf_run_seconds) t_probe_cpu_s=\(.overhead.probe_cpu_seconds) t_alarms=\(.governor.alarms) t_shed_s=\(.governor.shed_seconds) t_leaks=\([.leaking_sites[] | .site.function] | join(","))"' "$1" 2>/dev/null || echo "t_hit_us=na"
+}
+
+tab_service() { # TC REP
+	local tc=$1 rep=$2 d=$RUN/trace-ab/$1-service-$2 snap l0 m extra
+	local -A wpid spid hostport wrkpid
+	mkdir -p "$d"
+	cp "$BB/$tc/gmb-service" "$d/gmb-service"
+	cp "$BB/$tc/gmb-service" "$d/gmb-service-ctl"
+	l0=$(load1)
+	"$GM" trace --no-live --json "$d/trace.json" -o "$d/trace.log" -- \
+		"$d/gmb-service" -addrfile "$d/addr.traced" -cache "$CACHE" >"$d/out.traced" 2>"$d/trace.err" &
+	wpid[traced]=$!
+	"$d/gmb-service-ctl" -addrfile "$d/addr.control" -cache "$CACHE" >"$d/out.control" 2>"$d/err.control" &
+	wpid[control]=$!
+	for m in traced control; do
+		wait_for_file "$d/addr.$m" 30 || die "trace-ab service/$m did not start"
+		read -r "hostport[$m]" "spid[$m]" <"$d/addr.$m"
+	done
+	snap=$(cpu_snap)
+	for m in traced control; do
+		GMB_IDS=$IDS wrk -t1 -c"$WRK_CONNS" -d"${GOV_DUR}s" --latency -s bench/workloads/service/wrk.lua \
+			"http://${hostport[$m]}/" >"$d/wrk.$m" 2>&1 &
+		wrkpid[$m]=$!
+	done
+	wait "${wrkpid[traced]}" "${wrkpid[control]}" || true
+	for m in traced control; do
+		kill -TERM "${spid[$m]}" 2>/dev/null || true
+		wait "${wpid[$m]}" 2>/dev/null || true
+	done
+	extra="$(trace_summary "$d/trace.log") $(trace_cost "$d/trace.json")"
+	for m in traced control; do
+		record "section=trace_ab tc=$tc workload=service mode=$m rep=$rep load1=$l0 steal_pct=$(steal_pct "$snap") secs=$GOV_DUR" \
+			"$(wrk_summary "$d/wrk.$m") requests=$(kv "$d/out.$m" requests) cpu_s=$(kv "$d/out.$m" cpu_s) $([ "$m" = traced ] && echo "$extra")" \
+			"series=$(sed -n 's/^SERIES //p' "$d/out.$m" | tr ' ' ,)"
+	done
+}
+
+# A leak in the churning process (the churn fixture, -leak: 20,000 keys/s
+# into one map from 2 s on, so its large-map points fire within 0.1 s of
+# the leak's start): when does trace, default options, first name it?
+# Interim reports every second; the first one whose LEAKS list has the
+# leak's insert function (seconds after attach; the leak starts at 2 s).
+tab_leak() { # TC VARIANT REP
+	local tc=$1 v=$2 rep=$3 d=$RUN/trace-ab/$1-$2-leak-$3 fx found
+	fx=$(gm_fixture "$tc" "$v" churn)
+	[ -x "$fx" ] || { log "trace-ab leak: $fx missing, skipped"; return 0; }
+	mkdir -p "$d"
+	cp "$fx" "$d/churn"
+	"$GM" trace --no-live -d "${LEAK_DUR}s" --interval 1s -o "$d/trace.log" --json "$d/trace.json" -- \
+		"$d/churn" -leak 20000 -leak-after 2s >/dev/null 2>"$d/trace.err" || true
+	# interim reports go to stderr under -- CMD; the first whose LEAKS list names hoardOne
+	found=$(awk '/^gomaptrace interim report after/ {t = $5; sub(/s$/, "", t); inleak = 0}
+		/^LEAKS:/ {inleak = 1} /^$/ {if (inleak) inleak = 0}
+		/main\.hoardOne/ && inleak {print t; exit}' "$d/trace.err")
+	record "section=trace_leak tc=$tc variant=$v rep=$rep load1=$(load1) found_after_s=${found:-none}" \
+		"window_s=$(jq -r .window_seconds "$d/trace.json") $(trace_cost "$d/trace.json")"
+}
+
+trace_ab() {
+	local tc=${TOOLCHAINS%%,*} p w
+	for ((p = 1; p <= GOV_PAIRS; p++)); do
+		for w in churn bigmap; do
+			log "trace-ab: $w, trace -- CMD (defaults), an untraced sibling of the same file and an untraced copy, ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
+			tab_loop "$tc" "$w" "$p"
+		done
+		log "trace-ab: churn, A/A: the same three, none traced (noise floor, pair $p/$GOV_PAIRS)"
+		tab_loop "$tc" churn "$p" aa
+		log "trace-ab: service, trace -- CMD (defaults) and an untraced copy, ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
+		tab_service "$tc" "$p"
+	done
+	log "trace-ab: a leak beside the churn, go1.26 (Swiss) and go1.24-noswiss (classic)"
+	tab_leak go1.26 plain 1
+	tab_leak go1.24-noswiss plain 1
+}
+
 # ---------------------------------------------------------------- pipeline
 
 pipeline() {
@@ -631,7 +746,7 @@ attach() {
 
 # ---------------------------------------------------------------- main
 
-want overhead || want governor || want governor-ab || want footprint && build_workloads
+want overhead || want governor || want governor-ab || want trace-ab || want footprint && build_workloads
 want pipeline && build_c pipeline
 want attach && build_c attach
 
@@ -649,12 +764,14 @@ trap 'stop_daemon; jobs -p | xargs -r kill 2>/dev/null || true' EXIT
 want overhead && overhead
 want governor && governor
 want governor-ab && governor_ab
+want trace-ab && trace_ab
 want pipeline && pipeline
 want footprint && footprint
 want attach && attach
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RUN/machine.txt"
 
 python3 bench/report.py "$RUN" >"$RUN/results.md"
+want trace-ab && python3 bench/trace_ab.py "$RUN" >>"$RUN/results.md"
 cat "$RUN/results.md"
 if [ "$DOC" = yes ] || { [ "$DOC" = auto ] && ((!QUICK)) && [ "$ONLY" = all ]; }; then
 	python3 bench/report.py --update-doc docs/performance.md "$LABEL" "$RUN"

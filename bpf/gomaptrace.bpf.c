@@ -24,9 +24,10 @@ const volatile bool filter_pids = false;
 /* --exact: a mapassign event only when entries grew by this much (or 1/8). */
 const volatile __u64 exact_min_step = 64;
 /*
- * Hits within one GM_ALARM_WINDOW_NS that make a process over budget; 0 =
- * no alarms.  Writable after load: the daemon sets it once it has measured
- * the cost of a hit.
+ * Hits within one GM_ALARM_WINDOW_NS that make a process over budget (low
+ * 24 bits; 0 = no alarms) and the start allowance (high 8 bits):
+ * GM_ALARM_HITS() and GM_ALARM_START() in gomaptrace.h.  Writable after
+ * load: the governor sets it once the cost of a hit is measured.
  */
 __u32 alarm_hits = 0;
 
@@ -296,11 +297,14 @@ static __always_inline bool assign_due(__u64 map, __u64 entries)
 
 /*
  * The alarm: the hit that brings a process's count in the current window to
- * alarm_hits raises one event; the window restarts once GM_ALARM_WINDOW_NS
- * has passed.  Threads race on the window fields; an alarm more or less in
- * a hot process does not matter.
+ * its budget raises one event; the window restarts once GM_ALARM_WINDOW_NS
+ * has passed.  Within GM_ALARM_START_NS of the process's first hit a full
+ * window is paid from its start credit instead, while the credit lasts (a
+ * start-up burst is traced whole; the credit never comes back).  Threads
+ * race on the window fields; an alarm more or less in a hot process does
+ * not matter.
  */
-static __always_inline void check_budget(struct gm_proc_hits *ph, __u32 tgid)
+static __always_inline void check_budget(struct gm_proc_hits *ph, __u32 tgid, __u32 budget)
 {
 	__u64 now = bpf_ktime_get_ns(), start = ph->window_start_ns;
 	struct gm_event *e;
@@ -310,8 +314,13 @@ static __always_inline void check_budget(struct gm_proc_hits *ph, __u32 tgid)
 		ph->window_hits = 0;
 		start = now;
 	}
-	if (++ph->window_hits != alarm_hits)
+	if (++ph->window_hits != budget)
 		return;
+	if (ph->start_credit >= budget && now - ph->first_ns < GM_ALARM_START_NS) {
+		ph->start_credit -= budget;
+		ph->window_hits = 0;
+		return;
+	}
 	e = bpf_ringbuf_reserve(&alarms, sizeof(*e), 0);
 	if (!e) {
 		count(GM_CNT_LOST);
@@ -321,7 +330,7 @@ static __always_inline void check_budget(struct gm_proc_hits *ph, __u32 tgid)
 	e->ts_ns = now;
 	e->tgid = tgid;
 	e->kind = GM_EVENT_OVER_BUDGET;
-	e->arg = alarm_hits;
+	e->arg = budget;
 	e->arg2 = now - start;
 	bpf_ringbuf_submit(e, 0);
 }
@@ -337,6 +346,7 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 	struct gm_event *e;
 	struct gm_proc_hits *ph;
 	__u64 *hits, map, type = 0, g, lo = 0, hi = 0, grow_bp = 0, grow_pc = 0;
+	__u32 alarm;
 	bool ok = true;
 
 	spec = bpf_map_lookup_elem(&probe_specs, &spec_idx);
@@ -348,14 +358,18 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 	if (hits)
 		*hits += 1;
 	ph = bpf_map_lookup_elem(&proc_hits, &tgid);
+	alarm = alarm_hits;
 	if (ph) {
 		__sync_fetch_and_add(&ph->hits, 1);
-		if (alarm_hits)
-			check_budget(ph, tgid);
+		if (GM_ALARM_HITS(alarm))
+			check_budget(ph, tgid, GM_ALARM_HITS(alarm));
 	} else {
-		struct gm_proc_hits first = { .hits = 1, .window_start_ns = bpf_ktime_get_ns(),
-					      .window_hits = 1 };
+		__u64 now = bpf_ktime_get_ns(), credit;
+		struct gm_proc_hits first = { .hits = 1, .window_start_ns = now, .window_hits = 1,
+					      .first_ns = now };
 
+		credit = (__u64)GM_ALARM_HITS(alarm) * GM_ALARM_START(alarm);
+		first.start_credit = credit > 0xffffffffULL ? 0xffffffffU : (__u32)credit;
 		bpf_map_update_elem(&proc_hits, &tgid, &first, BPF_NOEXIST);
 	}
 	/* kind 0: the calibration point, whose cost is the trap itself */

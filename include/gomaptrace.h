@@ -180,13 +180,34 @@ struct gm_event {
  * Per-process hit accounting (proc_hits values).  The window lets the BPF
  * side raise GM_EVENT_OVER_BUDGET within milliseconds of a process going
  * hot, so the governor sheds before a once-a-second tick would notice.
+ *
+ * Start allowance: a process's first GM_ALARM_START_NS after its first hit
+ * may spend start_credit more hits (a one-time credit, so the long-run
+ * budget holds) before a full window raises the alarm: the burst of map
+ * creations at a program's start (package init, config loading) is seen
+ * whole instead of shed at once.  The credit is GM_ALARM_START(alarm) windows'
+ * worth of hits, set by userspace; 0: none (the daemon's default).
  */
 struct gm_proc_hits {
 	__u64 hits;		/* every probe hit of this process */
 	__u64 window_start_ns;	/* when the current alarm window opened */
 	__u32 window_hits;	/* hits since then */
-	__u32 _pad;
+	__u32 start_credit;	/* hits of the start allowance left */
+	__u64 first_ns;		/* first hit: the allowance lasts GM_ALARM_START_NS */
 };
+
+/*
+ * The BPF global alarm_hits (attacher__set_alarm) carries two values: the
+ * hits per GM_ALARM_WINDOW_NS that make a process over budget (low 24 bits,
+ * 0 = no alarm) and the start allowance in units of GM_ALARM_START_UNIT
+ * windows (high 8 bits).
+ */
+#define GM_ALARM_HITS_MASK	0xffffffu
+#define GM_ALARM_START_SHIFT	24
+#define GM_ALARM_START_UNIT	8
+#define GM_ALARM_HITS(v)	((v) & GM_ALARM_HITS_MASK)
+#define GM_ALARM_START(v)	(((v) >> GM_ALARM_START_SHIFT) * GM_ALARM_START_UNIT)
+#define GM_ALARM_START_NS	10000000000ULL	/* the allowance's lifetime: 10 s */
 
 #define GM_ALARM_WINDOW_NS	100000000ULL	/* 100 ms */
 

@@ -27,12 +27,14 @@ struct bin_gov {
 
 struct proc_gov {
 	uint64_t last_hits, last_ns;
+	uint64_t first_hits, first_ns;	/* at the first look: the start allowance's clock */
 	double overhead;
 };
 
 struct governor {
 	struct governor_opts opts;
 	struct attacher *att;
+	uint32_t alarm_word;	/* what BPF was given */
 	uint64_t alarms;
 	struct bin_gov bins[GM_MAX_BINARIES];
 	struct u64map procs;	/* pid -> struct proc_gov */
@@ -47,7 +49,34 @@ uint32_t governor__alarm_hits(double budget, double cost_s)
 	n = budget * (GM_ALARM_WINDOW_NS / 1e9) / cost_s;
 	if (n < 1)
 		return 1;
-	return n > 1e9 ? 1000000000U : (uint32_t)n;
+	return n > GM_ALARM_HITS_MASK ? GM_ALARM_HITS_MASK : (uint32_t)n;
+}
+
+uint32_t governor__alarm_word(double budget, double cost_s, double start_allowance_s)
+{
+	uint32_t hits = governor__alarm_hits(budget, cost_s);
+	double units;
+
+	if (!hits || !(start_allowance_s > 0))
+		return hits;
+	units = start_allowance_s / (GM_ALARM_WINDOW_NS / 1e9) / GM_ALARM_START_UNIT + 0.5;
+	if (units < 1)
+		units = 1;
+	if (units > 255)
+		units = 255;
+	return hits | (uint32_t)units << GM_ALARM_START_SHIFT;
+}
+
+uint64_t governor__start_hits_left(uint32_t word, uint64_t first_ns, uint64_t hits, uint64_t now)
+{
+	uint64_t credit = (uint64_t)GM_ALARM_HITS(word) * GM_ALARM_START(word), windows;
+
+	if (!credit || now < first_ns || now - first_ns >= GM_ALARM_START_NS)
+		return 0;
+	/* what the budget itself pays over that time comes on top of the credit */
+	windows = (now - first_ns) / GM_ALARM_WINDOW_NS + 1;
+	credit += windows * GM_ALARM_HITS(word);
+	return hits < credit ? credit - hits : 0;
 }
 
 struct governor *governor__new(const struct governor_opts *opts, struct attacher *att)
@@ -67,8 +96,26 @@ struct governor *governor__new(const struct governor_opts *opts, struct attacher
 		gov->opts.min_cycle_ns = gov->opts.max_cycle_ns;
 	gov->att = att;
 	u64map__init(&gov->procs);
-	attacher__set_alarm(att, governor__alarm_hits(gov->opts.max_overhead, gov->opts.cost_s));
+	gov->alarm_word = governor__alarm_word(gov->opts.max_overhead, gov->opts.cost_s,
+					       gov->opts.start_allowance_s);
+	attacher__set_alarm(att, gov->alarm_word);
 	return gov;
+}
+
+void governor__set_cost(struct governor *gov, double cost_s)
+{
+	uint32_t word;
+
+	if (!gov || !(cost_s > 0) || !gov->opts.cost_s)
+		return;
+	if (cost_s > gov->opts.cost_s * 0.9 && cost_s < gov->opts.cost_s * 1.1)
+		return;
+	gov->opts.cost_s = cost_s;
+	word = governor__alarm_word(gov->opts.max_overhead, cost_s, gov->opts.start_allowance_s);
+	if (word != gov->alarm_word) {
+		gov->alarm_word = word;
+		attacher__set_alarm(gov->att, word);
+	}
 }
 
 void governor__free(struct governor *gov)
@@ -277,8 +324,8 @@ static void update_proc(struct governor *gov, pid_t pid, uint64_t now)
 			free(p);
 			return;
 		}
-		p->last_hits = hits;
-		p->last_ns = now;
+		p->last_hits = p->first_hits = hits;
+		p->last_ns = p->first_ns = now;
 		return;
 	}
 	dt = (now - p->last_ns) / 1e9;
@@ -294,7 +341,7 @@ void governor__tick(struct governor *gov, const struct governor_proc *procs, siz
 {
 	double worst[GM_MAX_BINARIES] = {};
 	double rates[MAX_POINTS_PER_BIN];
-	bool seen[GM_MAX_BINARIES] = {};
+	bool seen[GM_MAX_BINARIES] = {}, starting[GM_MAX_BINARIES] = {};
 	size_t i;
 	int slot, first;
 
@@ -305,6 +352,14 @@ void governor__tick(struct governor *gov, const struct governor_proc *procs, siz
 			continue;
 		update_proc(gov, procs[i].pid, now);
 		o = governor__overhead(gov, procs[i].pid);
+		{
+			const struct proc_gov *p = u64map__get(&gov->procs, (uint64_t)procs[i].pid);
+
+			/* inside its start allowance, BPF does not alarm: neither does the tick */
+			if (p && governor__start_hits_left(gov->alarm_word, p->first_ns,
+							   p->last_hits - p->first_hits, now))
+				starting[procs[i].slot] = true;
+		}
 		seen[procs[i].slot] = true;
 		if (o > worst[procs[i].slot])
 			worst[procs[i].slot] = o;
@@ -315,7 +370,8 @@ void governor__tick(struct governor *gov, const struct governor_proc *procs, siz
 		if (!seen[slot])
 			continue;
 		/* an alarm lost to a full ring buffer: the tick still sees it */
-		if (b->state == BIN_FULL && gov->opts.cost_s && worst[slot] > gov->opts.max_overhead)
+		if (b->state == BIN_FULL && gov->opts.cost_s && worst[slot] > gov->opts.max_overhead &&
+		    !starting[slot])
 			shed(gov, b, slot, now, false, 0);
 		else
 			point_rates(gov, b, slot, now, 0, rates, &first);

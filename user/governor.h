@@ -35,6 +35,15 @@ struct governor_opts {
 	uint64_t on_ns;		/* an on-window without alarm this long: calm (1 s) */
 	uint64_t min_cycle_ns;	/* shortest duty cycle (15 s) */
 	uint64_t max_cycle_ns;	/* longest duty cycle (60 s) */
+	/*
+	 * Start allowance, in seconds of budget (0: none): a process may
+	 * spend this much budget more in its first GM_ALARM_START_NS (10 s)
+	 * before it raises an alarm, once.  At 0.01 of a CPU, 50 s of budget
+	 * is 0.5 CPU-seconds: a real program's start (Prometheus: ~35,000
+	 * hits) is traced whole.  Rounded to GM_ALARM_START_UNIT windows, at
+	 * most 2040 windows (204 s).
+	 */
+	double start_allowance_s;
 	bool verbose;
 };
 
@@ -51,6 +60,13 @@ void governor__add_slot(struct governor *gov, int slot, uint64_t now_ns);
 /* Also arms the BPF alarm (attacher__set_alarm) from budget and cost. */
 struct governor *governor__new(const struct governor_opts *opts, struct attacher *att);
 void governor__free(struct governor *gov);
+/*
+ * The cost of one hit as measured while running (user/probecost.h: trap +
+ * BPF run time): the unit of the overhead estimates and of the plans from
+ * now on; the BPF alarm is re-armed when it moved by more than 10 %.
+ * Ignored when 0.
+ */
+void governor__set_cost(struct governor *gov, double cost_s);
 void governor__tick(struct governor *gov, const struct governor_proc *procs, size_t cnt,
 		    uint64_t now_ns);
 /*
@@ -85,5 +101,19 @@ int governor__plan(const double *rates, int n, double cost_s, double target, int
 uint64_t governor__cycle_ns(double on_cost_s, double budget, uint64_t min_ns, uint64_t max_ns);
 /* Hits per GM_ALARM_WINDOW_NS that cost budget; 0 (no alarm) without a cost. */
 uint32_t governor__alarm_hits(double budget, double cost_s);
+/*
+ * The BPF alarm word: governor__alarm_hits() in the low 24 bits, the start
+ * allowance (seconds of budget) in GM_ALARM_START_UNIT windows above them
+ * (include/gomaptrace.h); 0 without a cost.
+ */
+uint32_t governor__alarm_word(double budget, double cost_s, double start_allowance_s);
+/*
+ * Hits the start allowance still lets a process spend: how much of it a
+ * process that first hit at first_ns and has hit hits times since may still
+ * use at now_ns (for the tick, which must not shed a process the alarm
+ * lets through).  0 once the allowance is over.
+ */
+uint64_t governor__start_hits_left(uint32_t alarm_word, uint64_t first_ns, uint64_t hits,
+				   uint64_t now_ns);
 
 #endif /* GOVERNOR_H */

@@ -338,6 +338,14 @@ int metrics__render(const struct metrics_input *in, struct strbuf *sb)
 			"Uprobe hits, by probe.", "probe", in->probe_hits, in->probe_hit_cnt);
 	family(sb, "gomaptrace_probe_cost_seconds", "gauge", "Calibrated cost of one uprobe hit on this host.");
 	strbuf__printf(sb, "gomaptrace_probe_cost_seconds %.9f\n", in->probe_cost_seconds);
+	family(sb, "gomaptrace_probe_hit_cost_seconds", "gauge",
+	       "Cost of one uprobe hit as measured: the calibrated trap plus the BPF programs' run time per hit.");
+	strbuf__printf(sb, "gomaptrace_probe_hit_cost_seconds %.9f\n", in->probe_hit_cost_seconds);
+	family(sb, "gomaptrace_probe_bpf_run_seconds_total", "counter",
+	       "Run time of the uprobe BPF programs, measured by the kernel (BPF_STATS_RUN_TIME).");
+	strbuf__printf(sb, "gomaptrace_probe_bpf_run_seconds_total %.9f\n", in->probe_bpf_run_seconds);
+	family(sb, "gomaptrace_probe_bpf_runs_total", "counter", "Runs of the uprobe BPF programs.");
+	strbuf__printf(sb, "gomaptrace_probe_bpf_runs_total %" PRIu64 "\n", in->probe_bpf_runs);
 	family(sb, "gomaptrace_probes_shed", "gauge", "Probes currently shed by the overhead governor.");
 	strbuf__printf(sb, "gomaptrace_probes_shed %" PRIu64 "\n", in->probes_shed);
 	family(sb, "gomaptrace_governor_alarms_total", "counter",

@@ -44,6 +44,10 @@ struct metrics_input {
 	size_t probe_hit_cnt;
 	/* governor (issue 5) */
 	double probe_cost_seconds;
+	/* measured: trap + BPF run time per hit; BPF run time and runs of our programs */
+	double probe_hit_cost_seconds;
+	double probe_bpf_run_seconds;
+	uint64_t probe_bpf_runs;
 	uint64_t probes_shed;
 	uint64_t governor_alarms;
 	const struct metrics_count *overhead_ppm;	/* by comm: estimated ratio * 1e6 */

@@ -10,6 +10,7 @@
 #ifndef REPORT_H
 #define REPORT_H
 
+#include "probecost.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include "tracker.h"
@@ -23,6 +24,12 @@ struct report_session {
 	uint64_t probe_hits;
 	uint64_t probe_hits_untraced;	/* hits in processes not traced (BPF counter) */
 	double probe_cost_s;		/* one hit, calibrated at start; 0 unknown */
+	/*
+	 * What a hit really cost: the calibrated trap plus the BPF programs'
+	 * run time per hit, measured by the kernel (cost.stats 0: not measured,
+	 * cost.hit_s is then the trap alone).
+	 */
+	struct probecost_snap cost;
 	double window_s;		/* the (first) window */
 	double window_max_s;		/* widening windows end at this; 0: fixed */
 	double min_span_s;		/* a leak's rising windows span this; 0: no rule */

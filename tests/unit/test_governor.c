@@ -79,6 +79,46 @@ static void alarm_threshold_is_the_budget_per_window(void **state)
 	assert_int_equal(governor__alarm_hits(0, 16 * US), 0);
 }
 
+static void alarm_word_carries_the_start_allowance(void **state)
+{
+	uint32_t w;
+
+	(void)state;
+	/* no allowance: the word is the hits, as before */
+	assert_int_equal(governor__alarm_word(0.01, 16 * US, 0), 62);
+	/* 50 s of budget = 500 windows = 62.5 units of 8, rounded to 63 */
+	w = governor__alarm_word(0.01, 16 * US, 50);
+	assert_int_equal(GM_ALARM_HITS(w), 62);
+	assert_int_equal(GM_ALARM_START(w), 63 * GM_ALARM_START_UNIT);
+	/* capped at 255 units; a tiny allowance is still one unit */
+	assert_int_equal(GM_ALARM_START(governor__alarm_word(0.01, 16 * US, 1e6)), 255 * GM_ALARM_START_UNIT);
+	assert_int_equal(GM_ALARM_START(governor__alarm_word(0.01, 16 * US, 1e-3)), GM_ALARM_START_UNIT);
+	/* no cost: no alarm, no allowance */
+	assert_int_equal(governor__alarm_word(0.01, 0, 50), 0);
+	/* the hits never spill into the allowance's bits */
+	assert_int_equal(GM_ALARM_HITS(governor__alarm_word(1, 1e-12, 50)), GM_ALARM_HITS_MASK);
+	assert_int_equal(GM_ALARM_START(governor__alarm_word(1, 1e-12, 50)), 63 * GM_ALARM_START_UNIT);
+}
+
+static void start_allowance_ends_in_time_and_when_spent(void **state)
+{
+	const uint64_t s = 1000000000ULL;
+	uint32_t w = governor__alarm_word(0.01, 16 * US, 50);	/* 62 hits a window, 504 windows */
+	uint64_t credit = 62ULL * 504;
+
+	(void)state;
+	/* at the start: the credit plus this window's budget */
+	assert_int_equal(governor__start_hits_left(w, 100 * s, 0, 100 * s), credit + 62);
+	assert_int_equal(governor__start_hits_left(w, 100 * s, credit, 100 * s), 62);
+	assert_int_equal(governor__start_hits_left(w, 100 * s, credit + 62, 100 * s), 0);
+	/* the budget itself pays for what comes later */
+	assert_int_equal(governor__start_hits_left(w, 100 * s, credit + 62, 100 * s + s), 620);
+	/* over after GM_ALARM_START_NS, spent or not */
+	assert_int_equal(governor__start_hits_left(w, 100 * s, 0, 100 * s + GM_ALARM_START_NS), 0);
+	/* no allowance: never */
+	assert_int_equal(governor__start_hits_left(governor__alarm_word(0.01, 16 * US, 0), 100 * s, 0, 100 * s), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -88,6 +128,8 @@ int main(void)
 		cmocka_unit_test(plan_exact_boundary),
 		cmocka_unit_test(cycle_spaces_windows_by_their_cost),
 		cmocka_unit_test(alarm_threshold_is_the_budget_per_window),
+		cmocka_unit_test(alarm_word_carries_the_start_allowance),
+		cmocka_unit_test(start_allowance_ends_in_time_and_when_spent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
