@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "gomaptrace.skel.h"
+#include "target.h"
 
 /*
  * The kernel attachments of one binary for one process (pid > 0: the
@@ -296,10 +297,11 @@ void attacher__free(struct attacher *att)
 static int sync_unit(struct attacher *att, struct attached_binary *b, struct attach_unit *u,
 		     struct gm_err *err)
 {
-	char fd_path[64];
+	char fd_path[TARGET_PATH_MAX], fd_name[32];
 	int i, n = 0, fd;
 
-	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", b->fd);
+	snprintf(fd_name, sizeof(fd_name), "fd/%d", b->fd);
+	target__proc_path(fd_path, sizeof(fd_path), 0, fd_name);
 	if (att->multi) {
 		uint64_t offs[b->spec_cnt + 1], cookies[b->spec_cnt + 1];
 
@@ -729,10 +731,12 @@ static double time_calls(int n)
 static int self_offset(uintptr_t addr, uint64_t *off)
 {
 	unsigned long long start, end, moff;
-	char line[512], perms[8];
-	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512], perms[8], path[TARGET_PATH_MAX];
+	FILE *f;
 	int ret = -ENOENT;
 
+	target__proc_path(path, sizeof(path), 0, "maps");
+	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -758,7 +762,9 @@ int attacher__calibrate(struct attacher *att, double *cost_s, struct gm_err *err
 	double base = 1e9, traced = 1e9, t;
 	uint64_t off = 0;
 	int i, multi_fd = -1;
+	char self_exe[TARGET_PATH_MAX];
 
+	target__proc_path(self_exe, sizeof(self_exe), 0, "exe");
 	if (self_offset((uintptr_t)gm_calibration_point, &off))
 		return gm_err_set(err, ENOENT, "cannot find gomaptrace's own text mapping");
 	if (bpf_map_update_elem(bpf_map__fd(att->skel->maps.probe_specs), &key, &spec, BPF_ANY))
@@ -771,13 +777,13 @@ int attacher__calibrate(struct attacher *att, double *cost_s, struct gm_err *err
 
 		link = NULL;
 		multi_fd = uprobe_multi_link(bpf_program__fd(att->skel->progs.gm_probe_multi),
-					     "/proc/self/exe", &off, &cookie, 1, getpid());
+					     self_exe, &off, &cookie, 1, getpid());
 		if (multi_fd < 0)
 			return gm_err_set(err, -multi_fd, "cannot attach calibration probe: %s",
 					  strerror(-multi_fd));
 	} else {
 		link = bpf_program__attach_uprobe_opts(att->skel->progs.gm_probe, getpid(),
-						       "/proc/self/exe", off, &uopts);
+						       self_exe, off, &uopts);
 		if (!link)
 			return gm_err_set(err, errno, "cannot attach calibration probe: %s", strerror(errno));
 	}

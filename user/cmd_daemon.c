@@ -4,6 +4,10 @@
  * per-site map growth to Prometheus.  Processes are found by one /proc scan
  * at start and then by the exec tracepoint; each distinct executable is
  * attached once, whatever the number of processes (or containers) running it.
+ * At most --max-binaries executables are attached at once (the BPF tables
+ * hold GM_MAX_BINARIES); a process whose executable finds no free slot
+ * waits, and is looked at again as soon as a slot frees up.  SIGHUP asks
+ * for a /proc scan now; it never stops the daemon.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,12 +43,13 @@ enum fail_reason {
 	FAIL_PARSE,
 	FAIL_ATTACH,
 	FAIL_LIMIT,
+	FAIL_BINARY_LIMIT,
 	FAIL_MAX,
 };
 
 static const char *const fail_names[FAIL_MAX] = {
 	"not_go", "unsupported_go_version", "unsupported_arch", "parse_error", "attach_error",
-	"process_limit",
+	"process_limit", "binary_limit",
 };
 
 struct daemon_opts {
@@ -54,6 +59,7 @@ struct daemon_opts {
 	bool has_include, has_exclude;
 	size_t max_sites;
 	size_t max_maps;
+	int max_binaries;
 	double max_overhead;
 	struct k8s_opts k8s;
 	bool verbose;
@@ -100,6 +106,12 @@ struct daemon {
 	struct u64map bins;	/* dev/ino key -> struct dbin */
 	struct u64map skipped;	/* dev/ino key -> struct dskip, retried only if the file changes */
 	struct u64map procs;	/* pid -> struct dproc */
+	/*
+	 * pid -> (void *)1: Go processes refused for want of a binary slot,
+	 * looked at again when one frees up (slot_freed) or on a scan
+	 */
+	struct u64map waiting;
+	bool slot_freed;
 	uint64_t failures[FAIL_MAX];
 	/* probe hits of binaries detached since start, by kind: the counter never goes back */
 	uint64_t retired_hits[GM_PROBE_KIND_MAX];
@@ -107,12 +119,14 @@ struct daemon {
 	struct strbuf exposition;
 };
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, rescan_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		rescan_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static uint64_t inode_key(dev_t dev, ino_t ino)
@@ -126,7 +140,9 @@ static void usage(FILE *out)
 "usage: gomaptrace daemon [OPTIONS]\n"
 "\n"
 "Watch every Go process on this node and export per-site map growth as\n"
-"Prometheus metrics.  Runs until SIGTERM or SIGINT.\n"
+"Prometheus metrics.  Runs until SIGTERM or SIGINT.  SIGHUP does not stop\n"
+"it: it scans the procfs for Go processes at once (as it does every 60 s)\n"
+"and retries the ones waiting for a binary slot; tracing and /metrics go on.\n"
 "\n"
 "      --listen ADDR:PORT     HTTP endpoint (default 0.0.0.0:9435): /metrics, /healthz, /\n"
 "      --window DUR           growth-judging window (default " GM_STR(GM_DAEMON_WINDOW_S) "s)\n"
@@ -137,10 +153,18 @@ static void usage(FILE *out)
 "      --max-sites N          sites per process with their own series (default 20);\n"
 "                             the rest are summed into site=\"other\"\n"
 "      --max-maps N           tracked maps over all processes (default 65536)\n"
+"      --max-binaries N       distinct executables attached at once, 1 to " GM_STR(GM_MAX_BINARIES) "\n"
+"                             (default " GM_STR(GM_MAX_BINARIES) ", the BPF tables' size; they also hold\n"
+"                             " GM_STR(GM_MAX_PROBES) " probe points in all, 12-20 per executable): a\n"
+"                             process of one more waits, counted once in\n"
+"                             gomaptrace_attach_failures_total{reason=\"binary_limit\"},\n"
+"                             and is traced as soon as a slot frees up\n"
 "      --max-overhead RATIO   probe budget per process, fraction of one CPU (default 0.01)\n"
 "      --pods-log-dir DIR     kubelet pod log directory (default /var/log/pods)\n"
 "      --containers-log-dir DIR  CRI container log links (default /var/log/containers)\n"
-"      --proc-root DIR        procfs mount (default /proc)\n"
+"      --proc-root DIR        procfs mount to read processes from (default /proc):\n"
+"                             discovery, /proc/PID/{exe,comm,stat,maps,cgroup};\n"
+"                             a procfs of the daemon's own pid namespace\n"
 "  -v, --verbose              log attach/detach decisions on stderr\n"
 "\n"
 "Exit: 0 on SIGTERM/SIGINT, 1 runtime failure, 2 bad usage.\n");
@@ -149,7 +173,7 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
 {
 	enum { OPT_LISTEN = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_MAXSITES, OPT_MAXMAPS,
-	       OPT_OVERHEAD, OPT_PODS, OPT_CONTAINERS, OPT_PROC };
+	       OPT_OVERHEAD, OPT_PODS, OPT_CONTAINERS, OPT_PROC, OPT_MAXBINS };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		CLI_JUDGING_LONGOPTS,
@@ -157,6 +181,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "max-sites", required_argument, NULL, OPT_MAXSITES },
 		{ "max-maps", required_argument, NULL, OPT_MAXMAPS },
+		{ "max-binaries", required_argument, NULL, OPT_MAXBINS },
 		{ "max-overhead", required_argument, NULL, OPT_OVERHEAD },
 		{ "pods-log-dir", required_argument, NULL, OPT_PODS },
 		{ "containers-log-dir", required_argument, NULL, OPT_CONTAINERS },
@@ -174,6 +199,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 	cli_judging__init(&o->judging);
 	o->max_sites = 20;
 	o->max_maps = 65536;
+	o->max_binaries = GM_MAX_BINARIES;
 	o->max_overhead = 0.01;
 	o->k8s.sz = sizeof(o->k8s);
 	optind = 1;
@@ -211,6 +237,11 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 				goto bad;
 			o->max_maps = v;
 			break;
+		case OPT_MAXBINS:
+			if (cli_parse_uint(optarg, 1, GM_MAX_BINARIES, &v, &err))
+				goto bad;
+			o->max_binaries = (int)v;
+			break;
 		case OPT_OVERHEAD:
 			errno = 0;
 			o->max_overhead = strtod(optarg, &end);
@@ -226,7 +257,10 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 			o->k8s.containers_log_dir = optarg;
 			break;
 		case OPT_PROC:
-			o->k8s.proc_root = optarg;
+			/* discovery and the k8s lookups read the same procfs */
+			if (target__set_proc_root(optarg, &err))
+				goto bad;
+			o->k8s.proc_root = target__proc_root();
 			break;
 		case 'v':
 			o->verbose = true;
@@ -290,6 +324,7 @@ static void detach_bin(struct daemon *d, struct dbin *db)
 				d->retired_hits[kind] += attacher__probe_hits(d->att, first + k);
 	session__put_binary(d->s, db->slot);
 	db->slot = -1;
+	d->slot_freed = true;
 	if (d->o.verbose)
 		fprintf(stderr, "gomaptrace daemon: detached %s (no process left)\n", db->exe);
 }
@@ -352,19 +387,30 @@ static bool skipped(struct daemon *d, const struct fileid *id)
 	return false;
 }
 
-/* Probes on for a parsed binary: 0, or -errno with the reason in err. */
+/*
+ * Probes on for a parsed binary: 0, or -errno with the reason in err;
+ * -ENOSPC: no binary slot (--max-binaries) or no room for its probe points.
+ */
 static int attach_bin(struct daemon *d, struct dbin *db, const char *link, struct gm_err *err)
 {
-	int slot = session__add_binary(d->s, link, db->bin, &db->id, -1, err);
+	int slot;
 
+	if (attacher__binary_cnt(d->att) >= d->o.max_binaries)
+		return gm_err_set(err, ENOSPC, "%d executables attached already (--max-binaries %d)",
+				  attacher__binary_cnt(d->att), d->o.max_binaries);
+	slot = session__add_binary(d->s, link, db->bin, &db->id, -1, err);
 	if (slot < 0)
 		return slot;
 	db->slot = slot;
 	return 0;
 }
 
+/*
+ * The attached binary for a process, or NULL: not traced (its file is
+ * skipped), or *limited: no slot now, its parse kept for the retry.
+ */
 static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, const char *exe,
-			    const struct fileid *id)
+			    const struct fileid *id, bool *limited)
 {
 	uint64_t key = inode_key(id->dev, id->ino);
 	struct dbin *db = u64map__get(&d->bins, key);
@@ -398,6 +444,12 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, const
 				fprintf(stderr, "gomaptrace daemon: attached to %s again (pid %d: %s, cached parse)\n",
 					exe, (int)pid, db->bin->bi.version);
 			return db;
+		}
+		if (ret == -ENOSPC) {
+			*limited = true;
+			if (!db->procs && !db->idle_since_ns)
+				db->idle_since_ns = gm_now_ns();
+			return NULL;
 		}
 		/* rewritten between the stat and the open, or the attach failed: start over */
 		free_bin(d, u64map__del(&d->bins, key));
@@ -434,6 +486,17 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, const
 		goto skip;
 	}
 	ret = attach_bin(d, db, link, &err);
+	if (ret == -ENOSPC) {
+		/* a Go binary with no slot now: keep its parse for the retry */
+		*limited = true;
+		db->idle_since_ns = gm_now_ns();
+		if (u64map__set(&d->bins, key, db))
+			free_bin(d, db);
+		else if (d->o.verbose)
+			fprintf(stderr, "gomaptrace daemon: pid %d (%s): waiting for a binary slot: %s\n",
+				(int)pid, exe, err.msg);
+		return NULL;
+	}
 	if (ret == -ESTALE) {
 		if (d->o.verbose)
 			fprintf(stderr, "gomaptrace daemon: pid %d (%s): not traced now: %s\n", (int)pid, exe, err.msg);
@@ -473,17 +536,20 @@ skip:
 
 static void consider_pid(struct daemon *d, pid_t pid)
 {
-	char link[64], exe[4096];
+	char link[TARGET_PATH_MAX], exe[4096];
 	struct dproc *p;
 	struct dbin *db;
 	struct fileid id;
 	struct gm_err err;
 	char comm[32] = "";
 	struct target probe = { .pid = pid };
+	bool limited = false, was_waiting;
 	ssize_t n;
 
 	if (pid == getpid())
 		return;
+	/* whatever comes of this look, it is the latest: waiting only if refused again */
+	was_waiting = u64map__del(&d->waiting, (uint64_t)pid) != NULL;
 	p = u64map__get(&d->procs, (uint64_t)pid);
 	target__exe_link(pid, link, sizeof(link));
 	if (fileid__of_path(link, &id))
@@ -508,7 +574,14 @@ static void consider_pid(struct daemon *d, pid_t pid)
 		d->failures[FAIL_LIMIT]++;
 		return;
 	}
-	db = get_bin(d, pid, link, exe, &id);
+	db = get_bin(d, pid, link, exe, &id, &limited);
+	if (!db && limited) {
+		/* counted once per process; retried when a slot frees up */
+		if (!was_waiting)
+			d->failures[FAIL_BINARY_LIMIT]++;
+		u64map__set(&d->waiting, (uint64_t)pid, (void *)1);
+		return;
+	}
 	if (!db)
 		return;
 	p = calloc(1, sizeof(*p));
@@ -538,7 +611,7 @@ drop:
 
 static void scan_proc(struct daemon *d)
 {
-	DIR *dir = opendir("/proc");
+	DIR *dir = opendir(target__proc_root());
 	struct dirent *de;
 	pid_t pid;
 
@@ -657,6 +730,31 @@ static void publish(struct daemon *d)
 	free(over);
 }
 
+/* Processes refused for want of a slot, looked at again (a slot is free). */
+static void retry_waiting(struct daemon *d)
+{
+	uint64_t pids[64], pid;
+	size_t it, n, i, done = 0, total = d->waiting.cnt;
+	void *v;
+
+	d->slot_freed = false;
+	/* each pass takes the first 64: a look either traces a pid or puts it back */
+	while (done < total && d->waiting.cnt &&
+	       attacher__binary_cnt(d->att) < d->o.max_binaries) {
+		n = 0;
+		it = 0;
+		while (n < 64 && u64map__next(&d->waiting, &it, &pid, &v))
+			pids[n++] = pid;
+		for (i = 0; i < n; i++) {
+			if (!target__alive((pid_t)pids[i]))
+				u64map__del(&d->waiting, pids[i]);
+			else
+				consider_pid(d, (pid_t)pids[i]);
+		}
+		done += n;
+	}
+}
+
 static int run(struct daemon *d)
 {
 	uint64_t now = gm_now_ns(), next_scan = now + RESCAN_NS;
@@ -677,10 +775,18 @@ static int run(struct daemon *d)
 			session__sample(d->s, now);
 			publish(d);
 		}
+		if (rescan_requested) {
+			rescan_requested = 0;
+			fprintf(stderr, "gomaptrace daemon: SIGHUP: scanning %s for Go processes now\n",
+				target__proc_root());
+			next_scan = 0;
+		}
 		if (now >= next_scan) {
 			scan_proc(d);
 			next_scan = now + RESCAN_NS;
 		}
+		if (d->slot_freed && d->waiting.cnt)
+			retry_waiting(d);
 	}
 	return GM_EXIT_OK;
 }
@@ -705,12 +811,16 @@ int cmd_daemon(int argc, char **argv)
 
 	if (parse_args(argc, argv, &d.o))
 		return GM_EXIT_BAD_INPUT;
+	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a node agent's supervisor, not a terminal: SIGHUP is "look again now" */
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	u64map__init(&d.bins);
 	u64map__init(&d.skipped);
 	u64map__init(&d.procs);
+	u64map__init(&d.waiting);
 	strbuf__init(&d.exposition);
 
 	d.http = httpd__new(d.o.listen, &err);
@@ -758,6 +868,7 @@ cleanup:
 		free(p);
 	}
 	u64map__fini(&d.procs);
+	u64map__fini(&d.waiting);
 	if (d.s)
 		reap_idle_bins(&d, 0, true);
 	u64map__fini(&d.bins);

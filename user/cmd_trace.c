@@ -40,6 +40,16 @@
 #define LIVE_NS 1000000000ULL	/* live view redraw period */
 /* How long CMD has to end after SIGTERM before it gets SIGKILL. */
 #define CHILD_TERM_WAIT_MS 3000
+/*
+ * A process whose leader reported its exit may be exec'ing from another
+ * thread: the kernel ends the old leader first (its exit record, a
+ * moment as a zombie), then the exec'ing thread takes its pid and the
+ * exec record comes.  So after an exit record the pid counts as gone
+ * when /proc has no entry for it, when it has stayed dead (a zombie) for
+ * EXIT_SETTLE_NS, or after EXEC_GRACE_NS in any state.
+ */
+#define EXIT_SETTLE_NS (500ULL * 1000000ULL)
+#define EXEC_GRACE_NS (3ULL * 1000000000ULL)
 
 struct trace_opts {
 	pid_t pids[MAX_TARGETS];
@@ -77,6 +87,14 @@ struct trace_session {
 	struct fileid ids[MAX_TARGETS];	/* what each bins[i] was parsed from */
 	struct target *targets[MAX_TARGETS];
 	bool probes_off[MAX_TARGETS];	/* gone, and its breakpoints taken off */
+	bool exec_pending[MAX_TARGETS];	/* exec'd: follow (or stop) at the next turn */
+	uint64_t exit_seen_ns[MAX_TARGETS];	/* exit record of the leader (0: none) */
+	/* images left by an exec: their parse stays until the end (names point into it) */
+	struct gobin **retired;
+	size_t retired_cnt;
+	uint64_t retired_hits;		/* probe hits of slots left by an exec */
+	bool launch_exec_seen;		/* CMD's own first exec (the launch) is not followed */
+	bool child_reaped;
 	int target_cnt;
 	struct session *s;		/* attacher, events, tracker, sampling */
 	/* the session's parts, for the reports */
@@ -320,7 +338,7 @@ static int check_exec(struct trace_session *ss)
 {
 	struct target *t = ss->targets[0];
 	struct fileid now;
-	char link[64];
+	char link[TARGET_PATH_MAX];
 	int status, sig;
 	pid_t r;
 
@@ -334,6 +352,7 @@ static int check_exec(struct trace_session *ss)
 			return 0;	/* not ours to wait for: nothing to check */
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			/* the exec failed (the child said why) or it was killed first */
+			ss->child_reaped = true;
 			t->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 			tracker__target_exited(ss->tr, ss->child);
 			return 0;
@@ -354,6 +373,7 @@ static int check_exec(struct trace_session *ss)
 	kill(ss->child, SIGKILL);
 	while (waitpid(ss->child, &status, 0) < 0 && errno == EINTR)
 		;
+	ss->child_reaped = true;
 	t->exit_status = 128 + SIGKILL;
 	tracker__target_exited(ss->tr, ss->child);
 	return GM_EXIT_FAILURE;
@@ -464,12 +484,45 @@ static void on_type(struct target *tgt, uint64_t type, void *ctx)
 		attacher__watch_bucket_type(ss->att, tgt->pid, bucket);
 }
 
-/* Exit records (the session routes every other record). */
+/* Index of a traced pid in ss->targets, or -1. */
+static int target_idx(const struct trace_session *ss, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < ss->target_cnt; i++)
+		if (ss->targets[i]->pid == pid)
+			return i;
+	return -1;
+}
+
+/* Stopped following it after an exec into something not traced. */
+static bool exec_dropped(const struct target *t)
+{
+	return t->exec.cnt && !t->exec.followed;
+}
+
+/*
+ * Exec and exit records (the session routes every other record).  Exec
+ * records come for every process of the machine: only ours are kept, and
+ * acted on in the main loop (follow_exec).
+ */
 static void on_lifecycle(const struct gm_event *e, void *ctx)
 {
 	struct trace_session *ss = ctx;
 	struct target *t;
+	int i;
 
+	if (e->kind == GM_EVENT_EXEC) {
+		i = target_idx(ss, e->tgid);
+		if (i < 0 || exec_dropped(ss->targets[i]))
+			return;
+		if ((pid_t)e->tgid == ss->child && !ss->launch_exec_seen) {
+			ss->launch_exec_seen = true;	/* CMD itself starting */
+			return;
+		}
+		ss->exec_pending[i] = true;
+		return;
+	}
 	if (e->kind != GM_EVENT_EXIT)
 		return;
 	t = tracker__target(ss->tr, e->tgid);
@@ -477,6 +530,137 @@ static void on_lifecycle(const struct gm_event *e, void *ctx)
 		if (t->pid != ss->child)
 			t->exit_status = WIFEXITED(e->arg) ? WEXITSTATUS(e->arg) : 128 + WTERMSIG(e->arg);
 		tracker__target_exited(ss->tr, e->tgid);
+		i = target_idx(ss, e->tgid);
+		if (i >= 0)
+			ss->exit_seen_ns[i] = gm_now_ns();
+	}
+}
+
+/* Probe hits of a slot no target holds any more (it exec'd): kept for the totals. */
+static void retire_slot(struct trace_session *ss, int i)
+{
+	int j, first, cnt, k, slot = ss->targets[i]->bin_slot;
+
+	if (slot < 0)
+		return;
+	for (j = 0; j < ss->target_cnt; j++)
+		if (j != i && ss->targets[j]->bin_slot == slot)
+			return;		/* still counted through that one */
+	if (!attacher__points(ss->att, slot, &first, &cnt))
+		for (k = 0; k < cnt; k++)
+			ss->retired_hits += attacher__probe_hits(ss->att, first + k);
+}
+
+static void retire_bin(struct trace_session *ss, struct gobin *bin)
+{
+	struct gobin **r = realloc(ss->retired, (ss->retired_cnt + 1) * sizeof(*r));
+
+	if (!r) {
+		/* kept referenced rather than freed under a name that points into it */
+		return;
+	}
+	ss->retired = r;
+	ss->retired[ss->retired_cnt++] = bin;
+}
+
+/*
+ * Target i exec'd (its exec record, or its /proc/PID/exe changed).  The
+ * old image is gone with its address space: its breakpoints come off.  A
+ * Go executable is opened and attached for this pid, and the target is
+ * that program from now on (its maps before the exec are dropped: they no
+ * longer exist).  Anything else ends the tracing of this pid, its report
+ * kept as it stood.  Either way the target records the exec for the
+ * reports, and one line on stderr says it now.
+ */
+static void follow_exec(struct trace_session *ss, int i)
+{
+	struct target *t = ss->targets[i];
+	char link[TARGET_PATH_MAX], now_exe[4096], esc[4 * 256 + 1], esc2[4 * 256 + 1];
+	struct gobin *bin = NULL;
+	struct fileid id;
+	struct gm_err err = {};
+	uint64_t now = gm_now_ns();
+	int slot = -1, ret;
+	ssize_t n;
+
+	ss->exec_pending[i] = false;
+	if (t->bin_slot >= 0 && !ss->probes_off[i]) {
+		session__drop_probes(ss->s, t->bin_slot, t->pid);
+		ss->probes_off[i] = true;
+	}
+	target__exe_link(t->pid, link, sizeof(link));
+	n = readlink(link, now_exe, sizeof(now_exe) - 1);
+	now_exe[n > 0 ? n : 0] = '\0';
+	ret = target__open_bin(link, &bin, &id, &err);
+	if (!ret) {
+		slot = session__add_binary(ss->s, link, bin, &id, t->pid, &err);
+		if (slot < 0) {
+			gobin__free(bin);
+			bin = NULL;
+		}
+	}
+	if (!bin) {
+		/* the reason, or that it is gone already */
+		const char *why = !n || n < 0 || !target__alive(t->pid) ? "it exited before it could be read"
+								       : err.msg;
+
+		tracker__target_exited(ss->tr, t->pid);
+		if (target__exec(t, NULL, now))
+			t->exec.cnt++;
+		snprintf(t->exec.why, sizeof(t->exec.why), "%s", why);
+		t->exec.followed = false;
+		t->exited = true;
+		t->exit_status = -1;
+		fprintf(stderr, "gomaptrace trace: pid %d exec'd %s: %s: no longer traced\n", (int)t->pid,
+			report__printable(n > 0 ? now_exe : "?", esc, sizeof(esc)), why);
+		return;
+	}
+	/* the old image's maps and sites are gone with it; the new one starts clean */
+	retire_slot(ss, i);
+	session__remove_target(ss->s, t->pid);
+	target__exec(t, bin, now);
+	retire_bin(ss, ss->bins[i]);
+	ss->bins[i] = bin;
+	ss->ids[i] = id;
+	t->bin_slot = slot;
+	ss->probes_off[i] = false;
+	ss->exit_seen_ns[i] = 0;
+	if (session__add_target(ss->s, t)) {
+		snprintf(t->exec.why, sizeof(t->exec.why), "cannot register the process");
+		t->exec.followed = false;
+		t->exited = true;
+		fprintf(stderr, "gomaptrace trace: pid %d exec'd %s: cannot register the process: no longer traced\n",
+			(int)t->pid, report__printable(t->exe, esc, sizeof(esc)));
+		return;
+	}
+	fprintf(stderr, "gomaptrace trace: pid %d exec'd %s (%s, %s maps): following it; the maps of %s before the exec are not reported\n",
+		(int)t->pid, report__printable(t->exe, esc, sizeof(esc)), bin->bi.version,
+		gomap__impl_name(bin->plan->impl),
+		report__printable(t->exec.from ? t->exec.from : "?", esc2, sizeof(esc2)));
+	if (gobin__newer_note(bin))
+		fprintf(stderr, "gomaptrace trace: pid %d: %s\n", (int)t->pid, gobin__newer_note(bin));
+}
+
+/*
+ * Execs not seen by their record (ring buffer full): a traced process whose
+ * /proc/PID/exe is no longer the file it was parsed from.  Once a second.
+ */
+static void notice_execs(struct trace_session *ss)
+{
+	char link[TARGET_PATH_MAX];
+	struct fileid id;
+	int i;
+
+	for (i = 0; i < ss->target_cnt; i++) {
+		struct target *t = ss->targets[i];
+
+		if (ss->exec_pending[i] || exec_dropped(t) || (t->exited && !ss->exit_seen_ns[i]))
+			continue;
+		if (t->pid == ss->child && !ss->launch_exec_seen)
+			continue;	/* still gomaptrace's fork, or CMD starting */
+		target__exe_link(t->pid, link, sizeof(link));
+		if (!fileid__of_path(link, &id) && !fileid__equal(&id, &ss->ids[i]))
+			ss->exec_pending[i] = true;
 	}
 }
 
@@ -514,6 +698,7 @@ static int attach_all(struct trace_session *ss)
 			.sz = sizeof(sopts.attach),
 			.mode = ss->o.exact ? PROBES_EXACT : PROBES_DEFAULT,
 			.filter_pids = true,
+			.lifecycle = true,	/* exec records: a target that execs is followed */
 			.verbose = ss->o.verbose,
 		},
 		.track = {
@@ -531,7 +716,7 @@ static int attach_all(struct trace_session *ss)
 	struct tracker_opts *topts = &sopts.track;
 	const char *calib_err;
 	struct gm_err err = {};
-	char path[64];
+	char path[TARGET_PATH_MAX];
 	int i, slot;
 
 	judge_opts__init(&topts->judge);
@@ -597,6 +782,7 @@ static uint64_t total_probe_hits(const struct trace_session *ss)
 	uint64_t sum = 0;
 	int i, j, first, cnt;
 
+	sum += ss->retired_hits;
 	for (i = 0; i < ss->target_cnt; i++) {
 		bool dup = false;
 
@@ -644,30 +830,50 @@ static void fill_session(const struct trace_session *ss, struct report_session *
 
 static bool all_exited(struct trace_session *ss)
 {
+	uint64_t now = gm_now_ns();
 	bool all = true;
 	int i, status;
 
 	/*
-	 * Our child's status comes from waitpid alone.  It may already be
-	 * marked exited (exit tracepoint, or a failed memory read) before it is
-	 * a zombie: then wait for it, which is a matter of moments.
+	 * Our child's status comes from waitpid alone.  It may be marked exited
+	 * (exit tracepoint, a failed memory read, an exec into a program not
+	 * traced) before it is a zombie, or while it execs: never block on it.
 	 */
-	if (ss->child > 0 && ss->targets[0]->exit_status < 0) {
-		bool marked = ss->targets[0]->exited;
-		pid_t r = waitpid(ss->child, &status, marked ? 0 : WNOHANG);
+	if (ss->child > 0 && !ss->child_reaped) {
+		pid_t r = waitpid(ss->child, &status, WNOHANG);
 
 		if (r == ss->child) {
+			ss->child_reaped = true;
 			ss->targets[0]->exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
 								       : 128 + WTERMSIG(status);
 			tracker__target_exited(ss->tr, ss->child);
+			ss->targets[0]->exited = true;
 		}
 	}
 	for (i = 0; i < ss->target_cnt; i++) {
 		struct target *t = ss->targets[i];
+		bool done;
 
-		if (!t->exited && ss->child <= 0 && !target__alive(t->pid))
-			tracker__target_exited(ss->tr, t->pid);
-		if (!t->exited) {
+		if (t->pid == ss->child) {
+			done = ss->child_reaped;
+		} else if (!t->exited) {
+			done = !target__alive(t->pid);
+			if (done)
+				tracker__target_exited(ss->tr, t->pid);
+		} else {
+			/*
+			 * Its leader's exit record came: gone, or dying, or an exec
+			 * from another thread whose record is on its way.
+			 */
+			uint64_t since = now - ss->exit_seen_ns[i];
+			char path[TARGET_PATH_MAX];
+
+			target__proc_path(path, sizeof(path), t->pid, NULL);
+			done = exec_dropped(t) || !ss->exit_seen_ns[i] || since >= EXEC_GRACE_NS ||
+			       (access(path, F_OK) && errno == ENOENT) ||
+			       (since >= EXIT_SETTLE_NS && !target__alive(t->pid));
+		}
+		if (!done) {
 			all = false;
 			continue;
 		}
@@ -896,9 +1102,14 @@ static int run(struct trace_session *ss)
 			fprintf(stderr, "gomaptrace trace: ring buffer poll failed: %s\n", strerror(-err));
 			return GM_EXIT_FAILURE;
 		}
+		for (int i = 0; i < ss->target_cnt; i++)
+			if (ss->exec_pending[i])
+				follow_exec(ss, i);
 		now = gm_now_ns();
-		if (session__sample_due(ss->s, now))
+		if (session__sample_due(ss->s, now)) {
+			notice_execs(ss);
 			session__sample(ss->s, now);
+		}
 		if (next_interval && now >= next_interval) {
 			fill_session(ss, &rs, false);
 			/* best effort: the final report says whether stdout still works */
@@ -948,7 +1159,8 @@ cleanup:
 	live_stop(&ss);
 	if (ss.release_fd >= 0)
 		close(ss.release_fd);	/* the held child reads EOF and exits 127 */
-	if (ss.child > 0 && !(ss.target_cnt && ss.targets[0]->exited))
+	/* CMD still running (or exec'd into something not traced): stopped, never orphaned */
+	if (ss.child > 0 && !ss.child_reaped)
 		stop_child(&ss);
 	for (i = 0; i < OUT_CNT; i++)
 		outfile__abandon(&ss.out[i]);
@@ -959,5 +1171,8 @@ cleanup:
 		free(ss.targets[i]);
 		gobin__free(ss.bins[i]);
 	}
+	for (size_t k = 0; k < ss.retired_cnt; k++)
+		gobin__free(ss.retired[k]);
+	free(ss.retired);
 	return ret;
 }

@@ -10,7 +10,64 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include "target.h"
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+static char proc_root[TARGET_PROC_ROOT_MAX + 1] = "/proc";
+
+const char *target__proc_root(void)
+{
+	return proc_root;
+}
+
+int target__set_proc_root(const char *dir, struct gm_err *err)
+{
+	char buf[TARGET_PROC_ROOT_MAX + 1], self[TARGET_PATH_MAX], pid[32];
+	struct statfs sfs;
+	size_t len = strlen(dir);
+	ssize_t n;
+
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	if (!len || len > TARGET_PROC_ROOT_MAX)
+		return gm_err_set(err, ENAMETOOLONG, "--proc-root '%s': want a path of 1 to %d bytes",
+				  dir, TARGET_PROC_ROOT_MAX);
+	memcpy(buf, dir, len);
+	buf[len] = '\0';
+	if (statfs(buf, &sfs))
+		return gm_err_set(err, errno, "--proc-root %s: %s", buf, strerror(errno));
+	if (sfs.f_type != PROC_SUPER_MAGIC)
+		return gm_err_set(err, EINVAL, "--proc-root %s: not a procfs mount (mount -t proc, or a bind mount of one)",
+				  buf);
+	/* "self" names us only in a procfs of our own pid namespace */
+	snprintf(self, sizeof(self), "%s/self", buf);
+	n = readlink(self, pid, sizeof(pid) - 1);
+	if (n > 0)
+		pid[n] = '\0';
+	if (n <= 0 || strtol(pid, NULL, 10) != (long)getpid())
+		return gm_err_set(err, EINVAL, "--proc-root %s: a procfs of another pid namespace (its pids are not the ones the kernel reports to us)",
+				  buf);
+	memcpy(proc_root, buf, len + 1);
+	return 0;
+}
+
+void target__proc_path(char *buf, size_t len, pid_t pid, const char *name)
+{
+	char who[16];
+
+	if (pid > 0)
+		snprintf(who, sizeof(who), "%d", (int)pid);
+	else
+		snprintf(who, sizeof(who), "self");
+	if (name)
+		snprintf(buf, len, "%s/%s/%s", proc_root, who, name);
+	else
+		snprintf(buf, len, "%s/%s", proc_root, who);
+}
 
 uint64_t gm_now_ns(void)
 {
@@ -22,7 +79,7 @@ uint64_t gm_now_ns(void)
 
 void target__exe_link(pid_t pid, char *buf, size_t len)
 {
-	snprintf(buf, len, "/proc/%d/exe", (int)pid);
+	target__proc_path(buf, len, pid, "exe");
 }
 
 int target__open_bin(const char *path, struct gobin **bin, struct fileid *id, struct gm_err *err)
@@ -70,11 +127,11 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 
 void target__refresh_comm(struct target *t)
 {
-	char path[64], buf[64];
+	char path[TARGET_PATH_MAX], buf[64];
 	ssize_t n;
 	size_t i;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)t->pid);
+	target__proc_path(path, sizeof(path), t->pid, "comm");
 	n = read_small(path, buf, sizeof(buf));
 	if (n <= 0)
 		return;
@@ -86,9 +143,9 @@ void target__refresh_comm(struct target *t)
 
 bool target__alive(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char path[TARGET_PATH_MAX], buf[512], *p;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	target__proc_path(path, sizeof(path), pid, "stat");
 	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return false;
 	/* state follows the last ')' (comm may contain parentheses) */
@@ -98,11 +155,11 @@ bool target__alive(pid_t pid)
 
 const char *target__untraceable(pid_t pid)
 {
-	char path[64], buf[1024], *p, state;
+	char path[TARGET_PATH_MAX], buf[1024], *p, state;
 	unsigned long flags = 0;
 	int i;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	target__proc_path(path, sizeof(path), pid, "stat");
 	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return "no such process";
 	p = strrchr(buf, ')');
@@ -129,7 +186,7 @@ const char *target__untraceable(pid_t pid)
 
 int target__init(struct target *t, pid_t pid, struct gobin *bin, struct gm_err *err)
 {
-	char link[64];
+	char link[TARGET_PATH_MAX];
 	ssize_t n;
 
 	memset(t, 0, sizeof(*t));
@@ -149,7 +206,7 @@ int target__init(struct target *t, pid_t pid, struct gobin *bin, struct gm_err *
 
 int target__resolve_bias(struct target *t)
 {
-	char path[64], line[1024];
+	char path[TARGET_PATH_MAX], line[1024];
 	struct stat st;
 	FILE *f;
 	int ret = -ENOENT;
@@ -159,7 +216,7 @@ int target__resolve_bias(struct target *t)
 		t->bias_known = true;
 		return 0;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->pid);
+	target__proc_path(path, sizeof(path), t->pid, "maps");
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -263,6 +320,44 @@ static void drop_user_frames(struct target *t)
 void target__fini(struct target *t)
 {
 	drop_user_frames(t);
+	free(t->exec.from);
+	free(t->exec.to);
+	t->exec.from = t->exec.to = NULL;
+}
+
+int target__exec(struct target *t, struct gobin *bin, uint64_t now_ns)
+{
+	char link[TARGET_PATH_MAX], exe[sizeof(t->exe)];
+	ssize_t n;
+
+	target__exe_link(t->pid, link, sizeof(link));
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	free(t->exec.from);
+	free(t->exec.to);
+	t->exec.from = strdup(t->exe);
+	t->exec.to = strdup(exe);
+	t->exec.cnt++;
+	t->exec.at_ns = now_ns;
+	t->exec.followed = bin != NULL;
+	t->exec.why[0] = '\0';
+	/* the old image's pcs mean nothing in the new one */
+	drop_user_frames(t);
+	if (!bin) {
+		t->exited = true;
+		return 0;
+	}
+	t->bin = bin;
+	snprintf(t->exe, sizeof(t->exe), "%s", exe);
+	target__refresh_comm(t);
+	t->bias = 0;
+	t->bias_known = false;
+	t->exited = false;
+	t->exit_status = -1;
+	target__resolve_bias(t);
+	return 0;
 }
 
 bool target__user_frame(struct target *t, uint64_t pc, bool ret_addr, struct tloc *loc)

@@ -20,6 +20,20 @@
 #include "gobin.h"
 #include "u64map.h"
 
+/*
+ * An exec seen in a traced process (trace): the program it left and the
+ * one it runs now; whether the new image is traced (a Go executable,
+ * attached for this pid) or why not.
+ */
+struct target_exec {
+	unsigned int cnt;	/* execs seen while traced (0: none) */
+	uint64_t at_ns;		/* the latest, CLOCK_MONOTONIC */
+	char *from;		/* executable before the latest exec (owned) */
+	char *to;		/* executable it exec'd (owned) */
+	bool followed;		/* the new image is traced under the same pid */
+	char why[256];		/* not followed: why ("" when followed) */
+};
+
 struct target {
 	pid_t pid;
 	char comm[32];
@@ -34,6 +48,7 @@ struct target {
 	bool held;		/* started by us and held until every probe was in */
 	/* pc -> its innermost frame outside the Go runtime (symbolizing is the hot path) */
 	struct u64map user_frames;
+	struct target_exec exec;
 };
 
 struct tloc {
@@ -41,7 +56,22 @@ struct tloc {
 	int line;
 };
 
-/* Path to attach/open: "/proc/PID/exe" (works across mount namespaces). */
+/*
+ * Where procfs is read: "/proc" unless target__set_proc_root() named
+ * another mount of it.  Every /proc read of gomaptrace goes through it
+ * (discovery, /proc/PID/{exe,comm,stat,maps,cgroup}, /proc/self/fd for
+ * attaching).  The root must be a procfs of our own pid namespace: the
+ * pids in it are the ones the kernel's tracepoints, uprobe pid filters
+ * and process_vm_readv() speak of.  Paths from here fit TARGET_PATH_MAX.
+ */
+#define TARGET_PATH_MAX 256
+#define TARGET_PROC_ROOT_MAX 160
+const char *target__proc_root(void);
+/* 0, or -errno with the reason: not a directory, not procfs, another pid namespace. */
+int target__set_proc_root(const char *dir, struct gm_err *err);
+/* "<root>/PID/NAME" (pid <= 0: "<root>/self/NAME"; NAME NULL: "<root>/PID"). */
+void target__proc_path(char *buf, size_t len, pid_t pid, const char *name);
+/* Path to attach/open: "<root>/PID/exe" (works across mount namespaces). */
 void target__exe_link(pid_t pid, char *buf, size_t len);
 /*
  * Parse the Go executable at PATH into *BIN and record in *ID the file
@@ -55,6 +85,16 @@ int target__open_bin(const char *path, struct gobin **bin, struct fileid *id, st
 int target__init(struct target *t, pid_t pid, struct gobin *bin, struct gm_err *err);
 /* Release what target__init and later lookups allocated (not the struct). */
 void target__fini(struct target *t);
+/*
+ * The process exec'd: record it in t->exec (from: the exe it had, to: the
+ * one it has now), and forget what belonged to the old image (cached
+ * frames, load bias).  With BIN (the new image, parsed), the target is
+ * that program from now on: bin, exe, comm and bias are the new image's,
+ * exited and exit_status reset.  Without, the target stays the old image
+ * for the report, marked exited.  0, or -errno when /proc/PID/exe cannot
+ * be read (gone again).
+ */
+int target__exec(struct target *t, struct gobin *bin, uint64_t now_ns);
 void target__refresh_comm(struct target *t);
 /* Find the executable's mapping with file offset 0 in /proc/PID/maps. */
 int target__resolve_bias(struct target *t);
