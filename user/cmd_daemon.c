@@ -709,6 +709,14 @@ static void publish(struct daemon *d)
 	in.probe_hits = hits;
 	in.probe_hit_cnt = nh;
 	in.probe_cost_seconds = d->probe_cost_s;
+	{
+		struct probecost_snap c;
+
+		session__cost(d->s, &c);
+		in.probe_hit_cost_seconds = c.hit_s;
+		in.probe_bpf_run_seconds = c.run_ns / 1e9;
+		in.probe_bpf_runs = c.run_cnt;
+	}
 	in.probes_shed = governor__shed_points(d->gov);
 	in.governor_alarms = governor__alarms(d->gov);
 	/* one series per command: the worst of its processes */

@@ -946,11 +946,11 @@ struct anon {
 
 static int anon_ranges(pid_t pid, struct anon *out, size_t max)
 {
-	char path[64], line[512];
+	char path[TARGET_PATH_MAX], line[512];
 	FILE *f;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	target__proc_path(path, sizeof(path), pid, "maps");	/* the daemon's --proc-root */
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;

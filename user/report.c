@@ -250,6 +250,33 @@ static void text_site(FILE *out, const struct tsite *s)
 	text_type_reason(out, s->tgt, s->type);
 }
 
+/* Not traced since an exec into a program that is not followed (not Go, gone). */
+static bool exec_dropped(const struct target *t)
+{
+	return t->exec.cnt && !t->exec.followed;
+}
+
+/* seconds from the start of the target's tracing to its latest exec */
+static double exec_at_s(const struct target *t)
+{
+	return t->exec.at_ns > t->start_ns ? (t->exec.at_ns - t->start_ns) / 1e9 : 0;
+}
+
+/* An exec seen while traced: the program it left, and whether the new one is traced. */
+static void text_exec(FILE *out, const struct target *t)
+{
+	char from[4 * 4096 + 8], to[4 * 4096 + 8];
+
+	report__printable(t->exec.from ? t->exec.from : "?", from, sizeof(from));
+	report__printable(t->exec.to ? t->exec.to : "?", to, sizeof(to));
+	if (t->exec.followed)
+		fprintf(out, "  exec'd %s at %.1fs (was %s): followed; its maps before the exec are not reported\n",
+			to, exec_at_s(t), from);
+	else
+		fprintf(out, "  exec'd %s at %.1fs: not traced from then (%s); the maps below are %s's, until the exec\n",
+			to, exec_at_s(t), t->exec.why, from);
+}
+
 /* Has an earlier target of the report the same executable (its note already said)? */
 static bool bin_said(const struct report_session *rs, size_t i)
 {
@@ -306,9 +333,11 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 			t->bin->bi.version, map_impl_str(t));
 		if (t->exited && t->exit_status >= 0)
 			fprintf(out, ", exited with status %d", t->exit_status);
-		else if (t->exited)
+		else if (t->exited && !exec_dropped(t))
 			fprintf(out, ", exited");
 		fputc('\n', out);
+		if (t->exec.cnt)
+			text_exec(out, t);
 		if (bin_said(rs, i))
 			continue;
 		/* once per executable: which release, untested, self-check; or why no types */
@@ -600,12 +629,25 @@ int report__json(FILE *out, const struct tracker *tr, const struct report_sessio
 		json_str_or_null(w, "self_check_detail", t->bin->self_check_detail);
 		json_str_or_null(w, "note", gobin__newer_note(t->bin));
 		json_str_or_null(w, "types_unavailable_reason", t->bin->types_unavailable);
-		jsonw_kv_bool(w, "exited", t->exited);
+		jsonw_kv_bool(w, "exited", t->exited && !exec_dropped(t));
 		jsonw_key(w, "exit_code");
 		if (t->exited && t->exit_status >= 0)
 			jsonw_i64(w, t->exit_status);
 		else
 			jsonw_null(w);
+		jsonw_key(w, "exec");
+		if (t->exec.cnt) {
+			jsonw_start_object(w);
+			jsonw_kv_u64(w, "count", t->exec.cnt);
+			jsonw_kv_double(w, "at_seconds", exec_at_s(t));
+			json_str_or_null(w, "from", t->exec.from);
+			json_str_or_null(w, "to", t->exec.to);
+			jsonw_kv_bool(w, "followed", t->exec.followed);
+			json_str_or_null(w, "reason", t->exec.followed ? NULL : t->exec.why);
+			jsonw_end_object(w);
+		} else {
+			jsonw_null(w);
+		}
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);

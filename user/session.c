@@ -19,6 +19,7 @@ struct session {
 	struct tracker *tr;
 	struct events *ev;
 	struct governor *gov;
+	struct probecost *pc;
 	struct u64map procs;		/* pid -> struct target * (the command's) */
 	double probe_cost_s;
 	char calib_err[256];		/* "" when calibrated */
@@ -107,6 +108,8 @@ struct session *session__new(const struct session_opts *opts, struct gm_err *err
 		snprintf(s->calib_err, sizeof(s->calib_err), "%s", err->msg);
 		s->probe_cost_s = 0;
 	}
+	/* and what a hit costs as it goes: the BPF run time, measured by the kernel */
+	s->pc = probecost__new(s->att, s->probe_cost_s);
 	s->tr = tracker__new(&s->o.track);
 	if (!s->tr) {
 		gm_err_set(err, ENOMEM, "out of memory");
@@ -117,6 +120,7 @@ struct session *session__new(const struct session_opts *opts, struct gm_err *err
 			.sz = sizeof(gopts),
 			.max_overhead = s->o.max_overhead,
 			.cost_s = s->probe_cost_s,
+			.start_allowance_s = s->o.start_allowance_s,
 			.verbose = s->o.verbose,
 		};
 
@@ -142,6 +146,7 @@ void session__free(struct session *s)
 		return;
 	events__free(s->ev);
 	governor__free(s->gov);
+	probecost__free(s->pc);
 	tracker__free(s->tr);
 	attacher__free(s->att);
 	u64map__fini(&s->procs);
@@ -248,6 +253,9 @@ void session__sample(struct session *s, uint64_t now)
 	tracker__note_lost(s->tr, events__lost(s->ev));
 	tracker__sample(s->tr, now);
 	tracker__tick(s->tr, now);
+	probecost__read(s->pc, NULL);
+	if (s->gov)
+		governor__set_cost(s->gov, probecost__hit_s(s->pc));
 	if (s->gov) {
 		struct target *t;
 		size_t it = 0;
@@ -275,6 +283,15 @@ void session__shed_stats(const struct session *s, struct session_shed *out)
 	out->alarms = governor__alarms(s->gov);
 	out->points_max = s->shed_points_max;
 	out->shed_s = s->shed_ns / 1e9;
+}
+
+void session__cost(const struct session *s, struct probecost_snap *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s->pc)
+		probecost__read(s->pc, out);
+	else
+		out->trap_s = out->hit_s = s->probe_cost_s;
 }
 
 struct attacher *session__attacher(const struct session *s)

@@ -45,6 +45,7 @@
 #include "attach.h"
 #include "events.h"
 #include "governor.h"
+#include "probecost.h"
 #include "tracker.h"
 
 #define SESSION_SAMPLE_NS 1000000000ULL
@@ -54,6 +55,7 @@ struct session_opts {
 	struct attacher_opts attach;
 	struct tracker_opts track;
 	double max_overhead;		/* budget per process, fraction of one CPU; 0: no governor */
+	double start_allowance_s;	/* the governor's start allowance, seconds of budget; 0: none */
 	/* exec and exit records (GM_EVENT_EXEC, GM_EVENT_EXIT); NULL: ignored */
 	events_handler on_lifecycle;
 	void *ctx;
@@ -67,6 +69,8 @@ void session__free(struct session *s);
 
 /* Cost of one hit as calibrated at start (0 when calibration failed: err says why). */
 double session__probe_cost(const struct session *s, const char **calibration_err);
+/* What the probes cost as measured (trap + BPF run time), as of the last sample. */
+void session__cost(const struct session *s, struct probecost_snap *out);
 
 int session__add_binary(struct session *s, const char *path, const struct gobin *bin,
 			const struct fileid *id, pid_t pid, struct gm_err *err);
