@@ -108,9 +108,9 @@ static int locate_blob(const struct goelf *elf, uint64_t *blob, struct gm_err *e
 	}
 	/* a section by that name says the linker was Go's: the header is damaged */
 	if (sec)
-		return gm_err_set(err, ENOEXEC,
+		return gm_err_set(err, GM_EMALFORMED,
 				  ".go.buildinfo has no whole build-info header: not a Go executable, or a corrupt one");
-	return gm_err_set(err, ENOEXEC, "no .go.buildinfo: not a Go executable");
+	return gm_err_set(err, GM_ENOTGO, "no .go.buildinfo: not a Go executable");
 }
 
 /* Go >= 1.18: a uvarint length, then the bytes, right after the header. */
@@ -126,13 +126,13 @@ static int read_inline(const struct goelf *elf, uint64_t *addr, uint64_t max,
 	/* the blob is followed by the strings: nothing there means truncation */
 	p = vaddr_span(elf, *addr, &avail);
 	if (!p)
-		return gm_err_set(err, ENOEXEC, "build info %s length is truncated", what);
+		return gm_err_set(err, GM_EMALFORMED, "build info %s length is truncated", what);
 	used = go_uvarint(p, avail, &n);
 	if (used < 0)
-		return gm_err_set(err, ENOEXEC, "build info %s length is %s", what,
+		return gm_err_set(err, GM_EMALFORMED, "build info %s length is %s", what,
 				  used == -EOVERFLOW ? "an overlong varint" : "truncated");
 	if (n > max || n > avail - (size_t)used)
-		return gm_err_set(err, ENOEXEC, "build info %s length %llu runs past the end of its segment",
+		return gm_err_set(err, GM_EMALFORMED, "build info %s length %llu runs past the end of its segment",
 				  what, (unsigned long long)n);
 	*str = p + used;
 	*len = n;
@@ -152,14 +152,14 @@ static int read_indirect(const struct goelf *elf, uint64_t slot, uint64_t max,
 
 	if (goelf__read_ptr(elf, slot, &hdr) || goelf__read_ptr(elf, hdr, &data) ||
 	    goelf__read_ptr(elf, hdr + 8, &n))
-		return gm_err_set(err, ENOEXEC, "build info %s pointer %#llx is dangling",
+		return gm_err_set(err, GM_EMALFORMED, "build info %s pointer %#llx is dangling",
 				  what, (unsigned long long)hdr);
 	if (n > max)
-		return gm_err_set(err, ENOEXEC, "build info %s length %llu is implausible",
+		return gm_err_set(err, GM_EMALFORMED, "build info %s length %llu is implausible",
 				  what, (unsigned long long)n);
 	*str = n ? goelf__vaddr_ptr(elf, data, n) : (const uint8_t *)"";
 	if (!*str)
-		return gm_err_set(err, ENOEXEC, "build info %s data at %#llx+%llu lies outside the file",
+		return gm_err_set(err, GM_EMALFORMED, "build info %s data at %#llx+%llu lies outside the file",
 				  what, (unsigned long long)data, (unsigned long long)n);
 	*len = n;
 	return 0;
@@ -279,7 +279,7 @@ int go_buildinfo__parse(const struct goelf *elf, struct go_buildinfo *bi,
 		goto cleanup;
 	hdr = goelf__vaddr_ptr(elf, blob, BI_HDR_LEN);
 	if (!hdr) {
-		ret = gm_err_set(err, ENOEXEC, "build info header is truncated");
+		ret = gm_err_set(err, GM_EMALFORMED, "build info header is truncated");
 		goto cleanup;
 	}
 	bi->ptr_size = hdr[14];
@@ -290,11 +290,11 @@ int go_buildinfo__parse(const struct goelf *elf, struct go_buildinfo *bi,
 			ret = read_inline(elf, &addr, BI_MAX_MODINFO, &mod, &mlen, "module info", err);
 	} else {
 		if (hdr[15] & BI_FLAG_BIGENDIAN) {
-			ret = gm_err_set(err, ENOEXEC, "big-endian build info in a little-endian ELF");
+			ret = gm_err_set(err, GM_EMALFORMED, "big-endian build info in a little-endian ELF");
 			goto cleanup;
 		}
 		if (bi->ptr_size != 8) {
-			ret = gm_err_set(err, ENOEXEC, "build info pointer size %d in a 64-bit ELF",
+			ret = gm_err_set(err, GM_EMALFORMED, "build info pointer size %d in a 64-bit ELF",
 					 bi->ptr_size);
 			goto cleanup;
 		}
@@ -306,7 +306,7 @@ int go_buildinfo__parse(const struct goelf *elf, struct go_buildinfo *bi,
 	if (ret)
 		goto cleanup;
 	if (!vlen) {
-		ret = gm_err_set(err, ENOEXEC, "empty Go version in build info: not a Go executable");
+		ret = gm_err_set(err, GM_ENOTGO, "empty Go version in build info: not a Go executable");
 		goto cleanup;
 	}
 	split_version(bi, vers, vlen);
@@ -414,13 +414,13 @@ bool go_buildinfo__at_least(const struct go_buildinfo *bi, int major, int minor)
 int go_buildinfo__check_supported(const struct go_buildinfo *bi, struct gm_err *err)
 {
 	if (!bi->major)
-		return gm_err_set(err, ENOTSUP, "cannot tell the Go version from \"%s\"; gomaptrace needs Go 1.17 or newer",
+		return gm_err_set(err, GM_EGOVERSION, "cannot tell the Go version from \"%s\"; gomaptrace needs Go 1.17 or newer",
 				  bi->version);
 	if (!go_buildinfo__at_least(bi, 1, 17))
-		return gm_err_set(err, ENOTSUP, "%s uses the stack-based calling convention; gomaptrace needs Go 1.17 or newer (register ABI)",
+		return gm_err_set(err, GM_EGOVERSION, "%s uses the stack-based calling convention; gomaptrace needs Go 1.17 or newer (register ABI)",
 				  bi->version);
 	if (bi->ptr_size && bi->ptr_size != 8)
-		return gm_err_set(err, ENOTSUP, "%d-byte pointers: only 64-bit Go binaries are supported",
+		return gm_err_set(err, GM_EARCH, "%d-byte pointers: only 64-bit Go binaries are supported",
 				  bi->ptr_size);
 	return 0;
 }

@@ -278,20 +278,24 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "gomaptrace daemon: %s\n", err.msg);
+	gm_err_print("daemon", &err);
 	return -1;
 }
 
 /* The readers' reasons are sentences; the metric wants a small fixed set. */
-static enum fail_reason classify(const char *msg)
+/* Why an executable could not be read, by its code (gm_err.h) */
+static enum fail_reason classify(int code)
 {
-	if (strstr(msg, "Go 1.") || strstr(msg, "stack-based") || strstr(msg, "calling convention"))
-		return FAIL_UNSUPPORTED_GO;
-	if (strstr(msg, "architecture"))
-		return FAIL_UNSUPPORTED_ARCH;
-	if (strstr(msg, "not a Go") || strstr(msg, "not an ELF") || strstr(msg, "buildinfo"))
+	switch (code) {
+	case GM_ENOTGO:
 		return FAIL_NOT_GO;
-	return FAIL_PARSE;
+	case GM_EGOVERSION:
+		return FAIL_UNSUPPORTED_GO;
+	case GM_EARCH:
+		return FAIL_UNSUPPORTED_ARCH;
+	default:
+		return FAIL_PARSE;
+	}
 }
 
 static bool wanted(const struct daemon_opts *o, const char *comm, const char *exe)
@@ -482,7 +486,7 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, const
 		return NULL;
 	}
 	if (ret) {
-		why = classify(err.msg);
+		why = classify(err.code);
 		goto skip;
 	}
 	ret = attach_bin(d, db, link, &err);
@@ -493,13 +497,12 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, const
 		if (u64map__set(&d->bins, key, db))
 			free_bin(d, db);
 		else if (d->o.verbose)
-			fprintf(stderr, "gomaptrace daemon: pid %d (%s): waiting for a binary slot: %s\n",
-				(int)pid, exe, err.msg);
+			gm_err_printf("daemon", &err, "pid %d (%s): waiting for a binary slot", (int)pid, exe);
 		return NULL;
 	}
 	if (ret == -ESTALE) {
 		if (d->o.verbose)
-			fprintf(stderr, "gomaptrace daemon: pid %d (%s): not traced now: %s\n", (int)pid, exe, err.msg);
+			gm_err_printf("daemon", &err, "pid %d (%s): not traced now", (int)pid, exe);
 		free_bin(d, db);
 		return NULL;
 	}
@@ -521,7 +524,7 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, const
 skip:
 	d->failures[why]++;
 	if (d->o.verbose && why != FAIL_NOT_GO)
-		fprintf(stderr, "gomaptrace daemon: pid %d (%s): not traced: %s\n", (int)pid, exe, err.msg);
+		gm_err_printf("daemon", &err, "pid %d (%s): not traced", (int)pid, exe);
 	sk = calloc(1, sizeof(*sk));
 	if (sk) {
 		sk->why = why;
@@ -833,7 +836,7 @@ int cmd_daemon(int argc, char **argv)
 
 	d.http = httpd__new(d.o.listen, &err);
 	if (!d.http) {
-		fprintf(stderr, "gomaptrace daemon: %s\n", err.msg);
+		gm_err_print("daemon", &err);
 		ret = GM_EXIT_BAD_INPUT;
 		goto cleanup;
 	}
@@ -848,7 +851,7 @@ int cmd_daemon(int argc, char **argv)
 	sopts.verbose = d.o.verbose;
 	d.s = session__new(&sopts, &err);
 	if (!d.s) {
-		fprintf(stderr, "gomaptrace daemon: %s\n", err.msg);
+		gm_err_print("daemon", &err);
 		goto cleanup;
 	}
 	d.att = session__attacher(d.s);

@@ -542,8 +542,7 @@ int cmd_inspect(int argc, char **argv)
 	in.target = argv[optind];
 
 	if (analyze(&in, &err)) {
-		fprintf(stderr, "gomaptrace inspect: %s: %s\n", in.target,
-			err.msg[0] ? err.msg : "cannot inspect");
+		gm_err_printf("inspect", &err, "%s", in.target);
 		ret = GM_EXIT_BAD_INPUT;
 		goto cleanup;
 	}

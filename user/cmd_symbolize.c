@@ -126,10 +126,12 @@ static int open_binary(struct sym *s, struct gm_err *err)
 {
 	s->elf = goelf__open(s->path, err);
 	if (!s->elf)
-		return -ENOEXEC;
+		return -errno;
 	s->tab = pclntab__new(s->elf, err);
+	if (!s->tab)
+		return -errno;
 	goelf__drop_code(s->elf);	/* symbolizing reads tables, never code */
-	return s->tab ? 0 : -ENOEXEC;
+	return 0;
 }
 
 /* Addresses from stdin, answered one by one so that a pipe can converse. */
@@ -223,8 +225,7 @@ int cmd_symbolize(int argc, char **argv)
 		pcs[npc++] = pc;
 	}
 	if (open_binary(&s, &err)) {
-		fprintf(stderr, "gomaptrace symbolize: %s: %s\n", s.path,
-			err.msg[0] ? err.msg : "cannot read the pclntab");
+		gm_err_printf("symbolize", &err, "%s", s.path);
 		ret = GM_EXIT_BAD_INPUT;
 		goto cleanup;
 	}

@@ -295,7 +295,7 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
+	gm_err_print("trace", &err);
 	return -1;
 }
 
@@ -430,7 +430,7 @@ static int open_targets(struct trace_session *ss)
 			return GM_EXIT_BAD_INPUT;
 		}
 		if (target__open_bin(path, &ss->bins[0], &ss->ids[0], &err)) {
-			fprintf(stderr, "gomaptrace trace: %s: %s\n", path, err.msg);
+			gm_err_printf("trace", &err, "%s", path);
 			return GM_EXIT_BAD_INPUT;
 		}
 		ret = start_child(ss, path);
@@ -464,14 +464,14 @@ static int open_targets(struct trace_session *ss)
 			return GM_EXIT_BAD_INPUT;
 		}
 		if (target__open_bin(path, &ss->bins[i], &ss->ids[i], &err)) {
-			fprintf(stderr, "gomaptrace trace: pid %d (%s): %s\n", (int)pid, path, err.msg);
+			gm_err_printf("trace", &err, "pid %d (%s)", (int)pid, path);
 			return GM_EXIT_BAD_INPUT;
 		}
 		ss->targets[i] = calloc(1, sizeof(struct target));
 		if (!ss->targets[i])
 			return GM_EXIT_FAILURE;
 		if (target__init(ss->targets[i], pid, ss->bins[i], &err)) {
-			fprintf(stderr, "gomaptrace trace: pid %d: %s\n", (int)pid, err.msg);
+			gm_err_printf("trace", &err, "pid %d", (int)pid);
 			return GM_EXIT_BAD_INPUT;
 		}
 		target__resolve_bias(ss->targets[i]);
@@ -733,7 +733,7 @@ static int attach_all(struct trace_session *ss)
 	topts->judge.min_span_ns = ss->o.judging.min_span_ns;
 	ss->s = session__new(&sopts, &err);
 	if (!ss->s) {
-		fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
+		gm_err_print("trace", &err);
 		return GM_EXIT_FAILURE;
 	}
 	ss->att = session__attacher(ss->s);
@@ -753,7 +753,7 @@ static int attach_all(struct trace_session *ss)
 		}
 		slot = session__add_binary(ss->s, attach_path, t->bin, &ss->ids[i], t->pid, &err);
 		if (slot < 0) {
-			fprintf(stderr, "gomaptrace trace: pid %d (%s): %s\n", (int)t->pid, t->exe, err.msg);
+			gm_err_printf("trace", &err, "pid %d (%s)", (int)t->pid, t->exe);
 			return slot == -ENOENT ? GM_EXIT_BAD_INPUT : GM_EXIT_FAILURE;
 		}
 		t->bin_slot = slot;
@@ -960,7 +960,7 @@ static int open_outputs(struct trace_session *ss)
 		FILE *dflt = i == OUT_TEXT ? (ss->o.cmd ? stderr : stdout) : NULL;
 
 		if (outfile__open(&ss->out[i], what[i], paths[i], dflt, &err)) {
-			fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
+			gm_err_print("trace", &err);
 			return GM_EXIT_FAILURE;
 		}
 	}
@@ -1001,7 +1001,7 @@ static int write_output(struct trace_session *ss, int which, const struct report
 		return 0;
 	gm_err_set(&err, -ret, "%s %s: cannot write: %s", o->what, outfile__name(o), strerror(-ret));
 fail:
-	fprintf(stderr, "gomaptrace trace: %s\n", err.msg);
+	gm_err_print("trace", &err);
 	return GM_EXIT_FAILURE;
 }
 

@@ -112,18 +112,3 @@ cleanup:
 	strbuf__fini(&sb);
 	return ret;
 }
-
-int folded__write_file(const char *path, const struct tracker *tr, struct gm_err *err)
-{
-	FILE *f = fopen(path, "we");
-	int ret;
-
-	if (!f)
-		return gm_err_set(err, errno, "%s: %s", path, strerror(errno));
-	ret = folded__write(f, tr);
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (ret)
-		gm_err_set(err, -ret, "%s: cannot write folded stacks: %s", path, strerror(-ret));
-	return ret;
-}

@@ -23,10 +23,8 @@
 #define FOLDED_H
 
 #include <stdio.h>
-#include "gm_err.h"
 #include "tracker.h"
 
 int folded__write(FILE *out, const struct tracker *tr);
-int folded__write_file(const char *path, const struct tracker *tr, struct gm_err *err);
 
 #endif /* FOLDED_H */

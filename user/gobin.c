@@ -14,6 +14,7 @@ struct gobin *gobin__open(const char *path, struct gm_err *err)
 	struct gm_err types_err = { { 0 } };
 	struct stat st;
 	size_t i;
+	int ret;
 
 	if (!bin || !(bin->path = strdup(path))) {
 		gm_err_set(err, ENOMEM, "out of memory");
@@ -28,10 +29,13 @@ struct gobin *gobin__open(const char *path, struct gm_err *err)
 	bin->elf = goelf__open(path, err);
 	if (!bin->elf)
 		goto err_out;
-	if (go_buildinfo__parse(bin->elf, &bin->bi, err))
+	ret = go_buildinfo__parse(bin->elf, &bin->bi, err);
+	if (!ret)
+		ret = go_buildinfo__check_supported(&bin->bi, err);
+	if (ret) {
+		errno = -ret;
 		goto err_out;
-	if (go_buildinfo__check_supported(&bin->bi, err))
-		goto err_out;
+	}
 	bin->tab = pclntab__new(bin->elf, err);
 	if (!bin->tab)
 		goto err_out;
@@ -55,12 +59,14 @@ struct gobin *gobin__open(const char *path, struct gm_err *err)
 	return bin;
 
 err_out:
-	gobin__free(bin);
+	gobin__free(bin);	/* keeps errno: the first failure's code */
 	return NULL;
 }
 
 void gobin__free(struct gobin *bin)
 {
+	int saved = errno;
+
 	if (!bin)
 		return;
 	probeplan__free(bin->plan);
@@ -70,6 +76,7 @@ void gobin__free(struct gobin *bin)
 	goelf__free(bin->elf);
 	free(bin->path);
 	free(bin);
+	errno = saved;
 }
 
 const char *gobin__newest_tested(void)

@@ -119,30 +119,30 @@ static int parse(struct goelf *elf, struct gm_err *err)
 	size_t i;
 
 	if (elf->len < EI_NIDENT || memcmp(elf->data, ELFMAG, SELFMAG))
-		return gm_err_set(err, ENOEXEC, "not an ELF file");
+		return gm_err_set(err, GM_ENOTGO, "not an ELF file");
 	if (elf->data[EI_CLASS] != ELFCLASS64)
-		return gm_err_set(err, ENOEXEC, "32-bit ELF is not supported (Go register ABI needs x86-64)");
+		return gm_err_set(err, GM_EARCH, "32-bit ELF is not supported (Go register ABI needs x86-64)");
 	if (elf->data[EI_DATA] != ELFDATA2LSB)
-		return gm_err_set(err, ENOEXEC, "big-endian ELF is not supported");
+		return gm_err_set(err, GM_EARCH, "big-endian ELF is not supported");
 	if (elf->len < sizeof(eh))
-		return gm_err_set(err, ENOEXEC, "truncated ELF header");
+		return gm_err_set(err, GM_EMALFORMED, "truncated ELF header");
 	memcpy(&eh, elf->data, sizeof(eh));
 	if (eh.e_machine != EM_X86_64)
-		return gm_err_set(err, ENOEXEC, "unsupported architecture %s (only x86-64 is supported)",
+		return gm_err_set(err, GM_EARCH, "unsupported architecture %s (only x86-64 is supported)",
 				  eh.e_machine == EM_AARCH64 ? "aarch64" :
 				  eh.e_machine == EM_386 ? "i386" :
 				  eh.e_machine == EM_RISCV ? "riscv" : "(other)");
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
-		return gm_err_set(err, ENOEXEC, "ELF type %u is not an executable", eh.e_type);
+		return gm_err_set(err, GM_ENOTGO, "ELF type %u is not an executable", eh.e_type);
 	elf->type = eh.e_type;
 
 	/* program headers */
 	if (eh.e_phnum && eh.e_phentsize != sizeof(Elf64_Phdr))
-		return gm_err_set(err, ENOEXEC, "bad program header entry size %u", eh.e_phentsize);
+		return gm_err_set(err, GM_EMALFORMED, "bad program header entry size %u", eh.e_phentsize);
 	if (eh.e_phnum > GOELF_MAX_SEGMENTS)
-		return gm_err_set(err, ENOEXEC, "too many program headers (%u)", eh.e_phnum);
+		return gm_err_set(err, GM_EMALFORMED, "too many program headers (%u)", eh.e_phnum);
 	if (!range_ok(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), elf->len))
-		return gm_err_set(err, ENOEXEC, "truncated file: program headers past end of file");
+		return gm_err_set(err, GM_EMALFORMED, "truncated file: program headers past end of file");
 	elf->segs = calloc(eh.e_phnum ? eh.e_phnum : 1, sizeof(*elf->segs));
 	if (!elf->segs)
 		return gm_err_set(err, ENOMEM, "out of memory");
@@ -162,26 +162,26 @@ static int parse(struct goelf *elf, struct gm_err *err)
 		if (ph.p_type == PT_LOAD) {
 			/* A truncated file is caught here rather than at every read. */
 			if (!range_ok(ph.p_offset, ph.p_filesz, elf->len))
-				return gm_err_set(err, ENOEXEC, "truncated file: segment %zu (offset %#llx, size %#llx) past end of file",
+				return gm_err_set(err, GM_EMALFORMED, "truncated file: segment %zu (offset %#llx, size %#llx) past end of file",
 						  i, (unsigned long long)ph.p_offset,
 						  (unsigned long long)ph.p_filesz);
 			if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
-				return gm_err_set(err, ENOEXEC, "segment %zu wraps the address space", i);
+				return gm_err_set(err, GM_EMALFORMED, "segment %zu wraps the address space", i);
 		}
 	}
 	elf->seg_cnt = eh.e_phnum;
 
 	/* section headers */
 	if (!eh.e_shnum)
-		return gm_err_set(err, ENOEXEC, "no section headers");
+		return gm_err_set(err, GM_EMALFORMED, "no section headers");
 	if (eh.e_shentsize != sizeof(Elf64_Shdr))
-		return gm_err_set(err, ENOEXEC, "bad section header entry size %u", eh.e_shentsize);
+		return gm_err_set(err, GM_EMALFORMED, "bad section header entry size %u", eh.e_shentsize);
 	if (eh.e_shnum > GOELF_MAX_SECTIONS)
-		return gm_err_set(err, ENOEXEC, "too many sections (%u)", eh.e_shnum);
+		return gm_err_set(err, GM_EMALFORMED, "too many sections (%u)", eh.e_shnum);
 	if (!range_ok(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr), elf->len))
-		return gm_err_set(err, ENOEXEC, "truncated file: section headers past end of file");
+		return gm_err_set(err, GM_EMALFORMED, "truncated file: section headers past end of file");
 	if (eh.e_shstrndx >= eh.e_shnum)
-		return gm_err_set(err, ENOEXEC, "section name table index %u out of range", eh.e_shstrndx);
+		return gm_err_set(err, GM_EMALFORMED, "section name table index %u out of range", eh.e_shstrndx);
 	elf->secs = calloc(eh.e_shnum, sizeof(*elf->secs));
 	if (!elf->secs)
 		return gm_err_set(err, ENOMEM, "out of memory");
@@ -197,13 +197,13 @@ static int parse(struct goelf *elf, struct gm_err *err)
 		s->size = sh.sh_size;
 		if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL &&
 		    !range_ok(sh.sh_offset, sh.sh_size, elf->len))
-			return gm_err_set(err, ENOEXEC, "truncated file: section %zu past end of file", i);
+			return gm_err_set(err, GM_EMALFORMED, "truncated file: section %zu past end of file", i);
 	}
 	elf->sec_cnt = eh.e_shnum;
 
 	shstr = &elf->secs[eh.e_shstrndx];
 	if (shstr->type != SHT_STRTAB)
-		return gm_err_set(err, ENOEXEC, "section name table is not a string table");
+		return gm_err_set(err, GM_EMALFORMED, "section name table is not a string table");
 	for (i = 0; i < elf->sec_cnt; i++) {
 		Elf64_Shdr sh;
 		const char *name;
@@ -265,7 +265,7 @@ struct goelf *goelf__open(const char *path, struct gm_err *err)
 		return NULL;
 	}
 	if (st.st_size == 0 || (uint64_t)st.st_size > GOELF_MAX_FILE) {
-		gm_err_set(err, ENOEXEC, st.st_size ? "file too large" : "empty file, not an ELF file");
+		gm_err_set(err, st.st_size ? EFBIG : GM_ENOTGO, st.st_size ? "file too large" : "empty file, not an ELF file");
 		close(fd);
 		return NULL;
 	}
@@ -368,6 +368,8 @@ struct goelf *goelf__open_mem(const void *buf, size_t len, struct gm_err *err)
 
 void goelf__free(struct goelf *elf)
 {
+	int saved = errno;	/* a failed goelf__open's code */
+
 	if (!elf)
 		return;
 	if (elf->mapped)
@@ -377,6 +379,7 @@ void goelf__free(struct goelf *elf)
 	free(elf->segs);
 	free(elf->path);
 	free(elf);
+	errno = saved;
 }
 
 const char *goelf__path(const struct goelf *elf) { return elf->path; }

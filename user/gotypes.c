@@ -170,7 +170,7 @@ static struct gotypes *new_at(const struct goelf *elf, uint64_t pchdr, int pcln_
 	int ret;
 
 	if (bi && bi->major && !go_buildinfo__at_least(bi, 1, 17)) {
-		ret = gm_err_set(err, ENOTSUP, "type names before Go 1.17 use another encoding");
+		ret = gm_err_set(err, GM_EGOVERSION, "type names before Go 1.17 use another encoding");
 		goto cleanup;
 	}
 	t = calloc(1, sizeof(*t));
@@ -183,13 +183,13 @@ static struct gotypes *new_at(const struct goelf *elf, uint64_t pchdr, int pcln_
 		h = goelf__vaddr_ptr(elf, pchdr + (pcln_format == 116 ? PCHDR_FUNCNAME_116 :
 						   PCHDR_FUNCNAME_118), 8);
 		if (!h) {
-			ret = gm_err_set(err, ENOEXEC, "pclntab header at %#llx lies outside the file",
+			ret = gm_err_set(err, GM_EMALFORMED, "pclntab header at %#llx lies outside the file",
 					 (unsigned long long)pchdr);
 			goto cleanup;
 		}
 		memcpy(&pr.funcname_off, h, 8);
 		if (!pr.funcname_off) {
-			ret = gm_err_set(err, ENOEXEC, "pclntab header has no function name table");
+			ret = gm_err_set(err, GM_EMALFORMED, "pclntab header has no function name table");
 			goto cleanup;
 		}
 	} else {

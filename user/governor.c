@@ -177,7 +177,7 @@ static void set_points(struct governor *gov, struct bin_gov *b, bool on)
 	struct gm_err err;
 
 	if (attacher__set_points(gov->att, b->shed, b->shed_cnt, on, &err) && gov->opts.verbose)
-		fprintf(stderr, "gomaptrace governor: %s\n", err.msg);
+		gm_err_print("governor", &err);
 }
 
 static uint64_t shed_hits(struct governor *gov, struct bin_gov *b)

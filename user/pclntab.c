@@ -161,39 +161,39 @@ static int parse_header(struct pclntab *tab, struct gm_err *err)
 	int i, base;
 
 	if (!rd_u32(a, 0, &magic) || a->len < 8)
-		return gm_err_set(err, ENOEXEC, "pclntab header truncated");
+		return gm_err_set(err, GM_EMALFORMED, "pclntab header truncated");
 	switch (magic) {
 	case PCLN_MAGIC_116: tab->format = 116; break;
 	case PCLN_MAGIC_118: tab->format = 118; break;
 	case PCLN_MAGIC_120: tab->format = 120; break;
 	case PCLN_MAGIC_12:
-		return gm_err_set(err, ENOTSUP, "Go before 1.16 pclntab format not supported");
+		return gm_err_set(err, GM_EGOVERSION, "Go before 1.16 pclntab format not supported");
 	default:
-		return gm_err_set(err, ENOEXEC, "bad pclntab magic 0x%08x: not a Go pclntab", magic);
+		return gm_err_set(err, GM_ENOTGO, "bad pclntab magic 0x%08x: not a Go pclntab", magic);
 	}
 	if (a->p[4] || a->p[5])
-		return gm_err_set(err, ENOEXEC, "pclntab header padding is not zero");
+		return gm_err_set(err, GM_EMALFORMED, "pclntab header padding is not zero");
 	if (a->p[6] != 1)
-		return gm_err_set(err, ENOEXEC, "pclntab instruction quantum %u is not x86's 1", a->p[6]);
+		return gm_err_set(err, GM_EARCH, "pclntab instruction quantum %u is not x86's 1", a->p[6]);
 	if (a->p[7] != 8)
-		return gm_err_set(err, ENOEXEC, "pclntab pointer size %u is not 8", a->p[7]);
+		return gm_err_set(err, GM_EARCH, "pclntab pointer size %u is not 8", a->p[7]);
 	if (a->len < (uint64_t)header_size(tab->format))
-		return gm_err_set(err, ENOEXEC, "pclntab header truncated");
+		return gm_err_set(err, GM_EMALFORMED, "pclntab header truncated");
 	rd_u64(a, 8, &nfunc);
 	if (!nfunc || nfunc > PCLN_MAX_FUNCS)
-		return gm_err_set(err, ENOEXEC, "pclntab function count %llu is implausible",
+		return gm_err_set(err, GM_EMALFORMED, "pclntab function count %llu is implausible",
 				  (unsigned long long)nfunc);
 	tab->nfunc = (uint32_t)nfunc;
 	base = tab->format == 116 ? 24 : 32;
 	for (i = 0; i < 5; i++)
 		rd_u64(a, base + i * 8, &offs[i]);
 	if (offs[0] < (uint64_t)header_size(tab->format))
-		return gm_err_set(err, ENOEXEC, "pclntab function name table overlaps the header");
+		return gm_err_set(err, GM_EMALFORMED, "pclntab function name table overlaps the header");
 	for (i = 1; i < 5; i++)
 		if (offs[i] < offs[i - 1])
-			return gm_err_set(err, ENOEXEC, "pclntab sub-tables out of order");
+			return gm_err_set(err, GM_EMALFORMED, "pclntab sub-tables out of order");
 	if (offs[4] >= a->len)
-		return gm_err_set(err, ENOEXEC, "pclntab function table starts past the end of the table");
+		return gm_err_set(err, GM_EMALFORMED, "pclntab function table starts past the end of the table");
 	tab->funcname = sub(a, offs[0], offs[1]);
 	tab->cutab = sub(a, offs[1], offs[2]);
 	tab->filetab = sub(a, offs[2], offs[3]);
@@ -203,7 +203,7 @@ static int parse_header(struct pclntab *tab, struct gm_err *err)
 	tab->ftab_ent = tab->format == 116 ? 8 : 4;
 	/* nfunc (entry, funcoff) pairs, then the end PC of the last function */
 	if ((uint64_t)tab->nfunc * 2 * tab->ftab_ent + tab->ftab_ent > tab->pcln.len)
-		return gm_err_set(err, ENOEXEC, "pclntab function table (%u functions) runs past the end of the table",
+		return gm_err_set(err, GM_EMALFORMED, "pclntab function table (%u functions) runs past the end of the table",
 				  tab->nfunc);
 	return 0;
 }
@@ -237,10 +237,10 @@ static int check_ftab(const struct pclntab *tab, struct gm_err *err)
 
 	for (i = 0; i <= tab->nfunc; i++) {
 		if (ftab_entry(tab, i, &pc))
-			return gm_err_set(err, ENOEXEC, "pclntab function table entry %llu unreadable",
+			return gm_err_set(err, GM_EMALFORMED, "pclntab function table entry %llu unreadable",
 					  (unsigned long long)i);
 		if (i && pc < prev)
-			return gm_err_set(err, ENOEXEC, "pclntab function table is not sorted (entry %llu)",
+			return gm_err_set(err, GM_EMALFORMED, "pclntab function table is not sorted (entry %llu)",
 					  (unsigned long long)i);
 		prev = pc;
 	}
@@ -261,14 +261,14 @@ static int check_text(const struct pclntab *tab, struct gm_err *err)
 	size_t i;
 
 	if (ftab_entry(tab, 0, &first) || ftab_entry(tab, tab->nfunc, &end))
-		return gm_err_set(err, ENOEXEC, "pclntab function table unreadable");
+		return gm_err_set(err, GM_EMALFORMED, "pclntab function table unreadable");
 	for (i = 0; i < goelf__segment_cnt(tab->elf); i++) {
 		seg = goelf__segment(tab->elf, i);
 		if (seg->type == PT_LOAD && (seg->flags & PF_X) && first >= seg->vaddr &&
 		    end >= first && end - seg->vaddr <= seg->memsz)
 			return 0;
 	}
-	return gm_err_set(err, ENOEXEC,
+	return gm_err_set(err, GM_EMALFORMED,
 			  "pclntab functions 0x%llx-0x%llx are not in an executable segment "
 			  "(corrupt text start 0x%llx?)", (unsigned long long)first,
 			  (unsigned long long)end, (unsigned long long)tab->text_start);
@@ -518,14 +518,14 @@ static int scan_for_header(struct pclntab *tab, struct gm_err *err)
 				return 0;
 			/* refusing an old format is an answer, not a miss */
 			if (ret == -ENOTSUP)
-				return gm_err_set(err, ENOTSUP, "%s", e.msg);
+				return gm_err_set(err, GM_EGOVERSION, "%s", e.msg);
 			if (!first.msg[0])
 				first = e;
 		}
 	}
 	if (first.msg[0])
-		return gm_err_set(err, ENOEXEC, "%s", first.msg);
-	return gm_err_set(err, ENOEXEC, "no .gopclntab: not a Go binary");
+		return gm_err_set(err, first.code, "%s", first.msg);
+	return gm_err_set(err, GM_ENOTGO, "no .gopclntab: not a Go binary");
 }
 
 static int locate(struct pclntab *tab, struct gm_err *err)
@@ -542,7 +542,7 @@ static int locate(struct pclntab *tab, struct gm_err *err)
 	tab->all.len = sec->size;
 	tab->hdr = sec->addr;
 	if (!tab->all.p)
-		return gm_err_set(err, ENOEXEC, "%s section has no file data", sec->name);
+		return gm_err_set(err, GM_EMALFORMED, "%s section has no file data", sec->name);
 	return open_here(tab, err);
 }
 
@@ -651,7 +651,7 @@ static int resolve_bases(struct pclntab *tab, struct gm_err *err)
 	if (tab->format == 116) {
 		/* absolute entries, absolute funcdata pointers */
 		return ftab_entry(tab, 0, &tab->text_start) ?
-			gm_err_set(err, ENOEXEC, "pclntab function table unreadable") : 0;
+			gm_err_set(err, GM_EMALFORMED, "pclntab function table unreadable") : 0;
 	}
 	/* 1.18-1.25 store textStart (relocated in PIE); 1.26 leaves it zero */
 	if (goelf__read_ptr(tab->elf, tab->hdr + 24, &tab->text_start))
@@ -661,7 +661,7 @@ static int resolve_bases(struct pclntab *tab, struct gm_err *err)
 		if (md)
 			tab->text_start = text;
 		else if (goelf__symbol(tab->elf, "runtime.text", &text, NULL) || !text)
-			return gm_err_set(err, ENOEXEC, "pclntab has no text start and no moduledata refers to it");
+			return gm_err_set(err, GM_EMALFORMED, "pclntab has no text start and no moduledata refers to it");
 		else
 			tab->text_start = text;
 	}
@@ -696,6 +696,7 @@ static int open_here(struct pclntab *tab, struct gm_err *err)
 struct pclntab *pclntab__new(const struct goelf *elf, struct gm_err *err)
 {
 	struct pclntab *tab;
+	int ret;
 
 	tab = calloc(1, sizeof(*tab));
 	if (!tab) {
@@ -703,8 +704,10 @@ struct pclntab *pclntab__new(const struct goelf *elf, struct gm_err *err)
 		return NULL;
 	}
 	tab->elf = elf;
-	if (locate(tab, err)) {
+	ret = locate(tab, err);
+	if (ret) {
 		free(tab);
+		errno = -ret;
 		return NULL;
 	}
 	return tab;

@@ -787,19 +787,3 @@ int pprof__write_maps_to(FILE *f, const struct tracker *tr, const struct report_
 	pbuf__fini(&out);
 	return ret;
 }
-
-int pprof__write_maps(const char *path, const struct tracker *tr, const struct report_session *rs,
-		      struct gm_err *err)
-{
-	FILE *f = fopen(path, "we");
-	int ret;
-
-	if (!f)
-		return gm_err_set(err, errno, "%s: %s", path, strerror(errno));
-	ret = pprof__write_maps_to(f, tr, rs);
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (ret)
-		gm_err_set(err, -ret, "%s: cannot write the profile: %s", path, strerror(-ret));
-	return ret;
-}

@@ -13,7 +13,7 @@
  *   table is appended by pprof__encode().  Location lines are innermost
  *   first, as profile.proto wants (the last line is the caller the others
  *   were inlined into); a sample's locations are leaf first.
- * - pprof__write_maps(): the tracker's maps as Go's heap profile has them:
+* - pprof__write_maps_to(): the tracker's maps as Go's heap profile has them:
  *   samples at the allocation (growth) stacks, so the function whose
  *   insert grew a map is a frame.  One sample per map and growth stack
  *   (tmap__growth_sample), values inuse_space (bytes the map holds now,
@@ -113,9 +113,10 @@ int pprof__encode(struct pprof *p, struct pbuf *out);
 /* gzip (zlib's deflate, gzip wrapper) of len bytes to f.  Returns 0 or -errno. */
 int pprof__gzip(FILE *f, const void *data, size_t len);
 
-/* The tracker's maps as a gzipped profile, to f (not closed; 0 or -errno) or at path. */
+/*
+ * The tracker's maps as a gzipped profile, to f (not closed; 0 or -errno).
+ * The caller, which opened f, names the path in its message (outfile.h).
+ */
 int pprof__write_maps_to(FILE *f, const struct tracker *tr, const struct report_session *rs);
-int pprof__write_maps(const char *path, const struct tracker *tr, const struct report_session *rs,
-		      struct gm_err *err);
 
 #endif /* PPROF_H */

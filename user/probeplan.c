@@ -644,10 +644,13 @@ cleanup:
 
 void probeplan__free(struct probeplan *plan)
 {
+	int saved = errno;	/* a failed probeplan__new's code */
+
 	if (!plan)
 		return;
 	free(plan->fns);
 	free(plan);
+	errno = saved;
 }
 
 const struct probe_fn *probeplan__fn(const struct probeplan *plan, const char *name)

@@ -93,7 +93,7 @@ int target__open_bin(const char *path, struct gobin **bin, struct fileid *id, st
 		return gm_err_set(err, -ret, "cannot stat: %s", strerror(-ret));
 	*bin = gobin__open(path, err);
 	if (!*bin)
-		return -EINVAL;
+		return -(errno ? errno : EINVAL);
 	ret = fileid__of_path(path, &after);
 	if (ret || !fileid__equal(&before, &after) || (*bin)->dev != before.dev ||
 	    (*bin)->ino != before.ino) {

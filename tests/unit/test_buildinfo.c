@@ -176,7 +176,8 @@ static void test_not_go(void **state)
 	memset(elfimg_seg(&img, 0x401000, 0x200, PF_R | PF_X), 0xc3, 0x200);
 	memset(elfimg_seg(&img, 0x600000, 0x200, PF_R | PF_W), 0xff, 0x200);
 	buf = elfimg_build(&img, &len);
-	assert_int_equal(parse_mem(buf, len, &bi, &err), -ENOEXEC);
+	assert_int_equal(parse_mem(buf, len, &bi, &err), -GM_ENOTGO);
+	assert_int_equal(err.code, GM_ENOTGO);
 	assert_string_equal(err.msg, "no .go.buildinfo: not a Go executable");
 	assert_null(bi.modinfo);
 	free(buf);
@@ -368,7 +369,8 @@ static void test_go116_reason(void **state)
 	struct go_buildinfo bi;
 
 	assert_int_equal(parse_inline("go1.16.15", NULL, &bi, &err), 0);
-	assert_int_equal(go_buildinfo__check_supported(&bi, &err), -ENOTSUP);
+	assert_int_equal(go_buildinfo__check_supported(&bi, &err), -GM_EGOVERSION);
+	assert_int_equal(err.code, GM_EGOVERSION);
 	assert_non_null(strstr(err.msg, "go1.16.15 uses the stack-based calling convention"));
 	go_buildinfo__free(&bi);
 }
@@ -448,10 +450,13 @@ static void test_inline_corrupt(void **state)
 		struct go_buildinfo bi;
 		uint8_t *buf;
 		size_t len;
+		int want;
 
 		buf = inline_image(cases[i].payload, cases[i].len, true, &len);
-		if (parse_mem(buf, len, &bi, &err) != -ENOEXEC)
-			fail_msg("%s: accepted", cases[i].name);
+		/* a blob with no version is no Go build's: not Go, the rest malformed */
+		want = strstr(cases[i].reason, "empty Go version") ? GM_ENOTGO : GM_EMALFORMED;
+		if (parse_mem(buf, len, &bi, &err) != -want || err.code != want)
+			fail_msg("%s: accepted, or code %d, want %d", cases[i].name, err.code, want);
 		if (!strstr(err.msg, cases[i].reason))
 			fail_msg("%s: reason \"%s\", want \"%s\"", cases[i].name, err.msg,
 				 cases[i].reason);
@@ -474,7 +479,8 @@ static void test_header_truncated(void **state)
 	memcpy(seg + 0x100, "\xff Go buildinf:\x08\x02", 16);
 	elfimg_sec(&img, ".go.buildinfo", BLOB_VADDR, 20);
 	buf = elfimg_build(&img, &len);
-	assert_int_equal(parse_mem(buf, len, &bi, &err), -ENOEXEC);
+	/* a damaged header in a section Go's linker named: malformed, not "not Go" */
+	assert_int_equal(parse_mem(buf, len, &bi, &err), -GM_EMALFORMED);
 	assert_string_equal(err.msg,
 			    ".go.buildinfo has no whole build-info header: not a Go executable, or a corrupt one");
 	free(buf);
@@ -588,7 +594,7 @@ static void test_pointer_corrupt(void **state)
 		struct gm_err err = { { 0 } };
 		struct go_buildinfo bi;
 
-		if (parse_ptr_blob(&cases[i].pb, &bi, &err) != -ENOEXEC)
+		if (parse_ptr_blob(&cases[i].pb, &bi, &err) != -GM_EMALFORMED)
 			fail_msg("%s: accepted", cases[i].name);
 		if (!strstr(err.msg, cases[i].reason))
 			fail_msg("%s: reason \"%s\", want \"%s\"", cases[i].name, err.msg,

@@ -563,6 +563,20 @@ static void ehdr_patch(uint8_t *buf, size_t off, const void *val, size_t n)
 #define PH0 sizeof(Elf64_Ehdr)
 #define SH1 (256 + sizeof(Elf64_Shdr))
 
+/* The code a reason comes with (gm_err.h): what the daemon counts it as */
+static int reject_code(const char *why)
+{
+	static const char *const arch[] = { "32-bit", "big-endian", "aarch64", "unsupported architecture" };
+	size_t i;
+
+	if (strstr(why, "not an ELF") || strstr(why, "not an executable"))
+		return GM_ENOTGO;
+	for (i = 0; i < sizeof(arch) / sizeof(arch[0]); i++)
+		if (strstr(why, arch[i]))
+			return GM_EARCH;
+	return GM_EMALFORMED;
+}
+
 static void expect_reject(const uint8_t *buf, size_t len, const char *why, const char *what)
 {
 	struct gm_err err = { { 0 } };
@@ -577,6 +591,9 @@ static void expect_reject(const uint8_t *buf, size_t len, const char *why, const
 		fail_msg("%s: accepted, expected \"%s\"", what, why);
 	if (!strstr(err.msg, why))
 		fail_msg("%s: reason \"%s\", expected it to contain \"%s\"", what, err.msg, why);
+	/* the constructor leaves the code in errno too */
+	if (err.code != reject_code(why) || errno != err.code)
+		fail_msg("%s: code %d (errno %d), expected %d", what, err.code, errno, reject_code(why));
 	free(copy);
 }
 
