@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "gm_err.h"
 #include "gobin.h"
+#include "gomap.h"
 #include "goelf.h"
 #include "gotypes.h"
 #include "jsonw.h"
@@ -307,7 +308,7 @@ static void print_text(FILE *out, const struct inspect *in)
 	snprintf(buildmode, sizeof(buildmode), "%s", in->bi->buildmode[0] ? in->bi->buildmode : "-");
 	fputs("buildmode:    ", out);
 	put_safe(out, buildmode);
-	fprintf(out, "\nmap impl:     %s\n", probeplan__impl_name(plan->impl));
+	fprintf(out, "\nmap impl:     %s\n", gomap__impl_name(plan->impl));
 	if (gobin__newer_note(in->bin)) {
 		fputs("note:         ", out);
 		put_safe(out, gobin__newer_note(in->bin));
@@ -325,7 +326,7 @@ static void print_text(FILE *out, const struct inspect *in)
 		text_fn(out, &plan->fns[i]);
 	text_fn_notes(out, plan);
 
-	fprintf(out, "\nlayout (%s, byte offsets%s):\n", swiss ? "swiss" : "classic",
+	fprintf(out, "\nlayout (%s, byte offsets%s):\n", gomap__impl_name(plan->impl),
 		in->bin->layout_verified ? "" :
 		in->bin->self_check == GOBIN_CHECK_PASSED ? "; the newest known, not checked against this Go version; runtime self-check passed" :
 		in->bin->self_check == GOBIN_CHECK_FAILED ? "; the newest known, not checked against this Go version; runtime self-check FAILED" :
@@ -453,7 +454,7 @@ static int print_json(FILE *out, const struct inspect *in)
 	jsonw_kv_bool(w, "cgo", in->bi->cgo);
 	jsonw_kv_string(w, "buildmode", in->bi->buildmode);
 	jsonw_kv_string(w, "modinfo", in->bi->modinfo ? in->bi->modinfo : "");
-	jsonw_kv_string(w, "map_impl", probeplan__impl_name(plan->impl));
+	jsonw_kv_string(w, "map_impl", gomap__impl_name(plan->impl));
 
 	jsonw_key(w, "functions");
 	jsonw_start_array(w);
@@ -463,7 +464,7 @@ static int print_json(FILE *out, const struct inspect *in)
 
 	jsonw_key(w, "layout");
 	jsonw_start_object(w);
-	jsonw_kv_string(w, "impl", probeplan__impl_name(plan->layout.impl));
+	jsonw_kv_string(w, "impl", gomap__impl_name(plan->layout.impl));
 	jsonw_kv_bool(w, "verified", in->bin->layout_verified);
 	for (i = 0; i < sizeof(layout_rows) / sizeof(layout_rows[0]); i++) {
 		__u16 v = layout_val(&plan->layout, &layout_rows[i]);

@@ -41,6 +41,64 @@ const char *gomap__impl_name(uint32_t impl)
 	return "unknown";
 }
 
+/*
+ * Offsets from the runtime sources: runtime/map.go (hmap, mapextra) up to
+ * 1.23, runtime/map_noswiss.go in 1.24/1.25, internal/runtime/maps (Map,
+ * table) since 1.24, and maptype / abi.MapType / abi.OldMapType /
+ * abi.SwissMapType for the type descriptor.  All amd64.  Go 1.27 moved
+ * abi.MapType's Flags (KeysOff, KeyStride, ElemsOff, ElemStride replace
+ * SlotSize) but nothing read here: Group stays at 64, GroupSize at 80.
+ */
+static bool go_at_least(int major, int minor, int want_major, int want_minor)
+{
+	return major > want_major || (major == want_major && minor >= want_minor);
+}
+
+void gomap__layout(struct gm_layout *l, uint32_t impl, int go_major, int go_minor)
+{
+	memset(l, 0xff, sizeof(*l));	/* every field GM_OFF_ABSENT unless set */
+	l->impl = impl;
+	l->map_count_off = 0;
+	l->map_count_size = 8;
+	l->g_stack_lo_off = 0;
+	l->g_stack_hi_off = 8;
+	/*
+	 * runtime/runtime2.go: g.goid follows stack, stackguard0/1, _panic,
+	 * _defer, m, sched (a gobuf of 7 words, 6 once 1.25 dropped its ret),
+	 * syscallsp, syscallpc, syscallbp (added in 1.23), stktopsp, param,
+	 * atomicstatus and stackLock.
+	 */
+	if (go_at_least(go_major, go_minor, 1, 25))
+		l->g_goid_off = 152;
+	else if (go_at_least(go_major, go_minor, 1, 23))
+		l->g_goid_off = 160;
+	else
+		l->g_goid_off = 152;
+	l->type_bucket_off = 64;	/* Bucket / Group *Type */
+
+	if (impl == GM_MAP_CLASSIC) {
+		l->map_seed_off = 12;	/* hash0 uint32 */
+		l->map_seed_size = 4;
+		l->map_B_off = 9;
+		l->map_buckets_off = 16;
+		/* 1.24 added clearSeq before extra in the noswissmap hmap. */
+		l->map_extra_off = go_at_least(go_major, go_minor, 1, 24) ? 48 : 40;
+		l->extra_nextoverflow_off = 16;
+		l->type_bucketsize_off = 82;	/* BucketSize uint16 */
+		l->type_bucketsize_size = 2;
+		return;
+	}
+	l->map_seed_off = 8;		/* seed uintptr */
+	l->map_seed_size = 8;
+	l->map_buckets_off = 16;	/* dirPtr */
+	l->map_dirlen_off = 24;
+	l->type_bucketsize_off = 80;	/* GroupSize uintptr */
+	l->type_bucketsize_size = 8;
+	l->table_used_off = 0;
+	l->table_capacity_off = 2;
+	l->table_capacity_size = 2;
+}
+
 const char *gomap__status_str(enum gomap_status st)
 {
 	switch (st) {

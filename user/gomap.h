@@ -56,6 +56,13 @@
 const char *gomap__impl_name(uint32_t impl);
 
 /*
+ * The struct offsets the BPF side and the samplers read, for impl as Go
+ * go_major.go_minor builds it (amd64); every field not set is GM_OFF_ABSENT.
+ * For a release newer than tested this is the newest known layout.
+ */
+void gomap__layout(struct gm_layout *l, uint32_t impl, int go_major, int go_minor);
+
+/*
  * Reads of a target's memory.  read: 0, -EFAULT (some byte not readable),
  * -ESRCH (no such process).  read_many: cnt reads of size bytes each into
  * out[i * size], ok[i] says which succeeded; returns how many did, or

@@ -16,6 +16,8 @@
 #include <elf.h>
 #include <capstone/capstone.h>
 #include "probeplan.h"
+#include "gomap.h"
+#include "probes.h"
 #include "synctrie.h"
 
 /*
@@ -29,59 +31,6 @@
  * would take a BP write in the body of a frameless function for one.
  */
 #define PP_PROLOGUE_WINDOW	8
-
-/* Functions planned for each implementation, in the order reported. */
-static const char *const classic_fns[] = {
-	"runtime.makemap",
-	"runtime.makemap_small",
-	"runtime.makemap64",
-	"runtime.hashGrow",
-	"runtime.growWork",
-	"runtime.growWork_fast32",
-	"runtime.growWork_fast64",
-	"runtime.growWork_faststr",
-	"runtime.makeBucketArray",
-	"runtime.(*hmap).newoverflow",
-	"runtime.mapclear",
-	"runtime.mapassign",
-	"runtime.mapassign_fast32",
-	"runtime.mapassign_fast32ptr",
-	"runtime.mapassign_fast64",
-	"runtime.mapassign_fast64ptr",
-	"runtime.mapassign_faststr",
-	"runtime.mallocgc",
-	"runtime.(*mcache).allocLarge",
-	SYNCTRIE_FN_INIT,
-	SYNCTRIE_FN_EXPAND,
-};
-
-static const char *const swiss_fns[] = {
-	"runtime.makemap",
-	"runtime.makemap_small",
-	"runtime.makemap64",
-	"internal/runtime/maps.NewMap",
-	"internal/runtime/maps.NewEmptyMap",
-	"internal/runtime/maps.newTable",
-	"internal/runtime/maps.newGroups",
-	"internal/runtime/maps.(*Map).growToSmall",
-	"internal/runtime/maps.(*Map).growToTable",
-	"internal/runtime/maps.(*table).rehash",
-	"internal/runtime/maps.(*table).grow",
-	"internal/runtime/maps.(*table).split",
-	"internal/runtime/maps.(*Map).directorySet",
-	"internal/runtime/maps.(*Map).replaceTable",
-	"runtime.mapclear",
-	"internal/runtime/maps.(*Map).Clear",
-	"runtime.mapassign",
-	"runtime.mapassign_fast32",
-	"runtime.mapassign_fast32ptr",
-	"runtime.mapassign_fast64",
-	"runtime.mapassign_fast64ptr",
-	"runtime.mapassign_faststr",
-	"runtime.mallocgc",
-	SYNCTRIE_FN_INIT,
-	SYNCTRIE_FN_EXPAND,
-};
 
 /* Any one of these as a real function proves the implementation. */
 static const char *const swiss_growth_fns[] = {
@@ -140,60 +89,6 @@ static int pick_impl(const struct pclntab *tab, const struct go_buildinfo *bi,
 				  classic);
 	*impl = swiss ? GM_MAP_SWISS : GM_MAP_CLASSIC;
 	return 0;
-}
-
-/*
- * Offsets from the runtime sources: runtime/map.go (hmap, mapextra) up to
- * 1.23, runtime/map_noswiss.go in 1.24/1.25, internal/runtime/maps (Map,
- * table) since 1.24, and maptype / abi.MapType / abi.OldMapType /
- * abi.SwissMapType for the type descriptor.  All amd64.  Go 1.27 moved
- * abi.MapType's Flags (KeysOff, KeyStride, ElemsOff, ElemStride replace
- * SlotSize) but nothing read here: Group stays at 64, GroupSize at 80.
- */
-static void fill_layout(struct gm_layout *l, enum gm_map_impl impl,
-			const struct go_buildinfo *bi)
-{
-	memset(l, 0xff, sizeof(*l));	/* every field GM_OFF_ABSENT unless set */
-	l->impl = impl;
-	l->map_count_off = 0;
-	l->map_count_size = 8;
-	l->g_stack_lo_off = 0;
-	l->g_stack_hi_off = 8;
-	/*
-	 * runtime/runtime2.go: g.goid follows stack, stackguard0/1, _panic,
-	 * _defer, m, sched (a gobuf of 7 words, 6 once 1.25 dropped its ret),
-	 * syscallsp, syscallpc, syscallbp (added in 1.23), stktopsp, param,
-	 * atomicstatus and stackLock.
-	 */
-	if (go_buildinfo__at_least(bi, 1, 25))
-		l->g_goid_off = 152;
-	else if (go_buildinfo__at_least(bi, 1, 23))
-		l->g_goid_off = 160;
-	else
-		l->g_goid_off = 152;
-	l->type_bucket_off = 64;	/* Bucket / Group *Type */
-
-	if (impl == GM_MAP_CLASSIC) {
-		l->map_seed_off = 12;	/* hash0 uint32 */
-		l->map_seed_size = 4;
-		l->map_B_off = 9;
-		l->map_buckets_off = 16;
-		/* 1.24 added clearSeq before extra in the noswissmap hmap. */
-		l->map_extra_off = go_buildinfo__at_least(bi, 1, 24) ? 48 : 40;
-		l->extra_nextoverflow_off = 16;
-		l->type_bucketsize_off = 82;	/* BucketSize uint16 */
-		l->type_bucketsize_size = 2;
-		return;
-	}
-	l->map_seed_off = 8;		/* seed uintptr */
-	l->map_seed_size = 8;
-	l->map_buckets_off = 16;	/* dirPtr */
-	l->map_dirlen_off = 24;
-	l->type_bucketsize_off = 80;	/* GroupSize uintptr */
-	l->type_bucketsize_size = 8;
-	l->table_used_off = 0;
-	l->table_capacity_off = 2;
-	l->table_capacity_size = 2;
 }
 
 bool probeplan__layout_checked(enum gm_map_impl impl, const struct go_buildinfo *bi,
@@ -593,7 +488,7 @@ struct probeplan *probeplan__new(const struct goelf *elf, const struct pclntab *
 				 const struct go_buildinfo *bi, struct gm_err *err)
 {
 	struct probeplan *plan;
-	const char *const *names;
+	const char *names[64];
 	bool cs_ok = false;
 	size_t i, cnt;
 	int ret = -ENOMEM;
@@ -607,10 +502,14 @@ struct probeplan *probeplan__new(const struct goelf *elf, const struct pclntab *
 	ret = pick_impl(tab, bi, &plan->impl, err);
 	if (ret)
 		goto cleanup;
-	fill_layout(&plan->layout, plan->impl, bi);
+	gomap__layout(&plan->layout, plan->impl, bi->major, bi->minor);
 
-	names = plan->impl == GM_MAP_SWISS ? swiss_fns : classic_fns;
-	cnt = plan->impl == GM_MAP_SWISS ? ARRAY_SIZE(swiss_fns) : ARRAY_SIZE(classic_fns);
+	cnt = probes__runtime_fns(plan->impl, names, ARRAY_SIZE(names));
+	if (cnt > ARRAY_SIZE(names)) {
+		ret = gm_err_set(err, E2BIG, "%zu runtime functions to plan, room for %zu", cnt,
+				 ARRAY_SIZE(names));
+		goto cleanup;
+	}
 	plan->fns = calloc(cnt, sizeof(*plan->fns));
 	if (!plan->fns) {
 		ret = gm_err_set(err, ENOMEM, "out of memory");
@@ -667,14 +566,7 @@ const struct probe_fn *probeplan__fn(const struct probeplan *plan, const char *n
 
 const char *probeplan__impl_name(enum gm_map_impl impl)
 {
-	switch (impl) {
-	case GM_MAP_CLASSIC:
-		return "classic";
-	case GM_MAP_SWISS:
-		return "swiss";
-	default:
-		return "unknown";
-	}
+	return gomap__impl_name(impl);
 }
 
 const char *probeplan__state_name(enum probe_fn_state state)

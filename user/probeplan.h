@@ -100,8 +100,9 @@ const struct probe_fn *probeplan__fn(const struct probeplan *plan, const char *n
  * ret_offs and the flags.  Returns 0 or -errno (-E2BIG past 256 KiB).
  */
 int probeplan__decode(const uint8_t *code, uint64_t len, struct probe_fn *fn);
-/* "classic" / "swiss"; "present" / "inlined" / "absent". */
+/* gomap__impl_name(), under the name the fuzz target calls it by. */
 const char *probeplan__impl_name(enum gm_map_impl impl);
+/* "present" / "inlined" / "absent". */
 /*
  * Was impl's layout checked against the runtime sources of bi's release?
  * Classic: 1.17 to PROBEPLAN_CLASSIC_LAST; swiss: 1.24 to newest_minor,

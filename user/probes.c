@@ -7,58 +7,96 @@
 #include <errno.h>
 #include <string.h>
 #include "probes.h"
+#include "gomap.h"
 #include "synctrie.h"
 
-#define CL GM_MAP_CLASSIC
-#define SW GM_MAP_SWISS
+/* Which implementations a row holds for (bits of enum gm_map_impl). */
+#define CL (1u << GM_MAP_CLASSIC)
+#define SW (1u << GM_MAP_SWISS)
+#define BOTH (CL | SW)
 
-struct probe_rule {
+/*
+ * The one table of runtime functions: every function the probe plan
+ * decodes (probeplan reads `planned`, in this order, through
+ * probes__runtime_fns) and, where `probed` says so, the point gomaptrace
+ * attaches there.  A function is planned without being probed when inspect
+ * reports it (makemap64, mapclear, ...) or when its presence decides
+ * something else (allocLarge: the classic large-map growth point).
+ */
+struct runtime_fn {
 	const char *function;
-	enum gm_map_impl impl;
+	unsigned planned;	/* implementations whose plan decodes it */
+	unsigned probed;	/* ... and which attach a point on it */
 	enum probes_mode mode;
 	enum gm_probe_kind kind;
 	bool at_ret;		/* one point per RET instead of the post-prologue point */
 	__u8 map_reg, type_reg, aux_reg;
 };
 
-static const struct probe_rule rules[] = {
+#define NOREG GM_REG_NONE
+static const struct runtime_fn fns[] = {
 	/* creation: the new map is the result, in RAX at every RET */
-	{ "runtime.makemap", CL, PROBES_DEFAULT, GM_PROBE_MAKEMAP_RET, true, GM_REG_RAX, GM_REG_NONE, GM_REG_NONE },
-	{ "runtime.makemap_small", CL, PROBES_DEFAULT, GM_PROBE_MAKEMAP_RET, true, GM_REG_RAX, GM_REG_NONE, GM_REG_NONE },
-	{ "runtime.makemap_small", SW, PROBES_DEFAULT, GM_PROBE_MAKEMAP_RET, true, GM_REG_RAX, GM_REG_NONE, GM_REG_NONE },
+	{ "runtime.makemap", BOTH, CL, PROBES_DEFAULT, GM_PROBE_MAKEMAP_RET, true, GM_REG_RAX, NOREG, NOREG },
+	{ "runtime.makemap_small", BOTH, BOTH, PROBES_DEFAULT, GM_PROBE_MAKEMAP_RET, true, GM_REG_RAX, NOREG, NOREG },
+	{ "runtime.makemap64", BOTH, 0 },
+	/* growth: hashGrow(t, h), (*hmap).newoverflow(h, t, b); growWork*(t, h, bucket) in exact mode */
+	{ "runtime.hashGrow", CL, CL, PROBES_DEFAULT, GM_PROBE_HASHGROW, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.growWork", CL, CL, PROBES_EXACT, GM_PROBE_GROWWORK, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.growWork_fast32", CL, CL, PROBES_EXACT, GM_PROBE_GROWWORK, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.growWork_fast64", CL, CL, PROBES_EXACT, GM_PROBE_GROWWORK, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.growWork_faststr", CL, CL, PROBES_EXACT, GM_PROBE_GROWWORK, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.makeBucketArray", CL, 0 },
+	{ "runtime.(*hmap).newoverflow", CL, CL, PROBES_DEFAULT, GM_PROBE_NEWOVERFLOW, false, GM_REG_RAX, GM_REG_RBX, NOREG },
 	/* makemap is inlined into makemap64/reflect/mapclone; NewMap sees them all */
-	{ "internal/runtime/maps.NewMap", SW, PROBES_DEFAULT, GM_PROBE_NEWMAP_RET, true, GM_REG_RAX, GM_REG_NONE, GM_REG_NONE },
-	/* growth: hashGrow(t, h), (*hmap).newoverflow(h, t, b) */
-	{ "runtime.hashGrow", CL, PROBES_DEFAULT, GM_PROBE_HASHGROW, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
-	{ "runtime.(*hmap).newoverflow", CL, PROBES_DEFAULT, GM_PROBE_NEWOVERFLOW, false, GM_REG_RAX, GM_REG_RBX, GM_REG_NONE },
+	{ "internal/runtime/maps.NewMap", SW, SW, PROBES_DEFAULT, GM_PROBE_NEWMAP_RET, true, GM_REG_RAX, NOREG, NOREG },
+	{ "internal/runtime/maps.NewEmptyMap", SW, 0 },
+	{ "internal/runtime/maps.newTable", SW, 0 },
+	{ "internal/runtime/maps.newGroups", SW, 0 },
 	/* swiss: (m).growToSmall(typ), (m).growToTable(typ), (t).grow(typ, m, cap), (t).split(typ, m) */
-	{ "internal/runtime/maps.(*Map).growToSmall", SW, PROBES_DEFAULT, GM_PROBE_GROW_TO_SMALL, false, GM_REG_RAX, GM_REG_RBX, GM_REG_NONE },
-	{ "internal/runtime/maps.(*Map).growToTable", SW, PROBES_DEFAULT, GM_PROBE_GROW_TO_TABLE, false, GM_REG_RAX, GM_REG_RBX, GM_REG_NONE },
-	{ "internal/runtime/maps.(*table).grow", SW, PROBES_DEFAULT, GM_PROBE_TABLE_GROW, false, GM_REG_RAX, GM_REG_RBX, GM_REG_RCX },
-	{ "internal/runtime/maps.(*table).split", SW, PROBES_DEFAULT, GM_PROBE_TABLE_SPLIT, false, GM_REG_RAX, GM_REG_RBX, GM_REG_RCX },
+	{ "internal/runtime/maps.(*Map).growToSmall", SW, SW, PROBES_DEFAULT, GM_PROBE_GROW_TO_SMALL, false, GM_REG_RAX, GM_REG_RBX, NOREG },
+	{ "internal/runtime/maps.(*Map).growToTable", SW, SW, PROBES_DEFAULT, GM_PROBE_GROW_TO_TABLE, false, GM_REG_RAX, GM_REG_RBX, NOREG },
+	{ "internal/runtime/maps.(*table).rehash", SW, 0 },
+	{ "internal/runtime/maps.(*table).grow", SW, SW, PROBES_DEFAULT, GM_PROBE_TABLE_GROW, false, GM_REG_RAX, GM_REG_RBX, GM_REG_RCX },
+	{ "internal/runtime/maps.(*table).split", SW, SW, PROBES_DEFAULT, GM_PROBE_TABLE_SPLIT, false, GM_REG_RAX, GM_REG_RBX, GM_REG_RCX },
+	{ "internal/runtime/maps.(*Map).directorySet", SW, 0 },
+	{ "internal/runtime/maps.(*Map).replaceTable", SW, 0 },
+	{ "runtime.mapclear", BOTH, 0 },
+	{ "internal/runtime/maps.(*Map).Clear", SW, 0 },
+	/* exact: mapassign*(t, m, key), mallocgc(size, typ, needzero) */
+	{ "runtime.mapassign", BOTH, BOTH, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.mapassign_fast32", BOTH, BOTH, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.mapassign_fast32ptr", BOTH, BOTH, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.mapassign_fast64", BOTH, BOTH, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.mapassign_fast64ptr", BOTH, BOTH, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.mapassign_faststr", BOTH, BOTH, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.mallocgc", BOTH, BOTH, PROBES_EXACT, GM_PROBE_MALLOCGC, false, GM_REG_RAX, GM_REG_RBX, NOREG },
 	/* classic growth of big maps only: h and t come up the frame chain */
-	{ "runtime.(*mcache).allocLarge", CL, PROBES_DEFAULT, GM_PROBE_LARGE_GROW, false, GM_REG_NONE, GM_REG_NONE, GM_REG_NONE },
+	{ "runtime.(*mcache).allocLarge", CL, CL, PROBES_DEFAULT, GM_PROBE_LARGE_GROW, false, NOREG, NOREG, NOREG },
 	/*
 	 * sync.Map of Go >= 1.24: methods of internal/sync.HashTrieMap[any, any]
 	 * (GC shape interface {}); the receiver is RAX, the dictionary RBX.
 	 * initSlow runs once per trie; expand once per insert that lands on an
 	 * occupied slot (about a third of the inserts into a growing trie).
 	 */
-	{ SYNCTRIE_FN_INIT, 0, PROBES_DEFAULT, GM_PROBE_TRIE_INIT, false, GM_REG_RAX, GM_REG_NONE, GM_REG_NONE },
-	{ SYNCTRIE_FN_EXPAND, 0, PROBES_DEFAULT, GM_PROBE_TRIE_EXPAND, false, GM_REG_RAX, GM_REG_NONE, GM_REG_NONE },
-	/* exact: mapassign*(t, m, key), growWork*(t, h, bucket), mallocgc(size, typ, needzero) */
-	{ "runtime.mapassign", 0, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
-	{ "runtime.mapassign_fast32", 0, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
-	{ "runtime.mapassign_fast32ptr", 0, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
-	{ "runtime.mapassign_fast64", 0, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
-	{ "runtime.mapassign_fast64ptr", 0, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
-	{ "runtime.mapassign_faststr", 0, PROBES_EXACT, GM_PROBE_MAPASSIGN, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
-	{ "runtime.growWork", CL, PROBES_EXACT, GM_PROBE_GROWWORK, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
-	{ "runtime.growWork_fast32", CL, PROBES_EXACT, GM_PROBE_GROWWORK, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
-	{ "runtime.growWork_fast64", CL, PROBES_EXACT, GM_PROBE_GROWWORK, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
-	{ "runtime.growWork_faststr", CL, PROBES_EXACT, GM_PROBE_GROWWORK, false, GM_REG_RBX, GM_REG_RAX, GM_REG_NONE },
-	{ "runtime.mallocgc", 0, PROBES_EXACT, GM_PROBE_MALLOCGC, false, GM_REG_RAX, GM_REG_RBX, GM_REG_NONE },
+	{ SYNCTRIE_FN_INIT, BOTH, BOTH, PROBES_DEFAULT, GM_PROBE_TRIE_INIT, false, GM_REG_RAX, NOREG, NOREG },
+	{ SYNCTRIE_FN_EXPAND, BOTH, BOTH, PROBES_DEFAULT, GM_PROBE_TRIE_EXPAND, false, GM_REG_RAX, NOREG, NOREG },
 };
+
+#define FN_CNT (sizeof(fns) / sizeof(fns[0]))
+
+size_t probes__runtime_fns(enum gm_map_impl impl, const char **names, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < FN_CNT; i++) {
+		if (!(fns[i].planned & (1u << impl)))
+			continue;
+		if (n < max)
+			names[n] = fns[i].function;
+		n++;
+	}
+	return n;
+}
 
 static const char *const kind_names[] = {
 	[GM_PROBE_MAKEMAP_RET] = "makemap",
@@ -84,7 +122,7 @@ const char *probe_kind__str(enum gm_probe_kind kind)
 	return "unknown";
 }
 
-static int push(struct probe_point *points, int n, int max, const struct probe_rule *r,
+static int push(struct probe_point *points, int n, int max, const struct runtime_fn *r,
 		uint64_t off, __u8 placement)
 {
 	if (n >= max)
@@ -106,12 +144,12 @@ int probes__select(const struct probeplan *plan, enum probes_mode mode,
 	int n = 0, growth = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		const struct probe_rule *r = &rules[i];
+	for (i = 0; i < FN_CNT; i++) {
+		const struct runtime_fn *r = &fns[i];
 		const struct probe_fn *fn;
 		int j;
 
-		if ((r->impl && r->impl != plan->impl) || r->mode > mode)
+		if (!(r->probed & (1u << plan->impl)) || r->mode > mode)
 			continue;
 		fn = probeplan__fn(plan, r->function);
 		if (!fn || fn->state != PROBE_FN_PRESENT)
@@ -145,6 +183,6 @@ int probes__select(const struct probeplan *plan, enum probes_mode mode,
 	}
 	if (!growth)
 		return gm_err_set(err, ENOENT, "no map growth function found in the binary (%s maps)",
-				  plan->impl == GM_MAP_SWISS ? "swiss" : "classic");
+				  gomap__impl_name(plan->impl));
 	return n;
 }

@@ -7,7 +7,9 @@
  * points (file offset + the gm_probe_spec the BPF side reads through the
  * cookie).  Default mode takes only rare paths (creation, growth); exact
  * mode adds the per-insert and per-allocation paths.  The list is
- * deterministic for a given binary, so tests can pin it.
+ * deterministic for a given binary, so tests can pin it.  One table in
+ * probes.c names every runtime function gomaptrace knows: probeplan decodes
+ * the ones it lists, probes__select attaches to the ones it probes.
  */
 #ifndef PROBES_H
 #define PROBES_H
@@ -34,5 +36,12 @@ int probes__select(const struct probeplan *plan, enum probes_mode mode,
 		   struct probe_point *points, int max, struct gm_err *err);
 
 const char *probe_kind__str(enum gm_probe_kind kind);
+
+/*
+ * The runtime functions an implementation's probe plan decodes, in the
+ * order reported, from the one table the points above come from.  Fills up
+ * to max names (static strings); returns how many there are.
+ */
+size_t probes__runtime_fns(enum gm_map_impl impl, const char **names, size_t max);
 
 #endif /* PROBES_H */
