@@ -165,6 +165,19 @@ demo: deps
 	@$(MAKE) --no-print-directory all fixtures
 	@tests/demo.sh
 
+# A real single-node Kubernetes, reproducibly from this tree: Kubernetes
+# K8S_VERSION built from source (cached in build/k8s and the Go build cache),
+# etcd, containerd, runc and the CNI plugins from Debian
+# (scripts/install-k8s-deps.sh), deploy/ applied as shipped, a leaky workload
+# as a Deployment and a static pod (tests/k8s/run.sh; README.md, "Kubernetes
+# node test").  Needs root.  Not part of `make test`.
+K8S_VERSION ?= v1.33.13
+.PHONY: test-k8s
+test-k8s: deps
+	@scripts/install-k8s-deps.sh
+	@$(MAKE) --no-print-directory static rootfs
+	@K8S_VERSION=$(K8S_VERSION) tests/k8s/run.sh
+
 # Benchmarks are not tests: they print ratios against an untraced run of the
 # same session and write docs/performance.md.  Needs root.
 bench: deps

@@ -1,0 +1,3 @@
+module gomaptrace.test/k8s/pause
+
+go 1.21
