@@ -185,7 +185,10 @@ check_schema() {
 		and (.duration_seconds | num) and (.window_seconds | num)
 		and (.events | keys_ok(["received", "lost", "malformed", "probe_hits"]))
 		and all(.events[]; num)
-		and (.overhead | keys_ok(["probe_cost_seconds", "cpu_ratio"])) and all(.overhead[]; num)
+		and (.overhead | keys_ok(["probe_cost_seconds", "hit_cost_seconds", "probe_cpu_seconds", "cpu_ratio",
+				"bpf_run_time_measured", "bpf_run_seconds", "bpf_run_count"]))
+		and (.overhead.bpf_run_time_measured | type) == "boolean"
+		and all(.overhead | del(.bpf_run_time_measured)[]; num)
 		and all(.targets[]; keys_ok(["pid", "comm", "exe", "go_version", "map_impl", "exited", "exit_code"])
 			and (.exit_code == null or (.exit_code | num)))
 		and all(.maps[]; keys_ok(["pid", "address", "type", "verdict", "bloated", "capacity",
