@@ -732,29 +732,31 @@ static double time_calls(int n)
 	return (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
 }
 
+struct self_off {
+	uintptr_t addr;
+	uint64_t off;
+};
+
+static int holds_addr(const struct target_mapping *m, void *ctx)
+{
+	struct self_off *so = ctx;
+
+	if (so->addr < m->start || so->addr >= m->end)
+		return 0;
+	so->off = so->addr - m->start + m->offset;
+	return 1;
+}
+
 /* File offset of our own function, from the mapping that holds it. */
 static int self_offset(uintptr_t addr, uint64_t *off)
 {
-	unsigned long long start, end, moff;
-	char line[512], perms[8], path[TARGET_PATH_MAX];
-	FILE *f;
-	int ret = -ENOENT;
+	struct self_off so = { .addr = addr };
+	int ret = target__each_mapping(0, holds_addr, &so);
 
-	target__proc_path(path, sizeof(path), 0, "maps");
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx-%llx %7s %llx", &start, &end, perms, &moff) != 4)
-			continue;
-		if (addr >= start && addr < end) {
-			*off = addr - start + moff;
-			ret = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
+	if (ret <= 0)
+		return ret ? ret : -ENOENT;
+	*off = so.off;
+	return 0;
 }
 
 int attacher__calibrate(struct attacher *att, double *cost_s, struct gm_err *err)

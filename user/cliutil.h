@@ -52,6 +52,15 @@ struct cli_judging {
 #define GM_TRACE_MIN_SPAN_S	25
 #define GM_MIN_WINDOWS		5
 #define GM_MIN_GROWTH		32
+/*
+ * Bounds and budget: maps tracked over all processes (trace and daemon;
+ * the tracker's own default), sites per process with their own metric
+ * series (daemon), and the probe budget per process, a fraction of one CPU
+ * (daemon, and trace unless --exact).
+ */
+#define GM_MAX_MAPS		65536
+#define GM_DAEMON_MAX_SITES	20
+#define GM_MAX_OVERHEAD		0.01
 #define GM_STR_(x) #x
 #define GM_STR(x) GM_STR_(x)
 

@@ -150,16 +150,16 @@ static void usage(FILE *out)
 "      --min-growth N         entries gained over those windows for a leak (default " GM_STR(GM_MIN_GROWTH) ")\n"
 "      --include REGEX        trace only processes whose comm or executable path matches\n"
 "      --exclude REGEX        never trace processes whose comm or executable path matches\n"
-"      --max-sites N          sites per process with their own series (default 20);\n"
+"      --max-sites N          sites per process with their own series (default " GM_STR(GM_DAEMON_MAX_SITES) ");\n"
 "                             the rest are summed into site=\"other\"\n"
-"      --max-maps N           tracked maps over all processes (default 65536)\n"
+"      --max-maps N           tracked maps over all processes (default " GM_STR(GM_MAX_MAPS) ")\n"
 "      --max-binaries N       distinct executables attached at once, 1 to " GM_STR(GM_MAX_BINARIES) "\n"
 "                             (default " GM_STR(GM_MAX_BINARIES) ", the BPF tables' size; they also hold\n"
 "                             " GM_STR(GM_MAX_PROBES) " probe points in all, 12-20 per executable): a\n"
 "                             process of one more waits, counted once in\n"
 "                             gomaptrace_attach_failures_total{reason=\"binary_limit\"},\n"
 "                             and is traced as soon as a slot frees up\n"
-"      --max-overhead RATIO   probe budget per process, fraction of one CPU (default 0.01)\n"
+"      --max-overhead RATIO   probe budget per process, fraction of one CPU (default " GM_STR(GM_MAX_OVERHEAD) ")\n"
 "      --pods-log-dir DIR     kubelet pod log directory (default /var/log/pods)\n"
 "      --containers-log-dir DIR  CRI container log links (default /var/log/containers)\n"
 "      --proc-root DIR        procfs mount to read processes from (default /proc):\n"
@@ -197,10 +197,10 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 
 	o->listen = "0.0.0.0:9435";
 	cli_judging__init(&o->judging);
-	o->max_sites = 20;
-	o->max_maps = 65536;
+	o->max_sites = GM_DAEMON_MAX_SITES;
+	o->max_maps = GM_MAX_MAPS;
 	o->max_binaries = GM_MAX_BINARIES;
-	o->max_overhead = 0.01;
+	o->max_overhead = GM_MAX_OVERHEAD;
 	o->k8s.sz = sizeof(o->k8s);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {

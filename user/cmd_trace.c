@@ -30,11 +30,11 @@
 
 #define MAX_TARGETS 64
 /*
- * Probe budget when none is given: the daemon's.  The burst of map
- * creations at a CMD's start is paid from the governor's one-time start
- * allowance (TRACE_START_ALLOWANCE_S) instead of raising an alarm at once.
+ * Probe budget when none is given: the daemon's, GM_MAX_OVERHEAD.  The
+ * burst of map creations at a CMD's start is paid from the governor's
+ * one-time start allowance (TRACE_START_ALLOWANCE_S) instead of raising an
+ * alarm at once.
  */
-#define TRACE_MAX_OVERHEAD 0.01
 /*
  * The start allowance (seconds of budget, user/governor.h): a program's
  * start-up burst of map creations is traced whole, once, before the budget
@@ -158,7 +158,7 @@ static void usage(FILE *out)
 "                       top-like, redrawn every second; q quits, s sorts)\n"
 "      --fail-on-leak   exit 3 when any map or site is judged a leak\n"
 "      --max-overhead FRACTION  probe budget per process, a fraction of one CPU\n"
-"                       (default 0.01, as the daemon): over it the hottest\n"
+"                       (default " GM_STR(GM_MAX_OVERHEAD) ", as the daemon): over it the hottest\n"
 "                       probes are shed and duty-cycled, and the report says\n"
 "                       for how long; a process's first 10 s may spend 50 s\n"
 "                       of budget more, once (its start is seen whole); 0: no\n"
@@ -284,7 +284,7 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 		o->cmd = &argv[optind];
 	o->budget_given = o->max_overhead >= 0;
 	if (o->max_overhead < 0)
-		o->max_overhead = o->exact ? 0 : TRACE_MAX_OVERHEAD;
+		o->max_overhead = o->exact ? 0 : GM_MAX_OVERHEAD;
 	if (!o->cmd && !o->pid_cnt) {
 		fprintf(stderr, "gomaptrace trace: nothing to trace: give -p PID or -- CMD\n");
 		return -1;

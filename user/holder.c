@@ -944,31 +944,32 @@ struct anon {
 	uint64_t lo, hi;
 };
 
+struct anon_list {
+	struct anon *out;
+	size_t n, max;
+};
+
+static int add_anon(const struct target_mapping *m, void *ctx)
+{
+	struct anon_list *al = ctx;
+
+	if (m->ino || strncmp(m->perms, "rw", 2) || *m->path)
+		return 0;
+	al->out[al->n].lo = m->start;
+	al->out[al->n].hi = m->end;
+	return ++al->n >= al->max;
+}
+
+/* The nameless anonymous read-write mappings of the process (Go heap arenas), in order. */
 static int anon_ranges(pid_t pid, struct anon *out, size_t max)
 {
-	char path[TARGET_PATH_MAX], line[512];
-	FILE *f;
-	int n = 0;
+	struct anon_list al = { .out = out, .max = max };
+	int ret;
 
-	target__proc_path(path, sizeof(path), pid, "maps");	/* the daemon's --proc-root */
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f) && (size_t)n < max) {
-		unsigned long long lo, hi, off, ino;
-		char perms[8], dev[16];
-		int pos = 0;
-
-		if (sscanf(line, "%llx-%llx %7s %llx %15s %llu %n", &lo, &hi, perms, &off, dev, &ino, &pos) < 6)
-			continue;
-		if (ino || strncmp(perms, "rw", 2) || (line[pos] && line[pos] != '\n'))
-			continue;
-		out[n].lo = lo;
-		out[n].hi = hi;
-		n++;
-	}
-	fclose(f);
-	return n;
+	if (!max)
+		return 0;
+	ret = target__each_mapping(pid, add_anon, &al);	/* the daemon's --proc-root */
+	return ret < 0 ? ret : (int)al.n;
 }
 
 static bool in_anon(const struct anon *a, int n, uint64_t v)

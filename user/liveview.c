@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "holder.h"
 #include "liveview.h"
+#include "naming.h"
 
 #define TARGET_LINES 3		/* target lines shown before "+N more" */
 
@@ -140,20 +141,6 @@ static int cmp_rows(const void *a, const void *b, void *arg)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static const char *human_bytes(uint64_t b, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "K", "M", "G", "T" };
-	double v = (double)b;
-	int u = 0;
-
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u && v < 10 ? "%.1f%s" : "%.0f%s", v, units[u]);
-	return buf;
-}
-
 static const char *elapsed_str(double s, char *buf, size_t len)
 {
 	unsigned long t = s > 0 ? (unsigned long)s : 0;
@@ -223,8 +210,8 @@ static void draw_row(int y, const struct row *r, const char *type, int typew, in
 		attr = COLOR_PAIR(PAIR_GROWING);
 	/* the provisional state: rising windows so far of those a leak needs */
 	snprintf(rising, sizeof(rising), "%d/%d", m->s.ev.rising_windows, min_windows);
-	snprintf(cols, sizeof(cols), " %-9s %9" PRIu64 " %+10.0f %8s %5u %7d %6s ", verdict__str(m->s.verdict),
-		 m->s.last, r->rate, human_bytes(m->bucket_bytes, bytes, sizeof(bytes)), m->grows,
+	snprintf(cols, sizeof(cols), " %-9s %9" PRIu64 " %+10.0f %10s %5u %7d %6s ", verdict__str(m->s.verdict),
+		 m->s.last, r->rate, naming__bytes(m->bucket_bytes, bytes, sizeof(bytes)), m->grows,
 		 (int)m->tgt->pid, rising);
 	if (m->insert_at.function)
 		snprintf(site, sizeof(site), "%s %s:%d", m->insert_at.function,
@@ -253,7 +240,7 @@ static void draw_row(int y, const struct row *r, const char *type, int typew, in
 
 void liveview__draw(struct liveview *lv, const struct tracker *tr, const struct report_session *rs)
 {
-	static const char colhead[] = " VERDICT     ENTRIES GROWTH/MIN  BUCKETS GROWS     PID RISING ";
+	static const char colhead[] = " VERDICT     ENTRIES GROWTH/MIN    BUCKETS GROWS     PID RISING ";
 	struct tmap **maps;
 	struct row *rows = NULL;
 	char (*types)[128] = NULL;

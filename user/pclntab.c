@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "buildinfo.h"
 #include "moduledata.h"
 #include "pclntab.h"
 
@@ -311,24 +312,19 @@ static int func_info(const struct pclntab *tab, uint64_t i, struct finfo *fi)
 	return 0;
 }
 
+/* A pc-value varint: go_uvarint of at most 5 bytes (any u32), kept to 32 bits. */
 static int read_uvarint(const uint8_t **p, const uint8_t *end, uint32_t *v)
 {
-	uint32_t r = 0;
-	int shift;
+	size_t avail = (size_t)(end - *p);
+	uint64_t r;
+	int used;
 
-	for (shift = 0; shift < 35; shift += 7) {
-		uint8_t b;
-
-		if (*p >= end)
-			return -EINVAL;
-		b = *(*p)++;
-		r |= (uint32_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*v = r;
-			return 0;
-		}
-	}
-	return -EINVAL;	/* longer than any u32 encoding */
+	used = go_uvarint(*p, avail < 5 ? avail : 5, &r);
+	if (used < 0)
+		return -EINVAL;	/* cut short, or longer than any u32 encoding */
+	*p += used;
+	*v = (uint32_t)r;
+	return 0;
 }
 
 /*

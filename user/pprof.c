@@ -530,42 +530,38 @@ cleanup:
 	return ret;
 }
 
+struct text_map {
+	const struct target *t;
+	uint64_t start, limit, offset;
+	char *file;
+	size_t file_len;
+};
+
+static int is_text(const struct target_mapping *m, void *ctx)
+{
+	struct text_map *tm = ctx;
+
+	if (m->ino != (uint64_t)tm->t->bin->ino || !strchr(m->perms, 'x'))
+		return 0;
+	tm->start = m->start;
+	tm->limit = m->end;
+	tm->offset = m->offset;
+	snprintf(tm->file, tm->file_len, "%s", *m->path ? m->path : tm->t->exe);
+	return 1;
+}
+
 /* The executable's text of one target: /proc/PID/maps while it runs. */
 static bool text_from_proc(const struct target *t, uint64_t *start, uint64_t *limit,
 			   uint64_t *offset, char *file, size_t file_len)
 {
-	char path[64], line[4352];
-	bool found = false;
-	FILE *f;
+	struct text_map tm = { .t = t, .file = file, .file_len = file_len };
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (target__each_mapping(t->pid, is_text, &tm) <= 0)
 		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long long s, e, off, ino;
-		unsigned int maj, min;
-		char perms[8];
-		int pos = 0;
-		char *name, *nl;
-
-		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &s, &e, perms, &off, &maj, &min,
-			   &ino, &pos) < 7 || !pos)
-			continue;
-		if (ino != (unsigned long long)t->bin->ino || !strchr(perms, 'x'))
-			continue;
-		name = line + pos;
-		nl = strchr(name, '\n');
-		if (nl)
-			*nl = '\0';
-		*start = s;
-		*limit = e;
-		*offset = off;
-		snprintf(file, file_len, "%s", *name ? name : t->exe);
-		found = true;
-	}
-	fclose(f);
-	return found;
+	*start = tm.start;
+	*limit = tm.limit;
+	*offset = tm.offset;
+	return true;
 }
 
 /* The same from the ELF's executable segment, once the process is gone. */

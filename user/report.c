@@ -4,6 +4,7 @@
 #include <string.h>
 #include "holder.h"
 #include "jsonw.h"
+#include "naming.h"
 #include "report.h"
 #include "synctrie.h"
 
@@ -96,20 +97,6 @@ const char *report__printable(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-static const char *human_bytes(uint64_t b, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)b;
-	int u = 0;
-
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-	return buf;
-}
-
 /* Over the whole session: first to last sample. */
 static double session_per_minute(const struct tseries *s)
 {
@@ -186,7 +173,7 @@ static void text_holder(FILE *out, const struct tmap *m)
 	}
 	if (h->retained_known)
 		fprintf(out, "      retained: %s%s (bucket memory and the objects its keys and values point to%s)\n",
-			h->retained_estimated ? "~" : "", human_bytes(h->retained_bytes, bytes, sizeof(bytes)),
+			h->retained_estimated ? "~" : "", naming__bytes(h->retained_bytes, bytes, sizeof(bytes)),
 			h->retained_estimated ? ", estimated from a sample of slots" : "");
 	if (holder__keys() && h->nkeys) {
 		fprintf(out, "      sample keys (%d):", h->nkeys);
@@ -211,11 +198,11 @@ static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_w
 		m->s.first, m->s.last, m->count_estimated ? " (estimated)" : "", per_minute(&m->s),
 		judged_str(&m->s, over, sizeof(over)), m->s.ev.rising_windows, min_windows);
 	if (m->shape_ns && m->trie)
-		fprintf(out, ", trie memory %s", human_bytes(m->bucket_bytes, bytes, sizeof(bytes)));
+		fprintf(out, ", trie memory %s", naming__bytes(m->bucket_bytes, bytes, sizeof(bytes)));
 	else if (m->shape_ns)
 		fprintf(out, ", capacity %" PRIu64 " slots, bucket memory %s", m->capacity,
-			human_bytes(m->bucket_bytes, bytes, sizeof(bytes)));
-	fprintf(out, ", allocated by growth %s\n", human_bytes(m->grown_bytes, alloc, sizeof(alloc)));
+			naming__bytes(m->bucket_bytes, bytes, sizeof(bytes)));
+	fprintf(out, ", allocated by growth %s\n", naming__bytes(m->grown_bytes, alloc, sizeof(alloc)));
 	if (m->created_seen)
 		fprintf(out, "      created at: %s\n", report__loc_str(&m->created_at, loc, sizeof(loc)));
 	else
@@ -246,7 +233,7 @@ static void text_site(FILE *out, const struct tsite *s)
 		report__type_name(s->tgt, s->type, type, sizeof(type)), (int)s->tgt->pid,
 		report__printable(s->tgt->comm, comm, sizeof(comm)),
 		s->maps, s->s.first, s->s.last, per_minute(&s->s), judged_str(&s->s, over, sizeof(over)),
-		human_bytes(s->bucket_bytes, bytes, sizeof(bytes)));
+		naming__bytes(s->bucket_bytes, bytes, sizeof(bytes)));
 	text_type_reason(out, s->tgt, s->type);
 }
 
@@ -299,8 +286,8 @@ static void text_holder_cost(FILE *out)
 	fprintf(out, "holder search: %" PRIu64 " map%s in %" PRIu64 " search%s, %s read from the targets "
 		"in %.1f ms (longest %.1f ms, at most %s held); targets never stopped\n",
 		hs->maps, hs->maps == 1 ? "" : "s", hs->searches, hs->searches == 1 ? "" : "es",
-		human_bytes(hs->bytes_read, rd, sizeof(rd)), hs->ns / 1e6, hs->max_search_ns / 1e6,
-		human_bytes(hs->peak_bytes, peak, sizeof(peak)));
+		naming__bytes(hs->bytes_read, rd, sizeof(rd)), hs->ns / 1e6, hs->max_search_ns / 1e6,
+		naming__bytes(hs->peak_bytes, peak, sizeof(peak)));
 }
 
 void report__text(FILE *out, const struct tracker *tr, const struct report_session *rs)

@@ -204,42 +204,73 @@ int target__init(struct target *t, pid_t pid, struct gobin *bin, struct gm_err *
 	return 0;
 }
 
+int target__each_mapping(pid_t pid, int (*fn)(const struct target_mapping *m, void *ctx), void *ctx)
+{
+	char path[TARGET_PATH_MAX], line[4352];	/* a PATH_MAX path and the fields */
+	bool partial = false;
+	int ret = 0;
+	FILE *f;
+
+	target__proc_path(path, sizeof(path), pid, "maps");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (!ret && fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, off, ino;
+		struct target_mapping m;
+		bool cut = !strchr(line, '\n');
+		char *name, *nl;
+		int pos = 0;
+
+		if (partial || cut) {
+			/* the tail of a line too long, or one cut short: not a mapping */
+			partial = cut;
+			continue;
+		}
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, m.perms, &off,
+			   &m.dev_major, &m.dev_minor, &ino, &pos) < 7 || !pos)
+			continue;
+		name = line + pos;
+		nl = strchr(name, '\n');
+		if (nl)
+			*nl = '\0';
+		m.start = start;
+		m.end = end;
+		m.offset = off;
+		m.ino = ino;
+		m.path = name;
+		ret = fn(&m, ctx);
+	}
+	fclose(f);
+	return ret;
+}
+
+static int bias_of(const struct target_mapping *m, void *ctx)
+{
+	struct target *t = ctx;
+	struct stat st;
+
+	if (m->offset != 0 || m->ino != (uint64_t)t->bin->ino)
+		return 0;
+	/* same inode on another device is another file */
+	if (stat(t->exe, &st) == 0 && st.st_ino == t->bin->ino && st.st_dev != t->bin->dev)
+		return 0;
+	t->bias = m->start - t->bin->first_load_base;
+	t->bias_known = true;
+	return 1;
+}
+
 int target__resolve_bias(struct target *t)
 {
-	char path[TARGET_PATH_MAX], line[1024];
-	struct stat st;
-	FILE *f;
-	int ret = -ENOENT;
+	int ret;
 
 	if (!goelf__is_pie(t->bin->elf)) {
 		t->bias = 0;
 		t->bias_known = true;
 		return 0;
 	}
-	target__proc_path(path, sizeof(path), t->pid, "maps");
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long start, end, off, ino;
-		unsigned int maj, min;
-		char perms[8];
-
-		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &off,
-			   &maj, &min, &ino) != 7)
-			continue;
-		if (off != 0 || ino != (unsigned long long)t->bin->ino)
-			continue;
-		/* same inode on another device is another file */
-		if (stat(t->exe, &st) == 0 && st.st_ino == t->bin->ino && st.st_dev != t->bin->dev)
-			continue;
-		t->bias = start - t->bin->first_load_base;
-		t->bias_known = true;
-		ret = 0;
-		break;
-	}
-	fclose(f);
-	return ret;
+	ret = target__each_mapping(t->pid, bias_of, t);
+	return ret < 0 ? ret : ret ? 0 : -ENOENT;
 }
 
 ssize_t target__read_many(pid_t pid, const uint64_t *addrs, size_t cnt, size_t size,

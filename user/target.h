@@ -71,6 +71,20 @@ const char *target__proc_root(void);
 int target__set_proc_root(const char *dir, struct gm_err *err);
 /* "<root>/PID/NAME" (pid <= 0: "<root>/self/NAME"; NAME NULL: "<root>/PID"). */
 void target__proc_path(char *buf, size_t len, pid_t pid, const char *name);
+/* One line of /proc/PID/maps. */
+struct target_mapping {
+	uint64_t start, end, offset, ino;
+	unsigned int dev_major, dev_minor;
+	char perms[8];		/* "r-xp" */
+	const char *path;	/* "" when anonymous; valid during the callback only */
+};
+/*
+ * The one /proc/PID/maps reader (through the proc root; pid <= 0: our
+ * own): fn is called for each mapping in order until it returns non-zero.
+ * Returns what fn returned last, 0 after the last line, or -errno when the
+ * file cannot be opened.  A line too long to read whole is passed over.
+ */
+int target__each_mapping(pid_t pid, int (*fn)(const struct target_mapping *m, void *ctx), void *ctx);
 /* Path to attach/open: "<root>/PID/exe" (works across mount namespaces). */
 void target__exe_link(pid_t pid, char *buf, size_t len);
 /*

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cliutil.h"
 #include "synctrie.h"
 #include "tracker.h"
 
@@ -128,7 +129,7 @@ struct tracker *tracker__new(const struct tracker_opts *opts)
 	tr->mem = tr->opts.mem ? tr->opts.mem : gomap__process_mem();
 	tstacks__init(&tr->stacks);
 	if (!tr->opts.max_maps)
-		tr->opts.max_maps = 65536;
+		tr->opts.max_maps = GM_MAX_MAPS;
 	if (!tr->opts.max_pending)
 		tr->opts.max_pending = 16384;
 	if (!tr->opts.max_sites)

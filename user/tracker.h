@@ -219,7 +219,7 @@ struct tracker_opts {
 	uint64_t window_ns;
 	uint64_t window_max_ns;
 	struct judge_opts judge;
-	size_t max_maps;		/* tracked maps over all targets */
+	size_t max_maps;		/* tracked maps over all targets; 0: GM_MAX_MAPS (cliutil.h) */
 	size_t max_pending;		/* remembered creations not yet grown */
 	size_t max_sites;
 	/*
