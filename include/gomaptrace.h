@@ -60,7 +60,14 @@ enum gm_probe_kind {
 	GM_PROBE_TRIE_INIT,
 	GM_PROBE_TRIE_EXPAND,
 	GM_PROBE_KIND_MAX,
-	/* not uprobes: process lifecycle from tracepoints */
+};
+
+/*
+ * Records that no uprobe made, in the same ring and the same kind field
+ * (numbered apart from every gm_probe_kind): process lifecycle from
+ * tracepoints, and the budget alarm.
+ */
+enum gm_event_kind {
 	GM_EVENT_EXEC = 100,		/* a process exec'd: tgid, comm */
 	GM_EVENT_EXIT,			/* a process (thread group leader) exited */
 	GM_EVENT_OVER_BUDGET,		/* a process hit probes alarm_hits times within one
@@ -148,7 +155,7 @@ struct gm_event {
 	__u32 tgid;
 	__u32 tid;
 	__u32 spec_idx;			/* which attachment fired (cookie) */
-	__u8 kind;			/* enum gm_probe_kind */
+	__u8 kind;			/* enum gm_probe_kind, or enum gm_event_kind */
 	__u8 flags;			/* GM_EV_* */
 	__u16 nr_frames;
 	__u64 map;			/* map header address (classic hmap, swiss Map) */
@@ -225,6 +232,10 @@ enum gm_counter {
 
 /* The record's size is ABI between the BPF object and userspace: change it knowingly. */
 _Static_assert(sizeof(struct gm_event) == 112 + 8 * GM_MAX_STACK_DEPTH, "gm_event size");
+/* the BPF stack walk indexes frames[n & (GM_MAX_STACK_DEPTH - 1)] for the verifier */
+_Static_assert(GM_MAX_STACK_DEPTH > 0 && (GM_MAX_STACK_DEPTH & (GM_MAX_STACK_DEPTH - 1)) == 0,
+	       "GM_MAX_STACK_DEPTH must be a power of two");
+_Static_assert((int)GM_PROBE_KIND_MAX <= (int)GM_EVENT_EXEC, "probe and event kinds overlap");
 _Static_assert(sizeof(struct gm_layout) == 72, "gm_layout size");
 _Static_assert(sizeof(struct gm_probe_spec) == 12, "gm_probe_spec size");
 

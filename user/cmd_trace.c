@@ -24,7 +24,8 @@
 #include "holder.h"
 #include "liveview.h"
 #include "outfile.h"
-#include "pprof.h"
+#include "pprof_maps.h"
+#include "naming.h"
 #include "report.h"
 #include "tracker.h"
 
@@ -619,7 +620,7 @@ static void follow_exec(struct trace_session *ss, int i)
 		t->exited = true;
 		t->exit_status = -1;
 		fprintf(stderr, "gomaptrace trace: pid %d exec'd %s: %s: no longer traced\n", (int)t->pid,
-			report__printable(n > 0 ? now_exe : "?", esc, sizeof(esc)), why);
+			naming__printable(n > 0 ? now_exe : "?", esc, sizeof(esc)), why);
 		return;
 	}
 	/* the old image's maps and sites are gone with it; the new one starts clean */
@@ -637,13 +638,13 @@ static void follow_exec(struct trace_session *ss, int i)
 		t->exec.followed = false;
 		t->exited = true;
 		fprintf(stderr, "gomaptrace trace: pid %d exec'd %s: cannot register the process: no longer traced\n",
-			(int)t->pid, report__printable(t->exe, esc, sizeof(esc)));
+			(int)t->pid, naming__printable(t->exe, esc, sizeof(esc)));
 		return;
 	}
 	fprintf(stderr, "gomaptrace trace: pid %d exec'd %s (%s, %s maps): following it; the maps of %s before the exec are not reported\n",
-		(int)t->pid, report__printable(t->exe, esc, sizeof(esc)), bin->bi.version,
+		(int)t->pid, naming__printable(t->exe, esc, sizeof(esc)), bin->bi.version,
 		gomap__impl_name(bin->plan->impl),
-		report__printable(t->exec.from ? t->exec.from : "?", esc2, sizeof(esc2)));
+		naming__printable(t->exec.from ? t->exec.from : "?", esc2, sizeof(esc2)));
 	if (gobin__newer_note(bin))
 		fprintf(stderr, "gomaptrace trace: pid %d: %s\n", (int)t->pid, gobin__newer_note(bin));
 }
@@ -687,7 +688,7 @@ static void say_started(const struct trace_session *ss)
 
 	if (ss->target_cnt == 1)
 		fprintf(stderr, "gomaptrace trace: tracing pid %d (%s)", (int)ss->targets[0]->pid,
-			report__printable(ss->targets[0]->comm, comm, sizeof(comm)));
+			naming__printable(ss->targets[0]->comm, comm, sizeof(comm)));
 	else
 		fprintf(stderr, "gomaptrace trace: tracing %d processes", ss->target_cnt);
 	fprintf(stderr, "; a leak can be named after %.0f s; the report comes at the end (Ctrl-C%s)\n",

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "folded.h"
-#include "report.h"
+#include "naming.h"
+#include "tracker.h"
 #include "strbuf.h"
 
 #define MAX_INLINE 32
@@ -51,7 +52,7 @@ static void fold_stack(struct strbuf *sb, const struct tmap *m, const struct tst
 			put_frame(sb, fr[k].function ? fr[k].function : "[unknown]");
 	}
 	buf[0] = '[';
-	report__type_name(t, m->type, buf + 1, sizeof(buf) - 2);
+	naming__type(t, m->type, buf + 1, sizeof(buf) - 2);
 	strcat(buf, "]");
 	put_frame(sb, buf);
 }

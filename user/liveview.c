@@ -276,7 +276,7 @@ void liveview__draw(struct liveview *lv, const struct tracker *tr, const struct 
 	maxw = (COLS - fixed) * 3 / 5;
 	maxw = maxw < 12 ? 12 : maxw;
 	for (i = 0; i < shown; i++) {
-		int w = (int)strlen(report__type_name(rows[i].m->tgt, rows[i].m->type, types[i],
+		int w = (int)strlen(naming__type(rows[i].m->tgt, rows[i].m->type, types[i],
 						      sizeof(types[i])));
 
 		typew = w > typew ? w : typew;

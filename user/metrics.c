@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include "holder.h"
 #include "metrics.h"
-#include "report.h"
+#include "naming.h"
+#include "tracker.h"
 #include "u64map.h"
 
 struct site_row {
@@ -124,8 +126,8 @@ static size_t build_rows(const struct metrics_input *in, struct site_row **out)
 		if (in->labels)
 			in->labels(s->tgt, &l, in->ctx);
 		if (rank++ < in->max_sites) {
-			report__type_name(s->tgt, s->type, type, sizeof(type));
-			site_label = report__loc_str(&s->loc, loc, sizeof(loc));
+			naming__type(s->tgt, s->type, type, sizeof(type));
+			site_label = naming__loc(&s->loc, loc, sizeof(loc));
 		} else {
 			snprintf(type, sizeof(type), "other");
 			site_label = "other";

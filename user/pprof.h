@@ -1,31 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * pprof: the tracked maps as a gzipped profile.proto, for `go tool pprof`.
+ * pprof: a profile.proto builder, for `go tool pprof`; three files, each
+ * usable alone (the unit tests drive the lower two directly): pbuf.h (the
+ * wire encoding), this one, and pprof_maps.h (the tracker's maps as a
+ * profile).
  *
- * Contract: three layers, each usable alone (the unit tests drive the lower
- * two directly).
- * - pbuf: protobuf wire encoding into a growable buffer (varints,
- *   length-delimited and packed fields).  Allocation failure latches
- *   `failed`; the buffer is then to be discarded.
+ * Contract:
  * - struct pprof: a profile builder.  Strings, functions and locations are
  *   interned as they are added, so every id is non-zero and unique and
  *   string_table[0] is "".  Samples are encoded as they come; the string
  *   table is appended by pprof__encode().  Location lines are innermost
  *   first, as profile.proto wants (the last line is the caller the others
  *   were inlined into); a sample's locations are leaf first.
-* - pprof__write_maps_to(): the tracker's maps as Go's heap profile has them:
- *   samples at the allocation (growth) stacks, so the function whose
- *   insert grew a map is a frame.  One sample per map and growth stack
- *   (tmap__growth_sample), values inuse_space (bytes the map holds now,
- *   split over its growth stacks; the default), alloc_space (bytes its
- *   growth allocated there), grows and entries (count); labels type,
- *   verdict, pid, map (its address) and created_at (the creation site, the
- *   view by where maps are made: `-tagfocus`, `-tags`).  Each target
- *   gets a Mapping (its executable's text: /proc/PID/maps while the process
- *   lives, else its ELF segment and load bias) with has_functions set, so
- *   pprof shows the names carried here and never needs the binary: stripped
- *   PIE profiles read the same.  Comments name each target's Go version and
- *   map implementation.
  */
 #ifndef PPROF_H
 #define PPROF_H
@@ -34,37 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "gm_err.h"
-#include "report.h"
-#include "tracker.h"
-
-enum pb_wire {
-	PB_VARINT = 0,
-	PB_I64 = 1,
-	PB_LEN = 2,
-	PB_I32 = 5,
-};
-
-struct pbuf {
-	uint8_t *data;
-	size_t len, cap;
-	bool failed;
-};
-
-void pbuf__init(struct pbuf *b);
-void pbuf__fini(struct pbuf *b);
-void pbuf__raw(struct pbuf *b, const void *p, size_t len);
-void pbuf__varint(struct pbuf *b, uint64_t v);
-void pbuf__key(struct pbuf *b, uint32_t field, enum pb_wire wire);
-void pbuf__uint(struct pbuf *b, uint32_t field, uint64_t v);
-/* int64 fields: negative values take ten bytes (two's complement), as in protoc. */
-void pbuf__int(struct pbuf *b, uint32_t field, int64_t v);
-void pbuf__bytes(struct pbuf *b, uint32_t field, const void *p, size_t len);
-void pbuf__string(struct pbuf *b, uint32_t field, const char *s);
-/* A nested message: field, length, then sub's bytes (sub's failure carries over). */
-void pbuf__message(struct pbuf *b, uint32_t field, const struct pbuf *sub);
-/* A packed repeated varint field; nothing at all when n is 0. */
-void pbuf__packed(struct pbuf *b, uint32_t field, const uint64_t *v, size_t n);
+#include "pbuf.h"
 
 struct pprof_value_type {
 	const char *type, *unit;	/* "bucket_bytes", "bytes" */
@@ -112,11 +68,5 @@ void pprof__set_time(struct pprof *p, int64_t time_nanos, int64_t duration_nanos
 int pprof__encode(struct pprof *p, struct pbuf *out);
 /* gzip (zlib's deflate, gzip wrapper) of len bytes to f.  Returns 0 or -errno. */
 int pprof__gzip(FILE *f, const void *data, size_t len);
-
-/*
- * The tracker's maps as a gzipped profile, to f (not closed; 0 or -errno).
- * The caller, which opened f, names the path in its message (outfile.h).
- */
-int pprof__write_maps_to(FILE *f, const struct tracker *tr, const struct report_session *rs);
 
 #endif /* PPROF_H */

@@ -6,95 +6,17 @@
 #include "jsonw.h"
 #include "naming.h"
 #include "report.h"
-#include "synctrie.h"
 
 #define TEXT_STACK_FRAMES 6
 #define TEXT_OTHER_MAPS 10
 
-const char *report__loc_str(const struct tloc *loc, char *buf, size_t len)
-{
-	if (!loc->function)
-		snprintf(buf, len, "?");
-	else
-		snprintf(buf, len, "%s %s:%d", loc->function, loc->file ? loc->file : "?", loc->line);
-	return buf;
-}
-
-const char *report__type_name(const struct target *t, uint64_t type, char *buf, size_t len)
-{
-	/* a sync.Map of Go >= 1.24: a trie, no runtime map type (tracker.h) */
-	if (type == TMAP_TYPE_SYNCTRIE) {
-		snprintf(buf, len, "%s", SYNCTRIE_TYPE_NAME);
-		return buf;
-	}
-	if (!type || !t->bias_known || type < t->bias) {
-		snprintf(buf, len, "?");
-		return buf;
-	}
-	gobin__type_name(t->bin, type - t->bias, buf, len);
-	/*
-	 * A sync.Map of Go <= 1.23 keeps its entries in runtime maps of this
-	 * type (its read and dirty maps): say what the user declared.
-	 */
-	if (!strcmp(buf, "map[interface {}]*sync.entry") || !strcmp(buf, "map[any]*sync.entry")) {
-		char under[64];
-
-		snprintf(under, sizeof(under), "%s", buf);
-		snprintf(buf, len, "sync.Map (%s)", under);
-	}
-	return buf;
-}
-
-const char *report__type_unavailable(const struct target *t, uint64_t type)
-{
-	if (type == TMAP_TYPE_SYNCTRIE)
-		return NULL;
-	if (t->bin->types_unavailable[0] || !type)
-		return gobin__type_unavailable(t->bin, 0);
-	if (!t->bias_known)
-		return "the executable's load address in this process is not known";
-	if (type < t->bias)
-		return "its type pointer lies below the executable's mapping";
-	return gobin__type_unavailable(t->bin, type - t->bias);
-}
-
 /* The reason for one map or site only when it is not the binary's, said once per target. */
 static void text_type_reason(FILE *out, const struct target *t, uint64_t type)
 {
-	const char *why = report__type_unavailable(t, type);
+	const char *why = naming__type_unavailable(t, type);
 
 	if (why && !t->bin->types_unavailable[0])
 		fprintf(out, "      type unknown: %s\n", why);
-}
-
-/*
- * A process name or path as the terminal may show it: control bytes and
- * DEL as \xNN, a backslash doubled (names are the process's own, so
- * untrusted: an escape sequence must not reach the terminal raw).
- */
-const char *report__printable(const char *s, char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (; s && *s && o + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f || c == '\\') {
-			buf[o++] = '\\';
-			if (c == '\\') {
-				buf[o++] = '\\';
-				continue;
-			}
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		} else {
-			buf[o++] = (char)c;
-		}
-	}
-	buf[o] = '\0';
-	return buf;
 }
 
 /* Over the whole session: first to last sample. */
@@ -157,15 +79,15 @@ static void text_holder(FILE *out, const struct tmap *m)
 	switch (h->kind) {
 	case HOLDER_GLOBAL:
 		fprintf(out, "      held by: %s (package-level variable)\n",
-			report__printable(h->path[0] ? h->path : h->name, buf, sizeof(buf)));
+			naming__printable(h->path[0] ? h->path : h->name, buf, sizeof(buf)));
 		break;
 	case HOLDER_HEAP:
 		fprintf(out, "      held by: %s (heap, reached from a package-level variable)\n",
-			report__printable(h->path, buf, sizeof(buf)));
+			naming__printable(h->path, buf, sizeof(buf)));
 		break;
 	case HOLDER_STACK:
 		fprintf(out, "      held by: the frame of %s, goroutine %" PRIu64 " (stack)\n",
-			report__printable(h->function, buf, sizeof(buf)), h->goroutine);
+			naming__printable(h->function, buf, sizeof(buf)), h->goroutine);
 		break;
 	default:
 		fprintf(out, "      held by: unknown (%s)\n", h->why[0] ? h->why : "not searched");
@@ -178,7 +100,7 @@ static void text_holder(FILE *out, const struct tmap *m)
 	if (holder__keys() && h->nkeys) {
 		fprintf(out, "      sample keys (%d):", h->nkeys);
 		for (i = 0; i < h->nkeys; i++)
-			fprintf(out, "%s %s", i ? "," : "", report__printable(h->keys[i], buf, sizeof(buf)));
+			fprintf(out, "%s %s", i ? "," : "", naming__printable(h->keys[i], buf, sizeof(buf)));
 		fputc('\n', out);
 	} else if (holder__keys() && h->keys_why[0]) {
 		fprintf(out, "      sample keys: none (%s)\n", h->keys_why);
@@ -191,7 +113,7 @@ static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_w
 	const struct target *t = m->tgt;
 
 	fprintf(out, "  %-9s %s  pid %d (%s)  map 0x%" PRIx64 "%s\n", verdict__str(m->s.verdict),
-		report__type_name(t, m->type, type, sizeof(type)), (int)t->pid, report__printable(t->comm, comm, sizeof(comm)), m->addr,
+		naming__type(t, m->type, type, sizeof(type)), (int)t->pid, naming__printable(t->comm, comm, sizeof(comm)), m->addr,
 		m->bloated ? "  [bloated]" : "");
 	text_type_reason(out, t, m->type);
 	fprintf(out, "      entries %" PRIu64 " -> %" PRIu64 "%s (%+.0f/min %s), rising %d of %d windows needed",
@@ -204,14 +126,14 @@ static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_w
 			naming__bytes(m->bucket_bytes, bytes, sizeof(bytes)));
 	fprintf(out, ", allocated by growth %s\n", naming__bytes(m->grown_bytes, alloc, sizeof(alloc)));
 	if (m->created_seen)
-		fprintf(out, "      created at: %s\n", report__loc_str(&m->created_at, loc, sizeof(loc)));
+		fprintf(out, "      created at: %s\n", naming__loc(&m->created_at, loc, sizeof(loc)));
 	else
 		fprintf(out, "      created at: (%s)\n", tunseen__text(m->unseen));
 	if (m->on_stack)
 		fprintf(out, "      stack map: in the frame of %s, goroutine %" PRIu64 "\n",
-			m->holder.function ? report__loc_str(&m->holder, loc, sizeof(loc)) :
+			m->holder.function ? naming__loc(&m->holder, loc, sizeof(loc)) :
 			"(a frame deeper than the stacks walked)", m->stk.goid);
-	fprintf(out, "      inserted at: %s\n", report__loc_str(&m->insert_at, loc, sizeof(loc)));
+	fprintf(out, "      inserted at: %s\n", naming__loc(&m->insert_at, loc, sizeof(loc)));
 	text_holder(out, m);
 	if (m->bloated)
 		fprintf(out, "      bloated: %" PRIu64 " slots hold %" PRIu64 " entries; Go maps never shrink, copy it into a fresh map\n",
@@ -228,10 +150,10 @@ static void text_site(FILE *out, const struct tsite *s)
 
 	fprintf(out, "  %-9s %s site %s\n", verdict__str(s->s.verdict),
 		s->kind == TSITE_CREATED ? "creation" : "insert",
-		report__loc_str(&s->loc, loc, sizeof(loc)));
+		naming__loc(&s->loc, loc, sizeof(loc)));
 	fprintf(out, "      type %s, pid %d (%s), %u live maps, entries %" PRIu64 " -> %" PRIu64 " (%+.0f/min %s), allocated by growth %s\n",
-		report__type_name(s->tgt, s->type, type, sizeof(type)), (int)s->tgt->pid,
-		report__printable(s->tgt->comm, comm, sizeof(comm)),
+		naming__type(s->tgt, s->type, type, sizeof(type)), (int)s->tgt->pid,
+		naming__printable(s->tgt->comm, comm, sizeof(comm)),
 		s->maps, s->s.first, s->s.last, per_minute(&s->s), judged_str(&s->s, over, sizeof(over)),
 		naming__bytes(s->bucket_bytes, bytes, sizeof(bytes)));
 	text_type_reason(out, s->tgt, s->type);
@@ -254,8 +176,8 @@ static void text_exec(FILE *out, const struct target *t)
 {
 	char from[4 * 4096 + 8], to[4 * 4096 + 8];
 
-	report__printable(t->exec.from ? t->exec.from : "?", from, sizeof(from));
-	report__printable(t->exec.to ? t->exec.to : "?", to, sizeof(to));
+	naming__printable(t->exec.from ? t->exec.from : "?", from, sizeof(from));
+	naming__printable(t->exec.to ? t->exec.to : "?", to, sizeof(to));
 	if (t->exec.followed)
 		fprintf(out, "  exec'd %s at %.1fs (was %s): followed; its maps before the exec are not reported\n",
 			to, exec_at_s(t), from);
@@ -316,7 +238,7 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 		char comm[136], exe[4 * 4096 + 8];
 
 		fprintf(out, "target pid %d (%s) %s, %s, %s maps", (int)t->pid,
-			report__printable(t->comm, comm, sizeof(comm)), report__printable(t->exe, exe, sizeof(exe)),
+			naming__printable(t->comm, comm, sizeof(comm)), naming__printable(t->exe, exe, sizeof(exe)),
 			t->bin->bi.version, map_impl_str(t));
 		if (t->exited && t->exit_status >= 0)
 			fprintf(out, ", exited with status %d", t->exit_status);
@@ -523,8 +445,8 @@ static void json_map(struct jsonw *w, const struct tmap *m)
 	jsonw_start_object(w);
 	jsonw_kv_i64(w, "pid", m->tgt->pid);
 	jsonw_kv_hex(w, "address", m->addr);
-	jsonw_kv_string(w, "type", report__type_name(m->tgt, m->type, type, sizeof(type)));
-	json_str_or_null(w, "type_unavailable_reason", report__type_unavailable(m->tgt, m->type));
+	jsonw_kv_string(w, "type", naming__type(m->tgt, m->type, type, sizeof(type)));
+	json_str_or_null(w, "type_unavailable_reason", naming__type_unavailable(m->tgt, m->type));
 	jsonw_kv_bool(w, "type_from_site", m->type_from_site);
 	jsonw_kv_string(w, "verdict", verdict__str(m->s.verdict));
 	jsonw_kv_bool(w, "bloated", m->bloated);
@@ -571,8 +493,8 @@ static void json_site(struct jsonw *w, const struct tsite *s)
 	json_loc(w, "site", &s->loc, true);
 	jsonw_kv_string(w, "kind", s->kind == TSITE_CREATED ? "created" : "inserted");
 	jsonw_kv_i64(w, "pid", s->tgt->pid);
-	jsonw_kv_string(w, "type", report__type_name(s->tgt, s->type, type, sizeof(type)));
-	json_str_or_null(w, "type_unavailable_reason", report__type_unavailable(s->tgt, s->type));
+	jsonw_kv_string(w, "type", naming__type(s->tgt, s->type, type, sizeof(type)));
+	json_str_or_null(w, "type_unavailable_reason", naming__type_unavailable(s->tgt, s->type));
 	jsonw_kv_u64(w, "maps", s->maps);
 	jsonw_kv_u64(w, "entries_first", s->s.first);
 	jsonw_kv_u64(w, "entries_last", s->s.last);

@@ -44,18 +44,5 @@ struct report_session {
 void report__text(FILE *out, const struct tracker *tr, const struct report_session *rs);
 int report__json(FILE *out, const struct tracker *tr, const struct report_session *rs);
 
-/* A process name or path for the terminal: control bytes and DEL as \xNN,
- * a backslash doubled (names are the target's own: untrusted).  At most
- * len - 1 bytes, cut short rather than overflow. */
-const char *report__printable(const char *s, char *buf, size_t len);
-/* "function file:line" of a location; "?" when unknown. */
-const char *report__loc_str(const struct tloc *loc, char *buf, size_t len);
-/* Map type name for a runtime type address of this target ("?" when unknown). */
-const char *report__type_name(const struct target *t, uint64_t type, char *buf, size_t len);
-/*
- * Why report__type_name() gives "?" for it (one line), or NULL when the
- * type has a name.  Every report that prints "?" says this too.
- */
-const char *report__type_unavailable(const struct target *t, uint64_t type);
 
 #endif /* REPORT_H */
