@@ -540,7 +540,6 @@ stack:
 		}
 	}
 	bpf_ringbuf_submit(e, 0);
-	count(GM_CNT_EVENTS);
 	return 0;
 }
 

@@ -218,10 +218,16 @@ struct gm_proc_hits {
 
 #define GM_ALARM_WINDOW_NS	100000000ULL	/* 100 ms */
 
-/* Per-CPU counters, indexed by enum gm_counter. */
+/*
+ * Per-CPU counters, indexed by enum gm_counter, and who reads each: LOST,
+ * gomaptrace_events_lost_total and trace's events.lost; FILTERED, trace's
+ * events.probe_hits_untraced; NO_SPEC, FILTERED, RATE_LIMITED and
+ * LARGE_NOT_MAP, the daemon's gomaptrace_probe_hits_dropped_total{reason};
+ * STACK_NO_G, gomaptrace_stack_map_goroutine_unread_total.  (Records
+ * submitted are counted where they are read: events.c.)
+ */
 enum gm_counter {
-	GM_CNT_EVENTS = 0,	/* records submitted */
-	GM_CNT_LOST,		/* ring buffer full: record dropped */
+	GM_CNT_LOST = 0,	/* ring buffer full: record dropped */
 	GM_CNT_NO_SPEC,		/* cookie named no spec (attach bug) */
 	GM_CNT_FILTERED,	/* hit from a process not being traced */
 	GM_CNT_RATE_LIMITED,	/* exact mode: mapassign below threshold */

@@ -131,11 +131,11 @@ struct attacher *attacher__new(const struct attacher_opts *opts, struct gm_err *
 	}
 	/*
 	 * uprobe_multi detaches with one grace period per binary instead of one
-	 * per point.  GOMAPTRACE_NO_UPROBE_MULTI=1 takes the pre-6.6 path on a
-	 * new kernel, so tests cover it.
+	 * per point.  opts.no_uprobe_multi takes the pre-6.6 path on a new
+	 * kernel, so tests cover it.
 	 */
 	ret = -EOPNOTSUPP;
-	if (!getenv("GOMAPTRACE_NO_UPROBE_MULTI")) {
+	if (!att->opts.no_uprobe_multi) {
 		quiet_libbpf = true;
 		ret = open_and_load(att, true);
 		quiet_libbpf = false;

@@ -43,6 +43,11 @@ struct attacher_opts {
 	bool filter_pids;	/* only tgids added with attacher__add_pid() */
 	bool lifecycle;		/* exec/exit tracepoints */
 	bool verbose;		/* libbpf debug output */
+	/*
+	 * Attach with perf_event uprobes, one per point, even where the kernel
+	 * has uprobe_multi (>= 6.6): the older kernels' path, on a new one.
+	 */
+	bool no_uprobe_multi;
 };
 
 struct attacher *attacher__new(const struct attacher_opts *opts, struct gm_err *err);

@@ -115,3 +115,10 @@ int cli_see_help(const char *cmd)
 	fprintf(stderr, "see 'gomaptrace %s --help'\n", cmd);
 	return -1;
 }
+
+bool cli_env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0");
+}

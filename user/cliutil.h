@@ -7,6 +7,7 @@
 #ifndef CLIUTIL_H
 #define CLIUTIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "gm_err.h"
@@ -74,6 +75,13 @@ enum { CLI_OPT_WINDOW = 0x1000, CLI_OPT_MIN_WINDOWS, CLI_OPT_MIN_GROWTH };
 /* fixed GM_DAEMON_WINDOW_S windows, GM_MIN_WINDOWS, GM_MIN_GROWTH */
 /* Shortest --window: below it a window holds no sample to judge. */
 #define CLI_MIN_WINDOW_NS (100ULL * 1000000ULL)
+
+/*
+ * An environment switch of the commands: true when NAME is set to anything
+ * but "" or "0".  GOMAPTRACE_NO_UPROBE_MULTI=1 (attacher_opts.no_uprobe_multi)
+ * is the one there is: tests take the perf_event uprobe path with it.
+ */
+bool cli_env_flag(const char *name);
 
 /*
  * After getopt's own one-line complaint about a bad option: one more line

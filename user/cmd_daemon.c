@@ -34,6 +34,13 @@
 #define RESCAN_NS	(60ULL * 1000000000ULL)	/* safety net for missed exec events */
 #define PARSE_CACHE_NS	(10ULL * 1000000000ULL)	/* keep a detached binary's parse across restarts */
 #define POLL_MS		100
+/*
+ * /healthz answers 503 once the event loop has not turned for this long:
+ * a turn is at most one poll (POLL_MS), one sample and one look at a new
+ * process (the parse of its executable: well under a second even for a
+ * 100 MB binary), so 20 s is a loop that is stuck, not a busy one.
+ */
+#define HEALTH_STALE_NS	(20ULL * 1000000000ULL)
 #define MAX_PROCS	4096
 
 enum fail_reason {
@@ -115,7 +122,12 @@ struct daemon {
 	uint64_t failures[FAIL_MAX];
 	/* probe hits of binaries detached since start, by kind: the counter never goes back */
 	uint64_t retired_hits[GM_PROBE_KIND_MAX];
-	uint64_t proc_evictions;
+	/*
+	 * The latest attach of an executable failed for the kernel's reasons
+	 * (attach_error): with no executable attached at all, the daemon traces
+	 * nothing while it should, and /healthz says so.
+	 */
+	bool attach_failing;
 	struct strbuf exposition;
 };
 
@@ -444,6 +456,7 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, const
 			return db;
 		ret = attach_bin(d, db, link, &err);
 		if (!ret) {
+			d->attach_failing = false;
 			if (d->o.verbose)
 				fprintf(stderr, "gomaptrace daemon: attached to %s again (pid %d: %s, cached parse)\n",
 					exe, (int)pid, db->bin->bi.version);
@@ -514,6 +527,7 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, const
 		free_bin(d, db);
 		return NULL;
 	}
+	d->attach_failing = false;
 	/* a release newer than tested: said once per binary, verbose or not */
 	if (gobin__newer_note(db->bin))
 		fprintf(stderr, "gomaptrace daemon: %s: %s\n", exe, gobin__newer_note(db->bin));
@@ -523,6 +537,8 @@ static struct dbin *get_bin(struct daemon *d, pid_t pid, const char *link, const
 	return db;
 skip:
 	d->failures[why]++;
+	if (why == FAIL_ATTACH)
+		d->attach_failing = true;
 	if (d->o.verbose && why != FAIL_NOT_GO)
 		gm_err_printf("daemon", &err, "pid %d (%s): not traced", (int)pid, exe);
 	sk = calloc(1, sizeof(*sk));
@@ -539,6 +555,7 @@ skip:
 
 static void consider_pid(struct daemon *d, pid_t pid)
 {
+	httpd__beat(d->http);	/* a long scan is a loop that still turns */
 	char link[TARGET_PATH_MAX], exe[4096];
 	struct dproc *p;
 	struct dbin *db;
@@ -670,6 +687,14 @@ static void proc_labels(const struct target *t, struct metrics_labels *out, void
 static void publish(struct daemon *d)
 {
 	struct metrics_count fails[FAIL_MAX], evict[3], hits[GM_PROBE_KIND_MAX];
+	/* the BPF counters of hits that made no event (the ring's own: events_lost) */
+	static const int dropped_cnt[] = {
+		GM_CNT_FILTERED, GM_CNT_RATE_LIMITED, GM_CNT_LARGE_NOT_MAP, GM_CNT_NO_SPEC,
+	};
+	struct metrics_count dropped[] = {
+		{ "untraced_process", 0 }, { "rate_limited", 0 }, { "large_alloc_not_map", 0 },
+		{ "no_spec", 0 },
+	};
 	struct metrics_count *over = calloc(d->procs.cnt + 1, sizeof(*over));
 	struct dproc *p;
 	size_t it = 0, no = 0, j;
@@ -711,6 +736,11 @@ static void publish(struct daemon *d)
 		hits[nh++] = (struct metrics_count){ probe_kind__str(k), by_kind[k] + d->retired_hits[k] };
 	in.probe_hits = hits;
 	in.probe_hit_cnt = nh;
+	for (i = 0; i < (int)(sizeof(dropped) / sizeof(dropped[0])); i++)
+		dropped[i].value = attacher__counter(d->att, dropped_cnt[i]);
+	in.hits_dropped = dropped;
+	in.hits_dropped_cnt = sizeof(dropped) / sizeof(dropped[0]);
+	in.stack_goroutine_unread = attacher__counter(d->att, GM_CNT_STACK_NO_G);
 	in.probe_cost_seconds = d->probe_cost_s;
 	{
 		struct probecost_snap c;
@@ -766,14 +796,28 @@ static void retry_waiting(struct daemon *d)
 	}
 }
 
+/* /healthz's state rule (the loop's own rule is its beat, HEALTH_STALE_NS) */
+static void judge_health(struct daemon *d)
+{
+	if (d->attach_failing && !attacher__binary_cnt(d->att))
+		httpd__set_healthy(d->http, false, "no executable is attached: the latest attach failed "
+				   "(gomaptrace_attach_failures_total{reason=\"attach_error\"})");
+	else
+		httpd__set_healthy(d->http, true, NULL);
+}
+
 static int run(struct daemon *d)
 {
 	uint64_t now = gm_now_ns(), next_scan = now + RESCAN_NS;
 	int err;
 
+	httpd__beat(d->http);
+	httpd__set_stale_after(d->http, HEALTH_STALE_NS);
 	scan_proc(d);
 	publish(d);
+	judge_health(d);
 	while (!stop_requested) {
+		httpd__beat(d->http);
 		err = session__poll(d->s, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "gomaptrace daemon: ring buffer poll failed: %s\n", strerror(-err));
@@ -785,6 +829,7 @@ static int run(struct daemon *d)
 			reap_idle_bins(d, now, false);
 			session__sample(d->s, now);
 			publish(d);
+			judge_health(d);
 		}
 		if (rescan_requested) {
 			rescan_requested = 0;
@@ -841,6 +886,7 @@ int cmd_daemon(int argc, char **argv)
 		goto cleanup;
 	}
 	sopts.attach.verbose = d.o.verbose;
+	sopts.attach.no_uprobe_multi = cli_env_flag("GOMAPTRACE_NO_UPROBE_MULTI");
 	sopts.track.window_ns = d.o.judging.window_ns;
 	sopts.track.max_maps = d.o.max_maps;
 	sopts.track.site_by_insert = true;	/* a label that does not depend on timing */

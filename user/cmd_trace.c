@@ -708,6 +708,7 @@ static int attach_all(struct trace_session *ss)
 			.filter_pids = true,
 			.lifecycle = true,	/* exec records: a target that execs is followed */
 			.verbose = ss->o.verbose,
+			.no_uprobe_multi = cli_env_flag("GOMAPTRACE_NO_UPROBE_MULTI"),
 		},
 		.track = {
 			.sz = sizeof(sopts.track),

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <microhttpd.h>
 #include "cliutil.h"
 #include "httpd.h"
@@ -43,8 +44,36 @@ struct httpd {
 	char *body;
 	size_t len;
 	int healthy;
+	char why[160];			/* under lock: the reason when !healthy */
+	uint64_t beat_ns, stale_ns;	/* atomics: CLOCK_MONOTONIC of the last beat */
 	int port;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* 0 when healthy, else the 503 body into buf */
+static int unhealthy(struct httpd *h, char *buf, size_t len)
+{
+	uint64_t stale = __atomic_load_n(&h->stale_ns, __ATOMIC_RELAXED);
+	uint64_t beat = __atomic_load_n(&h->beat_ns, __ATOMIC_RELAXED);
+	uint64_t now = mono_ns();
+
+	if (stale && beat && now > beat && now - beat > stale)
+		return snprintf(buf, len, "unhealthy: the event loop has not turned for %.0f s\n",
+				(now - beat) / 1e9);
+	if (__atomic_load_n(&h->healthy, __ATOMIC_RELAXED))
+		return 0;
+	pthread_mutex_lock(&h->lock);
+	snprintf(buf, len, "unhealthy: %s\n", h->why[0] ? h->why : "unknown");
+	pthread_mutex_unlock(&h->lock);
+	return (int)strlen(buf);
+}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 			     const char *type, const char *body, size_t len, bool copy)
@@ -96,10 +125,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return ret;
 	}
 	if (!strcmp(url, "/healthz")) {
-		int ok = __atomic_load_n(&h->healthy, __ATOMIC_RELAXED);
+		char why[256];
+		int n = unhealthy(h, why, sizeof(why));
 
-		return reply(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-			     ok ? "ok\n" : "unhealthy\n", ok ? 3 : 10, false);
+		if (!n)
+			return reply(conn, MHD_HTTP_OK, "text/plain", "ok\n", 3, false);
+		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", why,
+			     (size_t)n < sizeof(why) ? (size_t)n : sizeof(why) - 1, true);
 	}
 	if (!strcmp(url, "/"))
 		return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8", landing,
@@ -236,7 +268,22 @@ int httpd__publish(struct httpd *h, const char *text, size_t len)
 	return 0;
 }
 
-void httpd__set_healthy(struct httpd *h, int healthy)
+void httpd__set_healthy(struct httpd *h, bool healthy, const char *why)
 {
-	__atomic_store_n(&h->healthy, healthy, __ATOMIC_RELAXED);
+	if (!healthy) {
+		pthread_mutex_lock(&h->lock);
+		snprintf(h->why, sizeof(h->why), "%s", why ? why : "");
+		pthread_mutex_unlock(&h->lock);
+	}
+	__atomic_store_n(&h->healthy, healthy ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+void httpd__beat(struct httpd *h)
+{
+	__atomic_store_n(&h->beat_ns, mono_ns(), __ATOMIC_RELAXED);
+}
+
+void httpd__set_stale_after(struct httpd *h, uint64_t ns)
+{
+	__atomic_store_n(&h->stale_ns, ns, __ATOMIC_RELAXED);
 }

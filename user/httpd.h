@@ -11,7 +11,9 @@
 #ifndef HTTPD_H
 #define HTTPD_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "gm_err.h"
 
 struct httpd;
@@ -23,7 +25,17 @@ void httpd__free(struct httpd *h);
 int httpd__port(const struct httpd *h);
 /* Replace the /metrics body; the text is copied. */
 int httpd__publish(struct httpd *h, const char *text, size_t len);
-/* Mark unhealthy (e.g. BPF object gone): /healthz then answers 503. */
-void httpd__set_healthy(struct httpd *h, int healthy);
+/*
+ * /healthz: 200 "ok" unless the owner says otherwise, 503 "unhealthy:
+ * REASON" when it does.  Two rules, both the owner's:
+ * - httpd__set_healthy(): a state it judged (why: one line, copied);
+ * - httpd__beat() on every turn of its loop, with httpd__set_stale_after():
+ *   once no beat came for that long the loop is stuck, and the server's own
+ *   thread, which still answers, says so (its last beat's age).  0: off.
+ * Both are safe to call from any thread.
+ */
+void httpd__set_healthy(struct httpd *h, bool healthy, const char *why);
+void httpd__beat(struct httpd *h);
+void httpd__set_stale_after(struct httpd *h, uint64_t ns);
 
 #endif /* HTTPD_H */

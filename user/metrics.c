@@ -338,6 +338,12 @@ int metrics__render(const struct metrics_input *in, struct strbuf *sb)
 			in->evictions, in->eviction_cnt);
 	labelled_counts(sb, "gomaptrace_probe_hits_total", "counter",
 			"Uprobe hits, by probe.", "probe", in->probe_hits, in->probe_hit_cnt);
+	labelled_counts(sb, "gomaptrace_probe_hits_dropped_total", "counter",
+			"Uprobe hits the BPF program sent no event for, by reason.", "reason",
+			in->hits_dropped, in->hits_dropped_cnt);
+	family(sb, "gomaptrace_stack_map_goroutine_unread_total", "counter",
+	       "Events of a map on a goroutine stack whose goroutine could not be read.");
+	strbuf__printf(sb, "gomaptrace_stack_map_goroutine_unread_total %" PRIu64 "\n", in->stack_goroutine_unread);
 	family(sb, "gomaptrace_probe_cost_seconds", "gauge", "Calibrated cost of one uprobe hit on this host.");
 	strbuf__printf(sb, "gomaptrace_probe_cost_seconds %.9f\n", in->probe_cost_seconds);
 	family(sb, "gomaptrace_probe_hit_cost_seconds", "gauge",

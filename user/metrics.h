@@ -42,6 +42,10 @@ struct metrics_input {
 	size_t eviction_cnt;
 	const struct metrics_count *probe_hits;		/* by probe */
 	size_t probe_hit_cnt;
+	/* the BPF side's own counters (GM_CNT_*): hits that made no event, by reason */
+	const struct metrics_count *hits_dropped;
+	size_t hits_dropped_cnt;
+	uint64_t stack_goroutine_unread;	/* GM_CNT_STACK_NO_G */
 	/* governor (issue 5) */
 	double probe_cost_seconds;
 	/* measured: trap + BPF run time per hit; BPF run time and runs of our programs */

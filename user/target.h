@@ -3,7 +3,7 @@
  * target: one traced process — its pid, command name, executable, load bias
  * — and the reads of its memory that cost it nothing (process_vm_readv).
  *
- * Contract: target__new() reads /proc/PID/{comm,exe}; every /proc read is
+ * Contract: target__init() reads /proc/PID/{comm,exe}; every /proc read is
  * bounded and parsed defensively (the process may die at any moment, and
  * its comm is attacker-chosen).  The load bias (runtime address minus
  * link-time address; 0 for non-PIE) is resolved from /proc/PID/maps on first

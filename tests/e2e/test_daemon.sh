@@ -147,7 +147,8 @@ for m in gomaptrace_map_entries gomaptrace_maps_tracked gomaptrace_map_bucket_by
 	gomaptrace_map_grows_total gomaptrace_map_leak_suspected gomaptrace_targets \
 	gomaptrace_binaries_attached gomaptrace_attach_failures_total gomaptrace_events_total \
 	gomaptrace_events_lost_total gomaptrace_state_evictions_total gomaptrace_probe_hits_total \
-	gomaptrace_build_info gomaptrace_overhead_ratio gomaptrace_probe_cost_seconds gomaptrace_probes_shed gomaptrace_governor_alarms_total; do
+	gomaptrace_build_info gomaptrace_overhead_ratio gomaptrace_probe_cost_seconds gomaptrace_probes_shed gomaptrace_governor_alarms_total \
+	gomaptrace_probe_hits_dropped_total gomaptrace_stack_map_goroutine_unread_total; do
 	grep -q "^# TYPE $m " "$WORK/metrics.txt" && pass "daemon/metric/$m" || fail "daemon/metric/$m" "missing"
 done
 

@@ -5,7 +5,12 @@
 # idle timeout; and a bounded slowloris (128 connections from 127.0.0.2,
 # one byte every 2 s, reopened as soon as they are dropped) does not blind
 # /healthz and /metrics for a client on another address: every probe
-# answers within PROBE_MAX seconds.
+# answers within PROBE_MAX seconds.  /healthz (issue 10 item 6): 200 from a
+# daemon that traces nothing because --include matches nothing (that is no
+# fault); 503 naming the stuck loop once its event loop has not turned for
+# 20 s while the HTTP thread still runs (the main thread alone is stopped,
+# with ptrace: SIGSTOP would stop every thread and no answer would come),
+# and 200 again once the loop runs.
 . tests/e2e/lib.sh
 
 WORK=$(mktemp -d /tmp/gm-httpd.XXXXXX)
@@ -95,3 +100,53 @@ else
 	fail httpd/slowloris "$bad of $probes probes got no answer within ${PROBE_MAX}s (attacker: $loris)"
 fi
 kill -0 "${PIDS[0]}" 2>/dev/null && pass httpd/alive || fail httpd/alive "the daemon died: $(tail -3 "$WORK/daemon.err")"
+
+# /healthz with nothing to trace: healthy.
+body=$(curl -s -m 5 -w ' %{http_code}' "http://127.0.0.1:$DPORT/healthz")
+[ "$body" = "$(printf 'ok\n 200')" ] && pass "httpd/healthz-idle" ||
+	fail httpd/healthz-idle "a daemon with nothing to trace answered '$body', want ok 200"
+
+# /healthz with the event loop stuck: only the daemon's main thread (tid =
+# pid) stops, under ptrace, for HOLD seconds; the HTTP thread answers on.
+HOLD=${HOLD:-30}
+python3 - "${PIDS[0]}" "$HOLD" >"$WORK/freeze.out" 2>&1 <<'PY' &
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH, WALL = 0x4206, 0x4207, 17, 0x40000000
+tid, hold = int(sys.argv[1]), float(sys.argv[2])
+if libc.ptrace(PTRACE_SEIZE, tid, None, None) or libc.ptrace(PTRACE_INTERRUPT, tid, None, None):
+    print("ptrace:", os.strerror(ctypes.get_errno()), flush=True)
+    sys.exit(1)
+os.waitpid(tid, WALL)
+print("stopped", flush=True)
+time.sleep(hold)
+libc.ptrace(PTRACE_DETACH, tid, None, None)
+print("resumed", flush=True)
+PY
+FREEZE=$!
+PIDS+=($FREEZE)
+for _ in $(seq 50); do grep -q . "$WORK/freeze.out" && break; sleep 0.1; done
+if ! grep -q stopped "$WORK/freeze.out"; then
+	fail httpd/healthz-stuck "could not stop the daemon's main thread: $(cat "$WORK/freeze.out")"
+else
+	early=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DPORT/healthz")
+	sleep 24	# past the 20 s staleness rule
+	body=$(curl -s -m 5 -w ' %{http_code}' "http://127.0.0.1:$DPORT/healthz")
+	if [ "$early" = 200 ] && [[ $body == "unhealthy: the event loop has not turned for "*" s"*" 503" ]]; then
+		pass "httpd/healthz-stuck (200 at once, then '${body%%$'\n'*}')"
+	else
+		fail httpd/healthz-stuck "loop stopped: $early at once, then '$body'; want 200, then 503 naming the loop"
+	fi
+	wait "$FREEZE"
+	code=
+	for _ in $(seq 20); do
+		code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DPORT/healthz")
+		[ "$code" = 200 ] && break
+		sleep 0.25
+	done
+	[ "$code" = 200 ] && pass httpd/healthz-resumed ||
+		fail httpd/healthz-resumed "the loop runs again ($(cat "$WORK/freeze.out" | tr '\n' ' ')), /healthz still $code"
+fi
+kill -0 "${PIDS[0]}" 2>/dev/null && pass httpd/alive-after-stop ||
+	fail httpd/alive-after-stop "the daemon died: $(tail -3 "$WORK/daemon.err")"
