@@ -50,6 +50,14 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
+# The node's processes are found (and killed) through a cgroup v1 "pids"
+# hierarchy, as on this project's CI machines (hybrid v1/v2).
+if [ ! -e /sys/fs/cgroup/pids/cgroup.procs ]; then
+	fail cgroups "no cgroup v1 pids hierarchy at /sys/fs/cgroup/pids (tests/k8s needs a v1 or hybrid host)"
+	finish
+	exit 1
+fi
+
 # ---- teardown: the node's processes, cgroups and namespaces ---------------
 HIERS=()
 for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
