@@ -17,7 +17,11 @@ FUZZ_CAMPAIGN_RUNS ?= 10000000
 ARCH       := x86
 WARNINGS   := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS     ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude -Iuser -I$(BUILD)
+# `make test` (so CI) builds with WERROR=-Werror: a new warning fails it.
+WERROR     ?=
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) $(WERROR) $(CFLAGS) -Iinclude -Iuser -I$(BUILD)
+# Each object records the headers it includes (foo.d beside foo.o).
+DEPFLAGS    = -MMD -MP
 LDLIBS     := -lpthread -lbpf -lelf -lz -lcapstone -lmicrohttpd -lncursesw -lm
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -32,7 +36,6 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 SAN_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit-san/%,$(UNIT_SRCS))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-HDRS       := $(wildcard include/*.h user/*.h)
 
 # Release: `make static` links every library Debian ships an archive of;
 # `make install` puts the binary and its man page under DESTDIR/PREFIX.
@@ -51,7 +54,7 @@ STATIC_LDLIBS := -Wl,--gc-sections -Wl,-Bstatic -lbpf -lelf -lz -lcapstone \
 	-lmicrohttpd -lgnutls -lhogweed -lnettle -lgmp -ltasn1 -lidn2 -lunistring \
 	-lncursesw -ltinfo -Wl,-Bdynamic -lp11-kit -lpthread -lm
 
-.PHONY: all deps demo test unit fuzz fuzz-campaign fuzz-smoke fixtures e2e vmlinux clean bench \
+.PHONY: all deps demo test unit unit-bins fuzz fuzz-campaign fuzz-smoke fixtures e2e vmlinux clean bench \
 	static rootfs man install FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -62,11 +65,13 @@ all: $(BUILD)/gomaptrace
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/obj/%.o: user/%.c $(HDRS) $(SKELS) | $(BUILD)/obj
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+# The skeleton is generated: every object waits for it (only the ones that
+# include it rebuild when it changes, through their .d files).
+$(BUILD)/obj/%.o: user/%.c | $(SKELS) $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/san/%.o: user/%.c $(HDRS) $(SKELS) | $(BUILD)/san
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+$(BUILD)/san/%.o: user/%.c | $(SKELS) $(BUILD)/san
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -c $< -o $@
 
 # Rewritten only when the version changes, so only version.o rebuilds.
 $(BUILD)/gm_version.h: FORCE | $(BUILD)
@@ -127,27 +132,36 @@ $(BUILD)/gm_tested.h: tests/matrix.sh | $(BUILD)
 $(BUILD)/obj/gobin.o $(BUILD)/san/gobin.o $(BUILD)/fuzzobj/gobin.o: $(BUILD)/gm_tested.h
 
 # Unit tests: cmocka, once plain and once under ASan+UBSan.
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libgomaptrace.a $(BUILD)/matrix.h tests/unit/elfimg.h | $(BUILD)/unit
-	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libgomaptrace.a $(LDLIBS) -lcmocka -o $@
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libgomaptrace.a $(BUILD)/matrix.h | $(BUILD)/unit
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -MT $@ -MF $@.d $< $(BUILD)/libgomaptrace.a $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/unit-san/%: tests/unit/%.c $(SAN_OBJS) $(BUILD)/matrix.h tests/unit/elfimg.h | $(BUILD)/unit-san
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(SAN_OBJS) $(LDLIBS) -lcmocka -o $@
+$(BUILD)/unit-san/%: tests/unit/%.c $(SAN_OBJS) $(BUILD)/matrix.h | $(BUILD)/unit-san
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -MT $@ -MF $@.d $< $(SAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
 # libFuzzer targets: the library compiled once with clang's coverage and
 # sanitizers, then linked into each target.
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS  := $(patsubst user/%.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
 
-$(BUILD)/fuzzobj/%.o: user/%.c $(HDRS) $(SKELS) | $(BUILD)/fuzzobj
-	$(CLANG) $(ALL_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzzobj/%.o: user/%.c | $(SKELS) $(BUILD)/fuzzobj
+	$(CLANG) $(ALL_CFLAGS) $(FUZZ_FLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJS) | $(BUILD)/fuzz
-	$(CLANG) $(ALL_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -o $@
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | $(BUILD)/fuzz
+	$(CLANG) $(ALL_CFLAGS) $(FUZZ_FLAGS) $(DEPFLAGS) -MT $@ -MF $@.d -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -o $@
+
+# the headers each object, unit test and fuzz target included when last built
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/san/*.d $(BUILD)/fuzzobj/*.d \
+	$(BUILD)/unit/*.d $(BUILD)/unit-san/*.d $(BUILD)/fuzz/*.d)
 
 fixtures:
 	@tests/build-fixtures.sh
 
-unit: $(UNIT_BINS) $(SAN_BINS)
+# `make unit` builds and runs the unit tests (plain and sanitized);
+# unit-bins only builds them.
+unit-bins: $(UNIT_BINS) $(SAN_BINS)
+
+unit: unit-bins
+	@FUZZ_SMOKE_SECONDS=0 tests/run.sh unit/ unit-san/
 
 fuzz: $(FUZZ_BINS) fixtures
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)
@@ -158,7 +172,7 @@ fuzz-campaign: $(FUZZ_BINS) fixtures
 	@FUZZ_RUNS=$(FUZZ_CAMPAIGN_RUNS) tests/fuzz/run.sh $(FUZZ_BINS)
 
 test: deps
-	@$(MAKE) --no-print-directory all unit $(FUZZ_BINS) fixtures static rootfs man
+	@$(MAKE) --no-print-directory WERROR=-Werror all unit-bins $(FUZZ_BINS) fixtures static rootfs man
 	@FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh
 
 demo: deps

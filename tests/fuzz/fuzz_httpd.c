@@ -47,6 +47,8 @@
 #define httpd__port fuzz_copy_httpd__port
 #define httpd__publish fuzz_copy_httpd__publish
 #define httpd__set_healthy fuzz_copy_httpd__set_healthy
+#define httpd__beat fuzz_copy_httpd__beat
+#define httpd__set_stale_after fuzz_copy_httpd__set_stale_after
 #include "../../user/httpd.c"
 #include "metrics.h"
 #include "strbuf.h"
