@@ -61,12 +61,6 @@ struct {
 } assign_reported SEC(".maps");
 
 /* --exact: bucket/group type descriptors worth counting in mallocgc. */
-struct gm_alloc_key {
-	__u32 tgid;
-	__u32 _pad;
-	__u64 type;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);

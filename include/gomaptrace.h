@@ -236,6 +236,16 @@ enum gm_counter {
 	GM_CNT_MAX,
 };
 
+/*
+ * --exact: key of the BPF hash of bucket/group type descriptors worth
+ * counting in mallocgc, filled by userspace (attach.c) per process.
+ */
+struct gm_alloc_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 type;		/* runtime address of the bucket/group type */
+};
+
 /* The record's size is ABI between the BPF object and userspace: change it knowingly. */
 _Static_assert(sizeof(struct gm_event) == 112 + 8 * GM_MAX_STACK_DEPTH, "gm_event size");
 /* the BPF stack walk indexes frames[n & (GM_MAX_STACK_DEPTH - 1)] for the verifier */
@@ -244,5 +254,6 @@ _Static_assert(GM_MAX_STACK_DEPTH > 0 && (GM_MAX_STACK_DEPTH & (GM_MAX_STACK_DEP
 _Static_assert((int)GM_PROBE_KIND_MAX <= (int)GM_EVENT_EXEC, "probe and event kinds overlap");
 _Static_assert(sizeof(struct gm_layout) == 72, "gm_layout size");
 _Static_assert(sizeof(struct gm_probe_spec) == 12, "gm_probe_spec size");
+_Static_assert(sizeof(struct gm_alloc_key) == 16, "gm_alloc_key size");
 
 #endif /* GOMAPTRACE_H */

@@ -595,7 +595,7 @@ void attacher__remove_pid(struct attacher *att, pid_t pid)
 
 int attacher__watch_bucket_type(struct attacher *att, pid_t pid, uint64_t type_addr)
 {
-	struct { __u32 tgid, pad; __u64 type; } key = { .tgid = pid, .type = type_addr };
+	struct gm_alloc_key key = { .tgid = pid, .type = type_addr };
 	__u8 one = 1;
 
 	if (bpf_map_update_elem(bpf_map__fd(att->skel->maps.bucket_types), &key, &one, BPF_ANY))
