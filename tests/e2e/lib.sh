@@ -21,3 +21,17 @@ check() {
 matrix_pairs() { gm_pairs "${1:-all}"; }
 # expected_impl TOOLCHAIN: classic | swiss, the map implementation of its binaries.
 expected_impl() { gm_impl "$1"; }
+
+# gm_workdir PREFIX: a fresh $WORK (/tmp/PREFIX.XXXXXX) and $PIDS, and an
+# EXIT trap that kills every pid in $PIDS, waits and removes $WORK.
+gm_workdir() {
+	WORK=$(mktemp -d "/tmp/$1.XXXXXX")
+	PIDS=()
+	cleanup() {
+		local p
+		for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+		wait 2>/dev/null
+		rm -rf "$WORK"
+	}
+	trap cleanup EXIT
+}

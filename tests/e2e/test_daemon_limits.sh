@@ -12,15 +12,7 @@
 #                exits; --max-binaries outside 1..64 is bad usage.
 . tests/e2e/lib.sh
 
-WORK=$(mktemp -d /tmp/gm-dlim.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+gm_workdir gm-dlim
 
 if [ ! -x "$GM" ] || [ "$(id -u)" -ne 0 ]; then
 	fail "daemon-limits/setup" "need root and $GM"

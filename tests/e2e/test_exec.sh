@@ -17,15 +17,7 @@
 . tests/e2e/lib.sh
 
 ROOT=$PWD
-WORK=$(mktemp -d /tmp/gm-exec.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+gm_workdir gm-exec
 
 if [ ! -x "$GM" ] || [ "$(id -u)" -ne 0 ]; then
 	fail "exec/setup" "need root and $GM"

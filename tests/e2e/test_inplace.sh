@@ -17,15 +17,7 @@
 # attach and CMD's exec too.
 . tests/e2e/lib.sh
 
-WORK=$(mktemp -d /tmp/gm-inplace.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+gm_workdir gm-inplace
 
 OLD=$(gm_fixture go1.26 plain leaky)
 NEW=$(gm_fixture go1.22 plain leaky)

@@ -17,15 +17,7 @@
 # Traces run in parallel, each on its own copy (own inode): about 10 s.
 . tests/e2e/lib.sh
 
-WORK=$(mktemp -d /tmp/gm-newer.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+gm_workdir gm-newer
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 

@@ -14,15 +14,7 @@
 . tests/e2e/lib.sh
 . tests/e2e/trace_lib.sh
 
-WORK=$(mktemp -d /tmp/gm-pidf.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+gm_workdir gm-pidf
 
 # the system's python: a pyenv shim takes seconds per start under load
 PY=/usr/bin/python3

@@ -10,15 +10,7 @@
 # --exact say what they cost; a budget outside [0, 1] is bad usage.
 . tests/e2e/lib.sh
 
-WORK=$(mktemp -d /tmp/gm-budget.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+gm_workdir gm-budget
 FX=$(gm_fixture go1.26 plain churn)
 
 # median of the numeric lines of FILE after the first SKIP
