@@ -15,4 +15,6 @@ echo "\$ gomaptrace inspect $DEMO   (what the probes will attach to)"
 "$GM" inspect "$DEMO" | head -12
 echo
 echo "\$ gomaptrace trace --window 2s --min-windows 4 --duration 14s -- $DEMO -rate 200"
-exec "$GM" trace --window 2s --min-windows 4 --duration 14s -o /dev/stdout -- "$DEMO" -rate 200
+# with -- CMD the report goes to stderr (CMD's stdout stays its own): shown
+# here on stdout, in order, wherever the demo's output goes
+exec "$GM" trace --window 2s --min-windows 4 --duration 14s -- "$DEMO" -rate 200 2>&1

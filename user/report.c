@@ -116,7 +116,7 @@ static void text_map(FILE *out, const struct tmap *m, bool with_stack, int min_w
 		naming__type(t, m->type, type, sizeof(type)), (int)t->pid, naming__printable(t->comm, comm, sizeof(comm)), m->addr,
 		m->bloated ? "  [bloated]" : "");
 	text_type_reason(out, t, m->type);
-	fprintf(out, "      entries %" PRIu64 " -> %" PRIu64 "%s (%+.0f/min %s), rising %d of %d windows needed",
+	fprintf(out, "      entries %" PRIu64 " -> %" PRIu64 "%s (%+.0f/min %s), rising windows %d (%d needed)",
 		m->s.first, m->s.last, m->count_estimated ? " (estimated)" : "", per_minute(&m->s),
 		judged_str(&m->s, over, sizeof(over)), m->s.ev.rising_windows, min_windows);
 	if (m->shape_ns && m->trie)
