@@ -321,6 +321,7 @@ int target__read(pid_t pid, uint64_t addr, void *buf, size_t len)
 
 struct user_frame {
 	bool found;
+	bool in_mapdelete;	/* one of the pc's frames is runtime.mapdelete* */
 	struct tloc loc;
 };
 
@@ -391,38 +392,58 @@ int target__exec(struct target *t, struct gobin *bin, uint64_t now_ns)
 	return 0;
 }
 
-bool target__user_frame(struct target *t, uint64_t pc, bool ret_addr, struct tloc *loc)
+/* What one stack pc says, symbolized once and cached; NULL when unknown yet. */
+static const struct user_frame *user_frame_of(struct target *t, uint64_t pc, bool ret_addr)
 {
 	uint64_t key = pc ^ ((uint64_t)ret_addr << 63);
 	struct user_frame *uf = u64map__get(&t->user_frames, key);
 	struct pcln_frame fr[16];
 	int n, k;
 
-	if (!uf) {
-		if (!t->bias_known)
-			return false;	/* not cached: the answer may change */
-		uf = calloc(1, sizeof(*uf));
-		if (!uf)
-			return false;
-		n = target__symbolize(t, pc, ret_addr, fr, 16);
-		for (k = 0; k < n; k++) {
-			if (!fr[k].function || is_runtime(fr[k].function))
-				continue;
-			uf->found = true;
-			uf->loc = (struct tloc){ fr[k].function, fr[k].file, fr[k].line };
-			break;
-		}
-		/* bounded: a process with endless distinct pcs starts over */
-		if (t->user_frames.cnt >= USER_FRAME_CACHE_MAX)
-			drop_user_frames(t);
-		if (u64map__set(&t->user_frames, key, uf)) {
-			free(uf);
-			return false;
-		}
+	if (uf)
+		return uf;
+	if (!t->bias_known)
+		return NULL;	/* not cached: the answer may change */
+	uf = calloc(1, sizeof(*uf));
+	if (!uf)
+		return NULL;
+	n = target__symbolize(t, pc, ret_addr, fr, 16);
+	for (k = 0; k < n; k++) {
+		if (!fr[k].function)
+			continue;
+		if (!strncmp(fr[k].function, "runtime.mapdelete", 17))
+			uf->in_mapdelete = true;
+		if (is_runtime(fr[k].function))
+			continue;
+		uf->found = true;
+		uf->loc = (struct tloc){ fr[k].function, fr[k].file, fr[k].line };
+		break;
 	}
-	if (uf->found)
-		*loc = uf->loc;
-	return uf->found;
+	/* bounded: a process with endless distinct pcs starts over */
+	if (t->user_frames.cnt >= USER_FRAME_CACHE_MAX)
+		drop_user_frames(t);
+	if (u64map__set(&t->user_frames, key, uf)) {
+		free(uf);
+		return NULL;
+	}
+	return uf;
+}
+
+bool target__user_frame(struct target *t, uint64_t pc, bool ret_addr, struct tloc *loc)
+{
+	const struct user_frame *uf = user_frame_of(t, pc, ret_addr);
+
+	if (!uf || !uf->found)
+		return false;
+	*loc = uf->loc;
+	return true;
+}
+
+bool target__in_mapdelete(struct target *t, uint64_t pc, bool ret_addr)
+{
+	const struct user_frame *uf = user_frame_of(t, pc, ret_addr);
+
+	return uf && uf->in_mapdelete;
 }
 
 int target__symbolize(const struct target *t, uint64_t pc, bool ret_addr,

@@ -140,6 +140,8 @@ int target__symbolize(const struct target *t, uint64_t pc, bool ret_addr,
  * Cached per pc: stacks repeat, and decoding pclntab is the costly part.
  */
 bool target__user_frame(struct target *t, uint64_t pc, bool ret_addr, struct tloc *loc);
+/* Is runtime.mapdelete* among the frames of PC (cached as above)? */
+bool target__in_mapdelete(struct target *t, uint64_t pc, bool ret_addr);
 
 uint64_t gm_now_ns(void);	/* CLOCK_MONOTONIC, same clock as bpf_ktime_get_ns */
 

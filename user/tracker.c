@@ -574,18 +574,14 @@ static void site_type(struct tmap *m)
  */
 static bool grown_in_delete(struct target *tgt, const struct tstack *st)
 {
-	struct pcln_frame fr[16];
 	struct tloc loc;
 	uint32_t i;
-	int n, k;
 
 	for (i = 0; i < st->nr && i < GM_MAX_STACK_DEPTH; i++) {
 		if (target__user_frame(tgt, st->pcs[i], i > 0, &loc))
 			return false;
-		n = target__symbolize(tgt, st->pcs[i], i > 0, fr, 16);
-		for (k = 0; k < n; k++)
-			if (fr[k].function && !strncmp(fr[k].function, "runtime.mapdelete", 17))
-				return true;
+		if (target__in_mapdelete(tgt, st->pcs[i], i > 0))
+			return true;
 	}
 	return false;
 }
