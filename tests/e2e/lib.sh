@@ -35,3 +35,33 @@ gm_workdir() {
 	}
 	trap cleanup EXIT
 }
+
+# free_port: a TCP port free on 127.0.0.1 now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for SECONDS COMMAND...: until the command (or function) succeeds,
+# polling every $WAIT_FOR_STEP seconds (default 0.25); 1 on time out.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep "${WAIT_FOR_STEP:-0.25}"
+	done
+}
+
+# gm_build_prog NAME LOG: build the helper program tests/e2e/progs/NAME with
+# go1.26 once per source (a stamp of its sources' hash), print its path;
+# the build's output goes to LOG, and a failed build returns 1.
+gm_build_prog() {
+	local src=tests/e2e/progs/$1 out=$GM_BUILD/e2e/progs/$1 key
+	key=$(cat "$src"/*.go "$src/go.mod" | sha256sum | cut -c1-16)
+	if [ ! -x "$out" ] || [ "$(cat "$out.stamp" 2>/dev/null)" != "$key" ]; then
+		mkdir -p "$(dirname "$out")"
+		(cd "$src" && CGO_ENABLED=0 gm_go go1.26 build -o "$out" .) >"$2" 2>&1 || return 1
+		echo "$key" >"$out.stamp"
+	fi
+	echo "$out"
+}

@@ -18,9 +18,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 DPORT=$(free_port)
 "$GM" daemon -v --listen 127.0.0.1:"$DPORT" --window 1s --min-windows 4 \

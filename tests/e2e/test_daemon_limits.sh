@@ -18,23 +18,11 @@ if [ ! -x "$GM" ] || [ "$(id -u)" -ne 0 ]; then
 	fail "daemon-limits/setup" "need root and $GM"
 	exit 1
 fi
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 FIX=$(gm_fixture go1.26 plain scenarios)
 # distinct copies: each its own inode, so its own binary slot
 for n in one two three four; do cp "$FIX" "$WORK/gml-$n"; done
 PORT=
 metrics() { curl -sf --max-time 5 "http://127.0.0.1:$PORT/metrics"; }
-# wait_for SECONDS COMMAND...: until the command (or function) succeeds
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.25
-	done
-}
 ready() { metrics 2>/dev/null | grep '^gomaptrace_build_info' >/dev/null; }
 # traced COMM: the daemon has map series for that command
 traced() { metrics 2>/dev/null | grep "^gomaptrace_map_entries{.*comm=\"$1\"" >/dev/null; }

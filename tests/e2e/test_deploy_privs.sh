@@ -23,9 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 # cap_bpf 39, cap_perfmon 38, cap_sys_ptrace 19
 WANT_CAPS=$(printf '%016x' $(((1 << 39) | (1 << 38) | (1 << 19))))
 MEMLOCK=65536

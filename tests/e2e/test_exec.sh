@@ -29,16 +29,9 @@ if [ ! -x "$LEAKY" ]; then
 	fail "exec/setup" "fixture $LEAKY missing (make fixtures)"
 	exit 1
 fi
-EXECER=$GM_BUILD/e2e/progs/execer
-key=$(cat tests/e2e/progs/execer/*.go tests/e2e/progs/execer/go.mod | sha256sum | cut -c1-16)
-if [ ! -x "$EXECER" ] || [ "$(cat "$EXECER.stamp" 2>/dev/null)" != "$key" ]; then
-	mkdir -p "$(dirname "$EXECER")"
-	if (cd tests/e2e/progs/execer && CGO_ENABLED=0 gm_go go1.26 build -o "$EXECER" .) >"$WORK/build.log" 2>&1; then
-		echo "$key" >"$EXECER.stamp"
-	else
-		fail "exec/setup" "cannot build execer: $(tail -3 "$WORK/build.log" | tr '\n' ' ')"
-		exit 1
-	fi
+if ! EXECER=$(gm_build_prog execer "$WORK/build.log"); then
+	fail "exec/setup" "cannot build execer: $(tail -3 "$WORK/build.log" | tr '\n' ' ')"
+	exit 1
 fi
 # copies with names of their own: the report must name the new image
 cp "$EXECER" "$WORK/gmx-launcher"

@@ -44,15 +44,7 @@ foreign_links() {
 }
 no_foreign() { [ -z "$(foreign_links "$1" "$2")" ]; }
 perf_at_most() { [ "$(perf_fds "$1")" -le "$2" ]; }
-# wait_for SECONDS COMMAND...: until the command (or function) succeeds
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.1
-	done
-}
+WAIT_FOR_STEP=0.1	# wait_for (lib.sh) polls this often
 
 # What the new build does untraced: the oracle for its traced run.
 "$NEW" "${RUN_ARGS[@]}" >"$WORK/ref.out" 2>&1

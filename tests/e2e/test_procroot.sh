@@ -29,18 +29,7 @@ if [ ! -x "$GM" ] || [ "$(id -u)" -ne 0 ]; then
 	fail "procroot/setup" "need root and $GM"
 	exit 1
 fi
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 tail_of() { tail -3 "$1" 2>/dev/null | tr '\n' ' ' | cut -c1-300; }
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.25
-	done
-}
 
 # not-procfs
 mkdir -p "$WORK/plain/1"

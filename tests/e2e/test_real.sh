@@ -54,9 +54,6 @@ done
 rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR" "$REAL"
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 # wait_http URL SECS: until URL answers 2xx.
 wait_http() {
 	local i
@@ -174,6 +171,17 @@ trace_bg() {
 		>"$LOGDIR/$name.out" 2>"$LOGDIR/$name.err" </dev/null &
 	TR_PID=$!
 }
+# trace_attach NAME PID: trace_bg -p PID, then wait until the session says
+# every probe is in (the judging clock starts there; minutes on a loaded
+# machine, 90 s at most)
+trace_attach() {
+	local name=$1 pid=$2 i
+	trace_bg "$name" -p "$pid"
+	for ((i = 0; i < 900; i++)); do
+		grep -q "attached to pid $pid" "$LOGDIR/$name.err" 2>/dev/null && break
+		sleep 0.1
+	done
+}
 # trace_end NAME: SIGTERM the session of trace_bg (SIGKILL 20 s later if it
 # hangs on); its exit status goes to NAME.rc.
 trace_end() {
@@ -204,12 +212,7 @@ prom_session() {
 		pid=$!
 		wait_http "http://127.0.0.1:$PP_PORT/-/ready" 90
 		sleep 4
-		trace_bg "$name" -p "$pid"
-		# the clock starts once every probe is in (minutes on a loaded machine)
-		for ((i = 0; i < 900; i++)); do
-			grep -q "attached to pid $pid" "$LOGDIR/$name.err" 2>/dev/null && break
-			sleep 0.1
-		done
+		trace_attach "$name" "$pid"
 	fi
 	prom_health "$name" "$PP_PORT"
 	# -p: a classic map already grown is found at its next doubling
@@ -334,11 +337,7 @@ nats_session() {
 	lp=$!
 	if [ "$how" = pid ]; then
 		sleep 1
-		trace_bg "$name" -p "$pid"
-		for ((i = 0; i < 900; i++)); do
-			grep -q "attached to pid $pid" "$LOGDIR/$name.err" 2>/dev/null && break
-			sleep 0.1
-		done
+		trace_attach "$name" "$pid"
 	fi
 	# -p: a Swiss map already grown is found at its next table split
 	if [ "$how" = pid ]; then sleep $((JUDGE + 6)); else sleep "$JUDGE"; fi
@@ -508,11 +507,7 @@ etcd_session() {
 	lp=$!
 	if [ "$how" = pid ]; then
 		sleep 2
-		trace_bg "$name" -p "$pid"
-		for ((i = 0; i < 900; i++)); do
-			grep -q "attached to pid $pid" "$LOGDIR/$name.err" 2>/dev/null && break
-			sleep 0.1
-		done
+		trace_attach "$name" "$pid"
 	fi
 	# -p: a classic map already grown is found at its next doubling
 	if [ "$how" = pid ]; then sleep $((JUDGE + 6)); else sleep "$JUDGE"; fi

@@ -84,9 +84,6 @@ else
 	fail release/bare-trace "exit $rc; $(tail -3 "$WORK/trace.err" | tr '\n' ' ')"
 fi
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 DPORT=$(free_port)
 bare_exec /usr/local/bin/gomaptrace daemon --listen 127.0.0.1:"$DPORT" --include '^$' 2>"$WORK/daemon.err" &
 PIDS+=($!)

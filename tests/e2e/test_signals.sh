@@ -55,16 +55,9 @@ if [ ! -x "$LEAKY" ]; then
 	exit 1
 fi
 # the stubborn program, built once per source
-STUBBORN=$GM_BUILD/e2e/progs/stubborn
-key=$(cat tests/e2e/progs/stubborn/*.go tests/e2e/progs/stubborn/go.mod | sha256sum | cut -c1-16)
-if [ ! -x "$STUBBORN" ] || [ "$(cat "$STUBBORN.stamp" 2>/dev/null)" != "$key" ]; then
-	mkdir -p "$(dirname "$STUBBORN")"
-	if (cd tests/e2e/progs/stubborn && CGO_ENABLED=0 gm_go go1.26 build -o "$STUBBORN" .) >"$DIR/stubborn-build.log" 2>&1; then
-		echo "$key" >"$STUBBORN.stamp"
-	else
-		fail "signals/setup" "cannot build stubborn: $(tail -3 "$DIR/stubborn-build.log" | tr '\n' ' ')"
-		exit 1
-	fi
+if ! STUBBORN=$(gm_build_prog stubborn "$DIR/stubborn-build.log"); then
+	fail "signals/setup" "cannot build stubborn: $(tail -3 "$DIR/stubborn-build.log" | tr '\n' ' ')"
+	exit 1
 fi
 
 tail_of() { tail -3 "$1" 2>/dev/null | tr '\n' ' ' | cut -c1-300; }

@@ -583,7 +583,8 @@ def compact_types(e, md, md_words, s, extra=16):
     return len(maps)
 
 
-def compact_seed(e, lo, count, with_types=False):
+def compact_seed(e, lo, count, with_types=False, code=None):
+    """code: (at, length) of .text to keep too, for the probe plan's decoder."""
     s = base(e)
     s.keep_section('.go.buildinfo')
     table, patches, md, gofunc = compact(e, lo, count)
@@ -601,6 +602,8 @@ def compact_seed(e, lo, count, with_types=False):
     if with_types:
         compact_types(e, md, mdw, s)
     s.patch(md, mdw)
+    if code:
+        s.keep(*code)
     return s.build()
 
 
@@ -611,26 +614,6 @@ def text_of(e):
     t = Pcln(blob)
     md = find_moduledata(e, hdr, t.fno)
     return t, e.u64(md + 22 * 8) or e.sh[e.sec('.text')][3]
-
-
-def compact_seed_with_code(e, lo, count, code_at, code_len):
-    """compact_seed, keeping [code_at, code_at+code_len) of .text too."""
-    s = base(e)
-    s.keep_section('.go.buildinfo')
-    table, patches, md, gofunc = compact(e, lo, count)
-    hdr, _, sec = find_pclntab(e)
-    s.patch(hdr, table)
-    s.sizes[sec] = len(table)
-    for v, d in patches.items():
-        if v != md:
-            s.patch(v, d)
-    mdw = bytearray(e.read(md, 0x300))
-    mdw[:len(patches[md])] = patches[md]
-    if gofunc:
-        s.keep(gofunc, 16)
-    s.patch(md, mdw)
-    s.keep(code_at, code_len)
-    return s.build()
 
 
 def seeds_for(target, path):
@@ -673,8 +656,8 @@ def seeds_for(target, path):
             for before in (4, 10):
                 lo = max(0, i - before)
                 hi = min(lo + 12, t.nfunc - 1)
-                s = compact_seed_with_code(e, lo, hi - lo, text + t.ftab(lo)[0],
-                                           t.ftab(hi)[0] - t.ftab(lo)[0])
+                s = compact_seed(e, lo, hi - lo, code=(text + t.ftab(lo)[0],
+                                                       t.ftab(hi)[0] - t.ftab(lo)[0]))
                 yield '%s-%s-%d' % (tag, name.decode().rsplit('.', 1)[-1], before), s
         return
     if target == 'probecode':
