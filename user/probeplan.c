@@ -32,28 +32,23 @@
  */
 #define PP_PROLOGUE_WINDOW	8
 
-/* Any one of these as a real function proves the implementation. */
-static const char *const swiss_growth_fns[] = {
-	"internal/runtime/maps.(*table).rehash",
-	"internal/runtime/maps.(*Map).growToTable",
-	"internal/runtime/maps.(*table).grow",
-	"internal/runtime/maps.(*table).split",
-	"internal/runtime/maps.(*Map).growToSmall",
-};
-
-static const char *const classic_growth_fns[] = {
-	"runtime.hashGrow",
-};
-
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *first_present(const struct pclntab *tab, const char *const *names,
-				 size_t cnt)
+/*
+ * The first of impl's marker functions (probes.c's table) that is a real
+ * function here; *first gets the first marker of all, for messages.
+ */
+static const char *first_marker(const struct pclntab *tab, enum gm_map_impl impl,
+				const char **first)
 {
+	const char *names[16];
 	struct pcln_func fn;
-	size_t i;
+	size_t i, n = probes__impl_markers(impl, names, ARRAY_SIZE(names));
 
-	for (i = 0; i < cnt; i++)
+	if (n > ARRAY_SIZE(names))
+		n = ARRAY_SIZE(names);
+	*first = n ? names[0] : "?";
+	for (i = 0; i < n; i++)
 		if (!pclntab__func_by_name(tab, names[i], &fn))
 			return names[i];
 	return NULL;
@@ -62,10 +57,10 @@ static const char *first_present(const struct pclntab *tab, const char *const *n
 static int pick_impl(const struct pclntab *tab, const struct go_buildinfo *bi,
 		     enum gm_map_impl *impl, struct gm_err *err)
 {
-	const char *swiss, *classic;
+	const char *swiss, *classic, *swiss0, *classic0;
 
-	swiss = first_present(tab, swiss_growth_fns, ARRAY_SIZE(swiss_growth_fns));
-	classic = first_present(tab, classic_growth_fns, ARRAY_SIZE(classic_growth_fns));
+	swiss = first_marker(tab, GM_MAP_SWISS, &swiss0);
+	classic = first_marker(tab, GM_MAP_CLASSIC, &classic0);
 	if (swiss && classic)
 		return gm_err_set(err, EINVAL,
 				  "both map implementations present (%s and %s)",
@@ -73,7 +68,7 @@ static int pick_impl(const struct pclntab *tab, const struct go_buildinfo *bi,
 	if (!swiss && !classic)
 		return gm_err_set(err, ENOENT,
 				  "no map growth function in pclntab (neither %s nor %s)",
-				  classic_growth_fns[0], swiss_growth_fns[0]);
+				  classic0, swiss0);
 	/*
 	 * The experiment list is written by the same toolchain that chose the
 	 * runtime; a mismatch means the pclntab or buildinfo is not what it

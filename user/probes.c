@@ -14,6 +14,12 @@
 #define CL (1u << GM_MAP_CLASSIC)
 #define SW (1u << GM_MAP_SWISS)
 #define BOTH (CL | SW)
+/*
+ * In `planned`: a real function of this name proves the implementation the
+ * row is planned for (exactly one of CL, SW): probeplan picks classic or
+ * swiss by which of these the function table holds.
+ */
+#define PROVES (1u << 8)
 
 /*
  * The one table of runtime functions: every function the probe plan
@@ -25,7 +31,7 @@
  */
 struct runtime_fn {
 	const char *function;
-	unsigned planned;	/* implementations whose plan decodes it */
+	unsigned planned;	/* implementations whose plan decodes it, | PROVES */
 	unsigned probed;	/* ... and which attach a point on it */
 	enum probes_mode mode;
 	enum gm_probe_kind kind;
@@ -40,7 +46,7 @@ static const struct runtime_fn fns[] = {
 	{ "runtime.makemap_small", BOTH, BOTH, PROBES_DEFAULT, GM_PROBE_MAKEMAP_RET, true, GM_REG_RAX, NOREG, NOREG },
 	{ "runtime.makemap64", BOTH, 0 },
 	/* growth: hashGrow(t, h), (*hmap).newoverflow(h, t, b); growWork*(t, h, bucket) in exact mode */
-	{ "runtime.hashGrow", CL, CL, PROBES_DEFAULT, GM_PROBE_HASHGROW, false, GM_REG_RBX, GM_REG_RAX, NOREG },
+	{ "runtime.hashGrow", CL | PROVES, CL, PROBES_DEFAULT, GM_PROBE_HASHGROW, false, GM_REG_RBX, GM_REG_RAX, NOREG },
 	{ "runtime.growWork", CL, CL, PROBES_EXACT, GM_PROBE_GROWWORK, false, GM_REG_RBX, GM_REG_RAX, NOREG },
 	{ "runtime.growWork_fast32", CL, CL, PROBES_EXACT, GM_PROBE_GROWWORK, false, GM_REG_RBX, GM_REG_RAX, NOREG },
 	{ "runtime.growWork_fast64", CL, CL, PROBES_EXACT, GM_PROBE_GROWWORK, false, GM_REG_RBX, GM_REG_RAX, NOREG },
@@ -53,11 +59,11 @@ static const struct runtime_fn fns[] = {
 	{ "internal/runtime/maps.newTable", SW, 0 },
 	{ "internal/runtime/maps.newGroups", SW, 0 },
 	/* swiss: (m).growToSmall(typ), (m).growToTable(typ), (t).grow(typ, m, cap), (t).split(typ, m) */
-	{ "internal/runtime/maps.(*Map).growToSmall", SW, SW, PROBES_DEFAULT, GM_PROBE_GROW_TO_SMALL, false, GM_REG_RAX, GM_REG_RBX, NOREG },
-	{ "internal/runtime/maps.(*Map).growToTable", SW, SW, PROBES_DEFAULT, GM_PROBE_GROW_TO_TABLE, false, GM_REG_RAX, GM_REG_RBX, NOREG },
-	{ "internal/runtime/maps.(*table).rehash", SW, 0 },
-	{ "internal/runtime/maps.(*table).grow", SW, SW, PROBES_DEFAULT, GM_PROBE_TABLE_GROW, false, GM_REG_RAX, GM_REG_RBX, GM_REG_RCX },
-	{ "internal/runtime/maps.(*table).split", SW, SW, PROBES_DEFAULT, GM_PROBE_TABLE_SPLIT, false, GM_REG_RAX, GM_REG_RBX, GM_REG_RCX },
+	{ "internal/runtime/maps.(*Map).growToSmall", SW | PROVES, SW, PROBES_DEFAULT, GM_PROBE_GROW_TO_SMALL, false, GM_REG_RAX, GM_REG_RBX, NOREG },
+	{ "internal/runtime/maps.(*Map).growToTable", SW | PROVES, SW, PROBES_DEFAULT, GM_PROBE_GROW_TO_TABLE, false, GM_REG_RAX, GM_REG_RBX, NOREG },
+	{ "internal/runtime/maps.(*table).rehash", SW | PROVES, 0 },
+	{ "internal/runtime/maps.(*table).grow", SW | PROVES, SW, PROBES_DEFAULT, GM_PROBE_TABLE_GROW, false, GM_REG_RAX, GM_REG_RBX, GM_REG_RCX },
+	{ "internal/runtime/maps.(*table).split", SW | PROVES, SW, PROBES_DEFAULT, GM_PROBE_TABLE_SPLIT, false, GM_REG_RAX, GM_REG_RBX, GM_REG_RCX },
 	{ "internal/runtime/maps.(*Map).directorySet", SW, 0 },
 	{ "internal/runtime/maps.(*Map).replaceTable", SW, 0 },
 	{ "runtime.mapclear", BOTH, 0 },
@@ -90,6 +96,20 @@ size_t probes__runtime_fns(enum gm_map_impl impl, const char **names, size_t max
 
 	for (i = 0; i < FN_CNT; i++) {
 		if (!(fns[i].planned & (1u << impl)))
+			continue;
+		if (n < max)
+			names[n] = fns[i].function;
+		n++;
+	}
+	return n;
+}
+
+size_t probes__impl_markers(enum gm_map_impl impl, const char **names, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < FN_CNT; i++) {
+		if (!(fns[i].planned & PROVES) || !(fns[i].planned & (1u << impl)))
 			continue;
 		if (n < max)
 			names[n] = fns[i].function;

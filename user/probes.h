@@ -43,5 +43,10 @@ const char *probe_kind__str(enum gm_probe_kind kind);
  * to max names (static strings); returns how many there are.
  */
 size_t probes__runtime_fns(enum gm_map_impl impl, const char **names, size_t max);
+/*
+ * The functions whose presence as a real function proves impl (any one
+ * suffices), in table order, from the same table; same calling convention.
+ */
+size_t probes__impl_markers(enum gm_map_impl impl, const char **names, size_t max);
 
 #endif /* PROBES_H */

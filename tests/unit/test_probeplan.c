@@ -500,6 +500,57 @@ static void test_matrix_invariants(void **state)
 	}
 }
 
+/*
+ * The functions that tell the implementations apart (probes.c's PROVES
+ * rows): each is planned for its implementation, and on every release of
+ * the matrix the binary holds one of its own implementation's and none of
+ * the other's.
+ */
+static void test_impl_markers(void **state)
+{
+	static const enum gm_map_impl impls[] = { GM_MAP_CLASSIC, GM_MAP_SWISS };
+	const char *markers[16], *planned[64];
+	size_t t, i, j, k, nm, np;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		nm = probes__impl_markers(impls[i], markers, 16);
+		np = probes__runtime_fns(impls[i], planned, 64);
+		assert_true(nm >= 1 && nm <= 16 && np <= 64);
+		for (j = 0; j < nm; j++) {
+			bool found = false;
+
+			for (k = 0; k < np; k++)
+				found |= !strcmp(markers[j], planned[k]);
+			assert_true(found);
+		}
+	}
+	/* and no function proves both */
+	nm = probes__impl_markers(GM_MAP_CLASSIC, markers, 16);
+	np = probes__impl_markers(GM_MAP_SWISS, planned, 64);
+	for (j = 0; j < nm; j++)
+		for (k = 0; k < np; k++)
+			assert_string_not_equal(markers[j], planned[k]);
+	for (t = 0; t < sizeof(gm_toolchains) / sizeof(gm_toolchains[0]); t++) {
+		struct pcln_func fn;
+		struct bin b;
+
+		bin_open(&b, gm_toolchains[t], "pie-stripped", "maps");
+		for (i = 0; i < 2; i++) {
+			bool own = (impls[i] == GM_MAP_SWISS) == gm_matrix[t].swiss;
+			size_t present = 0;
+
+			nm = probes__impl_markers(impls[i], markers, 16);
+			for (j = 0; j < nm; j++)
+				present += !pclntab__func_by_name(b.tab, markers[j], &fn);
+			if (own ? present == 0 : present != 0)
+				fail_msg("%s: %zu of %s's %zu marker functions present", gm_toolchains[t],
+					 present, impls[i] == GM_MAP_SWISS ? "swiss" : "classic", nm);
+		}
+		bin_close(&b);
+	}
+}
+
 /* A stripped PIE and a plain build agree on which functions are probeable. */
 static void test_pie_stripped_same_states(void **state)
 {
@@ -808,6 +859,7 @@ int main(void)
 		cmocka_unit_test(test_go119_faststr_c3_plain),
 		cmocka_unit_test(test_go119_faststr_c3_pie_stripped),
 		cmocka_unit_test(test_matrix_invariants),
+		cmocka_unit_test(test_impl_markers),
 		cmocka_unit_test(test_pie_stripped_same_states),
 		cmocka_unit_test(test_swiss_states),
 		cmocka_unit_test(test_classic_states),
