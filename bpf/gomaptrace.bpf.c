@@ -329,30 +329,35 @@ static __always_inline void check_budget(struct gm_proc_hits *ph, __u32 tgid, __
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline int on_probe(struct pt_regs *ctx)
-{
-	__u32 spec_idx = (__u32)bpf_get_attach_cookie(ctx);
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32, bin;
-	struct gm_probe_spec *spec;
-	struct gm_layout *lay;
+/*
+ * What one hit knows as on_probe's steps go: the point (spec), the binary's
+ * layout, the argument registers and what they said.
+ */
+struct hit {
+	const struct gm_probe_spec *spec;
+	const struct gm_layout *lay;
 	struct gm_regs regs;
-	struct gm_event *e;
-	struct gm_proc_hits *ph;
-	__u64 *hits, map, type = 0, g, lo = 0, hi = 0, grow_bp = 0, grow_pc = 0;
-	__u32 alarm;
-	bool ok = true;
+	__u64 map;		/* map_reg (the table for table probes, the size for mallocgc) */
+	__u64 type;		/* type_reg, 0 when the point has none */
+	__u64 grow_bp;		/* large_grow: hashGrow's frame ... */
+	__u64 grow_pc;		/* ... and the return address into it */
+	__u64 stack_hi;		/* a stack map: its goroutine's stack top */
+};
 
-	spec = bpf_map_lookup_elem(&probe_specs, &spec_idx);
-	if (!spec) {
-		count(GM_CNT_NO_SPEC);
-		return 0;
-	}
+/*
+ * Every hit counts, whatever it turns into: per attachment for the metrics
+ * and per process for the governor (which may raise an alarm here).
+ */
+static __always_inline void account_hit(__u32 spec_idx, __u32 tgid)
+{
+	__u32 alarm = alarm_hits;
+	struct gm_proc_hits *ph;
+	__u64 *hits;
+
 	hits = bpf_map_lookup_elem(&probe_hits, &spec_idx);
 	if (hits)
 		*hits += 1;
 	ph = bpf_map_lookup_elem(&proc_hits, &tgid);
-	alarm = alarm_hits;
 	if (ph) {
 		__sync_fetch_and_add(&ph->hits, 1);
 		if (GM_ALARM_HITS(alarm))
@@ -366,64 +371,73 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 		first.start_credit = credit > 0xffffffffULL ? 0xffffffffU : (__u32)credit;
 		bpf_map_update_elem(&proc_hits, &tgid, &first, BPF_NOEXIST);
 	}
-	/* kind 0: the calibration point, whose cost is the trap itself */
-	if (!spec->kind)
-		return 0;
-	if (filter_pids && !bpf_map_lookup_elem(&target_pids, &tgid)) {
-		count(GM_CNT_FILTERED);
-		return 0;
-	}
-	bin = spec->binary_idx;
-	lay = bpf_map_lookup_elem(&layouts, &bin);
-	if (!lay) {
-		count(GM_CNT_NO_SPEC);
-		return 0;
-	}
-	load_regs(ctx, &regs);
-	map = reg(&regs, spec->map_reg);
-	if (spec->type_reg != GM_REG_NONE)
-		type = reg(&regs, spec->type_reg);
+}
 
-	if (spec->kind == GM_PROBE_MALLOCGC) {
-		struct gm_alloc_key key = { .tgid = tgid, .type = type };
+/* mallocgc: only allocations of a tracked bucket/group type are events. */
+static __always_inline bool alloc_wanted(const struct hit *h, __u32 tgid)
+{
+	struct gm_alloc_key key = { .tgid = tgid, .type = h->type };
 
-		/* map_reg holds the size here; only bucket/group types count. */
-		if (!bpf_map_lookup_elem(&bucket_types, &key))
-			return 0;
-	} else if (spec->kind == GM_PROBE_LARGE_GROW) {
-		if (lay->grow_map_slot == GM_SLOT_ABSENT ||
-		    !find_grow_frame(ctx, lay, &grow_bp, &grow_pc)) {
-			count(GM_CNT_LARGE_NOT_MAP);
-			return 0;
-		}
-		map = read_user_sized(grow_bp + (__s64)lay->grow_map_slot, 0, 8, &ok);
-		if (!ok || !map) {
-			count(GM_CNT_LARGE_NOT_MAP);
-			return 0;
-		}
-	} else if (spec->kind == GM_PROBE_MAPASSIGN || spec->kind == GM_PROBE_GROWWORK) {
-		__u64 n = read_user_sized(map, lay->map_count_off, lay->map_count_size, &ok);
+	return bpf_map_lookup_elem(&bucket_types, &key) != NULL;
+}
 
-		if (!ok || !assign_due(map, n)) {
-			count(GM_CNT_RATE_LIMITED);
-			return 0;
-		}
+/* allocLarge: an event only inside hashGrow, whose frame yields the map. */
+static __always_inline bool large_grow_map(struct pt_regs *ctx, struct hit *h)
+{
+	const struct gm_layout *lay = h->lay;
+	bool ok = true;
+
+	if (lay->grow_map_slot == GM_SLOT_ABSENT || !find_grow_frame(ctx, lay, &h->grow_bp, &h->grow_pc))
+		return false;
+	h->map = read_user_sized(h->grow_bp + (__s64)lay->grow_map_slot, 0, 8, &ok);
+	return ok && h->map;
+}
+
+/* mapassign/growWork (exact mode): an event when the count crossed a step. */
+static __always_inline bool assign_wanted(const struct hit *h)
+{
+	bool ok = true;
+	__u64 n = read_user_sized(h->map, h->lay->map_count_off, h->lay->map_count_size, &ok);
+
+	return ok && assign_due(h->map, n);
+}
+
+/* The kinds that are not an event at every hit decide here, before a record is reserved. */
+static __always_inline bool worth_an_event(struct pt_regs *ctx, struct hit *h, __u32 tgid)
+{
+	switch (h->spec->kind) {
+	case GM_PROBE_MALLOCGC:
+		return alloc_wanted(h, tgid);
+	case GM_PROBE_LARGE_GROW:
+		if (large_grow_map(ctx, h))
+			return true;
+		count(GM_CNT_LARGE_NOT_MAP);
+		return false;
+	case GM_PROBE_MAPASSIGN:
+	case GM_PROBE_GROWWORK:
+		if (assign_wanted(h))
+			return true;
+		count(GM_CNT_RATE_LIMITED);
+		return false;
+	default:
+		return true;
 	}
+}
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(GM_CNT_LOST);
-		return 0;
-	}
+static __always_inline void event_init(struct gm_event *e, const struct hit *h, __u64 pid_tgid,
+				       __u32 spec_idx)
+{
+	__u8 kind = h->spec->kind;
+
 	e->ts_ns = bpf_ktime_get_ns();
-	e->tgid = tgid;
+	e->tgid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
 	e->spec_idx = spec_idx;
 	/* what the tracker sees: the growth, wherever it was caught */
-	e->kind = spec->kind == GM_PROBE_LARGE_GROW ? GM_PROBE_HASHGROW : spec->kind;
+	e->kind = kind == GM_PROBE_LARGE_GROW ? GM_PROBE_HASHGROW : kind;
 	e->flags = 0;
-	e->map = map;
-	e->type = type;
+	e->map = h->map;
+	e->type = h->type;
 	e->entries = 0;
 	e->seed = 0;
 	e->bucket_size = 0;
@@ -435,104 +449,198 @@ static __always_inline int on_probe(struct pt_regs *ctx)
 	e->holder_ret_off = 0;
 	e->holder = GM_HOLDER_UNKNOWN;
 	e->_pad2[0] = e->_pad2[1] = e->_pad2[2] = 0;
+}
 
-	if (spec->kind == GM_PROBE_MALLOCGC) {
-		e->map = 0;
-		e->arg = map;	/* allocation size */
-		goto stack;
+/* mallocgc: map_reg held the allocation size; no map yet. */
+static __always_inline void fill_alloc(struct gm_event *e, const struct hit *h)
+{
+	e->map = 0;
+	e->arg = h->map;
+}
+
+/*
+ * A sync.Map's trie is no runtime map: none of the layout's offsets apply,
+ * and userspace walks it.  expand's hashShift (R8) says how deep the insert
+ * went.  A trie on a goroutine stack is not followed.
+ */
+static __always_inline void fill_trie(struct gm_event *e, const struct hit *h)
+{
+	if (h->spec->kind == GM_PROBE_TRIE_EXPAND)
+		e->arg = reg(&h->regs, GM_REG_R8) & 0xff;
+}
+
+/* swiss table probes name the table in map_reg and the Map in aux_reg */
+static __always_inline void fill_table(struct gm_event *e, struct hit *h)
+{
+	__u64 table = h->map;
+	bool ok = true;
+
+	e->map = h->map = reg(&h->regs, h->spec->aux_reg);
+	if (h->spec->kind == GM_PROBE_TABLE_GROW) {
+		e->arg = reg(&h->regs, GM_REG_RDI) & 0xffff;	/* newCapacity uint16 */
+	} else {
+		e->arg = read_user_sized(table, h->lay->table_capacity_off,
+					 h->lay->table_capacity_size, &ok);
+		if (!ok)
+			e->flags |= GM_EV_READ_FAIL;
 	}
-	/*
-	 * A sync.Map's trie is no runtime map: none of the layout's offsets
-	 * apply, and userspace walks it.  expand's hashShift (R8) says how
-	 * deep the insert went.  A trie on a goroutine stack is not followed.
-	 */
-	if (spec->kind == GM_PROBE_TRIE_INIT || spec->kind == GM_PROBE_TRIE_EXPAND) {
-		if (spec->kind == GM_PROBE_TRIE_EXPAND)
-			e->arg = reg(&regs, GM_REG_R8) & 0xff;
-		goto stack;
+}
+
+/*
+ * Is the map on its goroutine's stack?  Go keeps the current g in R14 at
+ * calls and returns (ABIInternal).  The map (not a table) decides: a stack
+ * map's tables are on the heap.
+ */
+static __always_inline void fill_goroutine(struct pt_regs *ctx, struct gm_event *e, struct hit *h)
+{
+	const struct gm_layout *lay = h->lay;
+	__u64 g = ctx->r14, lo, hi, map = h->map;
+	bool ok = true;
+
+	if (!g)
+		return;
+	lo = read_user_sized(g, lay->g_stack_lo_off, 8, &ok);
+	hi = read_user_sized(g, lay->g_stack_hi_off, 8, &ok);
+	if (!ok || !lo || map < lo || map >= hi || hi - map >= (1ULL << 32))
+		return;
+	h->stack_hi = hi;
+	e->flags |= GM_EV_ON_STACK;
+	e->g = g;
+	e->stack_off = (__u32)(hi - map);
+	e->goid = read_user_sized(g, lay->g_goid_off, 8, &ok);
+	if (!ok || !e->goid) {
+		count(GM_CNT_STACK_NO_G);
+		e->flags |= GM_EV_READ_FAIL;
 	}
+}
 
-	/* swiss table probes name the table in map_reg and the Map in aux_reg */
-	if (spec->kind == GM_PROBE_TABLE_GROW || spec->kind == GM_PROBE_TABLE_SPLIT) {
-		__u64 table = map;
-
-		e->map = map = reg(&regs, spec->aux_reg);
-		if (spec->kind == GM_PROBE_TABLE_GROW)
-			e->arg = reg(&regs, GM_REG_RDI) & 0xffff;	/* newCapacity uint16 */
-		else
-			e->arg = read_user_sized(table, lay->table_capacity_off,
-						 lay->table_capacity_size, &ok);
-	}
-
-	/*
-	 * Go keeps the current g in R14 at calls and returns (ABIInternal).
-	 * The map (not a table) decides: a stack map's tables are on the heap.
-	 */
-	g = ctx->r14;
-	if (g) {
-		bool gok = true;
-
-		lo = read_user_sized(g, lay->g_stack_lo_off, 8, &gok);
-		hi = read_user_sized(g, lay->g_stack_hi_off, 8, &gok);
-		if (gok && lo && map >= lo && map < hi && hi - map < (1ULL << 32)) {
-			e->flags |= GM_EV_ON_STACK;
-			e->g = g;
-			e->stack_off = (__u32)(hi - map);
-			e->goid = read_user_sized(g, lay->g_goid_off, 8, &gok);
-			if (!gok || !e->goid) {
-				count(GM_CNT_STACK_NO_G);
-				e->flags |= GM_EV_READ_FAIL;
-			}
-		}
-	}
+/* The map header: count, seed, bucket size, and B or the directory length. */
+static __always_inline void fill_map(struct gm_event *e, const struct hit *h)
+{
+	const struct gm_layout *lay = h->lay;
+	__u8 kind = h->spec->kind;
+	bool table = kind == GM_PROBE_TABLE_GROW || kind == GM_PROBE_TABLE_SPLIT;
+	__u64 map = h->map;
+	bool ok = true;
 
 	e->entries = read_user_sized(map, lay->map_count_off, lay->map_count_size, &ok);
 	e->seed = read_user_sized(map, lay->map_seed_off, lay->map_seed_size, &ok);
-	if (type)
-		e->bucket_size = read_user_sized(type, lay->type_bucketsize_off,
+	if (h->type)
+		e->bucket_size = read_user_sized(h->type, lay->type_bucketsize_off,
 						 lay->type_bucketsize_size, &ok);
 	if (lay->impl == GM_MAP_CLASSIC) {
-		if (spec->kind != GM_PROBE_TABLE_GROW && spec->kind != GM_PROBE_TABLE_SPLIT)
+		if (!table)
 			e->arg = read_user_sized(map, lay->map_B_off, 1, &ok);
-		if (spec->kind == GM_PROBE_NEWOVERFLOW) {
+		if (kind == GM_PROBE_NEWOVERFLOW) {
 			__u64 extra = read_user_sized(map, lay->map_extra_off, 8, &ok);
 
 			/* preallocated overflow buckets cost nothing new */
 			if (extra)
 				e->arg2 = read_user_sized(extra, lay->extra_nextoverflow_off, 8, &ok);
 		}
-	} else if (spec->kind != GM_PROBE_TABLE_GROW && spec->kind != GM_PROBE_TABLE_SPLIT) {
+	} else if (!table) {
 		e->arg2 = read_user_sized(map, lay->map_dirlen_off, 8, &ok);
 	}
 	if (!ok)
 		e->flags |= GM_EV_READ_FAIL;
-stack:
-	if (spec->kind == GM_PROBE_LARGE_GROW) {
-		/* as a probe in hashGrow would see it */
-		e->frames[0] = grow_pc;
-		e->nr_frames = walk_frames(grow_bp, 1, e);
-	} else {
-		walk_stack(ctx, spec->placement, e);
-	}
-	if (e->flags & GM_EV_ON_STACK) {
-		__u64 sp = ctx->sp, bp = ctx->bp;
+}
 
-		barrier_var(sp);
-		barrier_var(bp);
-		if (spec->kind == GM_PROBE_LARGE_GROW) {
-			find_holder(grow_bp, 1, e, hi);
-		} else if (spec->placement != GM_AT_POST_PROLOGUE) {
-			/* at a RET or entry, RBP is still the caller's (frames[1]) frame */
-			if (map > sp && map < bp && bp + 8 < hi) {
-				e->holder = 1;
-				e->holder_ret_off = (__u32)(hi - (bp + 8));
-			} else {
-				find_holder(bp, 2, e, hi);
-			}
-		} else {
-			find_holder(bp, 1, e, hi);
-		}
+/* The stack, and for a stack map the frame that holds it. */
+static __always_inline void fill_stack(struct pt_regs *ctx, struct gm_event *e, const struct hit *h)
+{
+	__u8 kind = h->spec->kind, placement = h->spec->placement;
+	__u64 sp = ctx->sp, bp = ctx->bp, hi = h->stack_hi, map = h->map;
+
+	if (kind == GM_PROBE_LARGE_GROW) {
+		/* as a probe in hashGrow would see it */
+		e->frames[0] = h->grow_pc;
+		e->nr_frames = walk_frames(h->grow_bp, 1, e);
+	} else {
+		walk_stack(ctx, placement, e);
 	}
+	if (!(e->flags & GM_EV_ON_STACK))
+		return;
+	barrier_var(sp);
+	barrier_var(bp);
+	if (kind == GM_PROBE_LARGE_GROW) {
+		find_holder(h->grow_bp, 1, e, hi);
+	} else if (placement != GM_AT_POST_PROLOGUE) {
+		/* at a RET or entry, RBP is still the caller's (frames[1]) frame */
+		if (map > sp && map < bp && bp + 8 < hi) {
+			e->holder = 1;
+			e->holder_ret_off = (__u32)(hi - (bp + 8));
+		} else {
+			find_holder(bp, 2, e, hi);
+		}
+	} else {
+		find_holder(bp, 1, e, hi);
+	}
+}
+
+/*
+ * One hit: account for it, drop what is filtered or not worth an event,
+ * then fill the record in steps chosen by the kind of point.
+ */
+static __always_inline int on_probe(struct pt_regs *ctx)
+{
+	__u32 spec_idx = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, bin;
+	struct hit h = {};
+	struct gm_event *e;
+
+	h.spec = bpf_map_lookup_elem(&probe_specs, &spec_idx);
+	if (!h.spec) {
+		count(GM_CNT_NO_SPEC);
+		return 0;
+	}
+	account_hit(spec_idx, tgid);
+	/* kind 0: the calibration point, whose cost is the trap itself */
+	if (!h.spec->kind)
+		return 0;
+	if (filter_pids && !bpf_map_lookup_elem(&target_pids, &tgid)) {
+		count(GM_CNT_FILTERED);
+		return 0;
+	}
+	bin = h.spec->binary_idx;
+	h.lay = bpf_map_lookup_elem(&layouts, &bin);
+	if (!h.lay) {
+		count(GM_CNT_NO_SPEC);
+		return 0;
+	}
+	load_regs(ctx, &h.regs);
+	h.map = reg(&h.regs, h.spec->map_reg);
+	if (h.spec->type_reg != GM_REG_NONE)
+		h.type = reg(&h.regs, h.spec->type_reg);
+	if (!worth_an_event(ctx, &h, tgid))
+		return 0;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(GM_CNT_LOST);
+		return 0;
+	}
+	event_init(e, &h, pid_tgid, spec_idx);
+	switch (h.spec->kind) {
+	case GM_PROBE_MALLOCGC:
+		fill_alloc(e, &h);
+		break;
+	case GM_PROBE_TRIE_INIT:
+	case GM_PROBE_TRIE_EXPAND:
+		fill_trie(e, &h);
+		break;
+	case GM_PROBE_TABLE_GROW:
+	case GM_PROBE_TABLE_SPLIT:
+		fill_table(e, &h);
+		fill_goroutine(ctx, e, &h);
+		fill_map(e, &h);
+		break;
+	default:
+		fill_goroutine(ctx, e, &h);
+		fill_map(e, &h);
+		break;
+	}
+	fill_stack(ctx, e, &h);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

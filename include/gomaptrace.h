@@ -224,7 +224,7 @@ struct gm_proc_hits {
  * events.probe_hits_untraced; NO_SPEC, FILTERED, RATE_LIMITED and
  * LARGE_NOT_MAP, the daemon's gomaptrace_probe_hits_dropped_total{reason};
  * STACK_NO_G, gomaptrace_stack_map_goroutine_unread_total.  (Records
- * submitted are counted where they are read: events.c.)
+ * submitted are counted where they are read: session.c.)
  */
 enum gm_counter {
 	GM_CNT_LOST = 0,	/* ring buffer full: record dropped */

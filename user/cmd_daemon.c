@@ -22,7 +22,6 @@
 #include "attach.h"
 #include "cliutil.h"
 #include "commands.h"
-#include "events.h"
 #include "governor.h"
 #include "httpd.h"
 #include "k8s.h"
@@ -105,7 +104,6 @@ struct daemon {
 	/* the session's parts, for the reads of publish() */
 	struct attacher *att;
 	struct tracker *tr;
-	const struct events *ev;
 	struct governor *gov;
 	struct httpd *http;
 	struct k8s_resolver *k8s;
@@ -699,15 +697,19 @@ static void publish(struct daemon *d)
 	struct dproc *p;
 	size_t it = 0, no = 0, j;
 	const struct tracker_stats *st = tracker__stats(d->tr);
-	struct metrics_input in = {
+	struct session_records rec;
+	struct metrics_input in;
+
+	session__records(d->s, &rec);
+	in = (struct metrics_input){
 		.tr = d->tr,
 		.labels = proc_labels,
 		.max_sites = d->o.max_sites,
 		.version = gm_version,
 		.targets = d->procs.cnt,
 		.binaries_attached = attacher__binary_cnt(d->att),
-		.events = events__received(d->ev),
-		.events_lost = events__lost(d->ev),
+		.events = rec.received,
+		.events_lost = rec.lost,
 	};
 	uint64_t by_kind[GM_PROBE_KIND_MAX] = {};
 	int i, k, first, cnt, nh = 0;
@@ -902,7 +904,6 @@ int cmd_daemon(int argc, char **argv)
 	}
 	d.att = session__attacher(d.s);
 	d.tr = session__tracker(d.s);
-	d.ev = session__events(d.s);
 	d.gov = session__governor(d.s);
 	d.probe_cost_s = session__probe_cost(d.s, &calib_err);
 	if (calib_err)

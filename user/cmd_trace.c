@@ -19,7 +19,6 @@
 #include "session.h"
 #include "cliutil.h"
 #include "commands.h"
-#include "events.h"
 #include "folded.h"
 #include "holder.h"
 #include "liveview.h"
@@ -107,7 +106,6 @@ struct trace_session {
 	/* the session's parts, for the reports */
 	struct attacher *att;
 	struct tracker *tr;
-	const struct events *ev;
 	pid_t child;			/* started with --: still to be released */
 	int release_fd;
 	bool seized;			/* child ptrace-seized: checked at its exec */
@@ -740,7 +738,6 @@ static int attach_all(struct trace_session *ss)
 	}
 	ss->att = session__attacher(ss->s);
 	ss->tr = session__tracker(ss->s);
-	ss->ev = session__events(ss->s);
 	/* the report prices the probes it fired with what one hit costs here */
 	ss->probe_cost_s = session__probe_cost(ss->s, &calib_err);
 	if (calib_err && ss->o.verbose)
@@ -808,14 +805,17 @@ static uint64_t total_probe_hits(const struct trace_session *ss)
 
 static void fill_session(const struct trace_session *ss, struct report_session *rs, bool final)
 {
+	struct session_records rec;
+
+	session__records(ss->s, &rec);
 	memset(rs, 0, sizeof(*rs));
 	rs->targets = (struct target **)ss->targets;
 	rs->target_cnt = ss->target_cnt;
 	rs->mode = ss->o.exact ? "exact" : "default";
 	rs->duration_s = (gm_now_ns() - ss->start_ns) / 1e9;
-	rs->events_received = events__received(ss->ev);
-	rs->events_lost = events__lost(ss->ev);
-	rs->events_malformed = events__malformed(ss->ev);
+	rs->events_received = rec.received;
+	rs->events_lost = rec.lost;
+	rs->events_malformed = rec.malformed;
 	rs->probe_hits = total_probe_hits(ss);
 	rs->probe_hits_untraced = attacher__counter(ss->att, GM_CNT_FILTERED);
 	rs->probe_cost_s = ss->probe_cost_s;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * session: attacher -> events -> tracker, sampled and judged once a
+ * session: attacher -> ring buffers -> tracker, sampled and judged once a
  * second, under the governor's budget.  See session.h.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "session.h"
 #include "u64map.h"
 
@@ -17,7 +19,9 @@ struct session {
 	struct session_opts o;
 	struct attacher *att;
 	struct tracker *tr;
-	struct events *ev;
+	struct ring_buffer *events_rb;	/* map events, exec and exit */
+	struct ring_buffer *alarms_rb;	/* the governor's over-budget alarms */
+	uint64_t received, malformed;
 	struct governor *gov;
 	struct probecost *pc;
 	struct u64map procs;		/* pid -> struct target * (the command's) */
@@ -67,14 +71,20 @@ static void mark_shed(struct session *s)
 			tracker__creations_missed(s->tr, t->pid, TUNSEEN_SHED);
 }
 
-static void on_event(const struct gm_event *e, void *ctx)
+static int on_record(void *ctx, void *data, size_t size)
 {
+	const struct gm_event *e = data;
 	struct session *s = ctx;
 
+	if (size < sizeof(struct gm_event)) {
+		s->malformed++;
+		return 0;
+	}
+	s->received++;
 	if (e->kind == GM_EVENT_EXEC || e->kind == GM_EVENT_EXIT) {
 		if (s->o.on_lifecycle)
 			s->o.on_lifecycle(e, s->o.ctx);
-		return;
+		return 0;
 	}
 	if (e->kind == GM_EVENT_OVER_BUDGET) {
 		struct target *t = u64map__get(&s->procs, e->tgid);
@@ -83,11 +93,11 @@ static void on_event(const struct gm_event *e, void *ctx)
 			governor__alarm(s->gov, t->bin_slot, e->arg2, gm_now_ns());
 			mark_shed(s);
 		}
-		return;
+		return 0;
 	}
-	if (shed_small_growth(s, e))
-		return;
-	tracker__handle_event(s->tr, e);
+	if (!shed_small_growth(s, e))
+		tracker__handle_event(s->tr, e);
+	return 0;
 }
 
 struct session *session__new(const struct session_opts *opts, struct gm_err *err)
@@ -130,9 +140,16 @@ struct session *session__new(const struct session_opts *opts, struct gm_err *err
 			goto err_out;
 		}
 	}
-	s->ev = events__new(s->att, on_event, s, err);
-	if (!s->ev)
+	s->events_rb = ring_buffer__new(bpf_map__fd(attacher__events(s->att)), on_record, s, NULL);
+	if (!s->events_rb) {
+		gm_err_set(err, errno, "cannot open the BPF ring buffer: %s", strerror(errno));
 		goto err_out;
+	}
+	s->alarms_rb = ring_buffer__new(bpf_map__fd(attacher__alarms(s->att)), on_record, s, NULL);
+	if (!s->alarms_rb) {
+		gm_err_set(err, errno, "cannot open the BPF alarm ring buffer: %s", strerror(errno));
+		goto err_out;
+	}
 	return s;
 
 err_out:
@@ -144,7 +161,8 @@ void session__free(struct session *s)
 {
 	if (!s)
 		return;
-	events__free(s->ev);
+	ring_buffer__free(s->events_rb);
+	ring_buffer__free(s->alarms_rb);
 	governor__free(s->gov);
 	probecost__free(s->pc);
 	tracker__free(s->tr);
@@ -215,9 +233,27 @@ void session__remove_target(struct session *s, pid_t pid)
 		governor__forget(s->gov, pid);
 }
 
+/* Alarms first: shedding sooner is what relieves a flooded events ring. */
+static int drain(struct session *s, int timeout_ms)
+{
+	struct pollfd fds[2] = {
+		{ .fd = ring_buffer__epoll_fd(s->alarms_rb), .events = POLLIN },
+		{ .fd = ring_buffer__epoll_fd(s->events_rb), .events = POLLIN },
+	};
+	int a, n;
+
+	if (poll(fds, 2, timeout_ms) < 0)
+		return -errno;
+	a = ring_buffer__consume(s->alarms_rb);
+	if (a < 0)
+		return a;
+	n = ring_buffer__consume(s->events_rb);
+	return n < 0 ? n : a + n;
+}
+
 int session__poll(struct session *s, int timeout_ms)
 {
-	int ret = events__poll(s->ev, timeout_ms);
+	int ret = drain(s, timeout_ms);
 
 	if (s->gov)
 		governor__timers(s->gov, gm_now_ns());
@@ -250,7 +286,7 @@ static void govern(struct session *s, uint64_t now)
 
 void session__sample(struct session *s, uint64_t now)
 {
-	tracker__note_lost(s->tr, events__lost(s->ev));
+	tracker__note_lost(s->tr, attacher__counter(s->att, GM_CNT_LOST));
 	tracker__sample(s->tr, now);
 	tracker__tick(s->tr, now);
 	probecost__read(s->pc, NULL);
@@ -304,9 +340,11 @@ struct tracker *session__tracker(const struct session *s)
 	return s->tr;
 }
 
-const struct events *session__events(const struct session *s)
+void session__records(const struct session *s, struct session_records *out)
 {
-	return s->ev;
+	out->received = s->received;
+	out->malformed = s->malformed;
+	out->lost = attacher__counter(s->att, GM_CNT_LOST);
 }
 
 struct governor *session__governor(const struct session *s)

@@ -3,8 +3,9 @@
  * session: the one tracing pipeline that `trace` and `daemon` both run.
  *
  * Contract: session__new() loads the BPF object (attach), calibrates the
- * cost of one probe hit on this host, makes the tracker, the ring-buffer
- * reader (events) and, when max_overhead > 0, the overhead governor.  The
+ * cost of one probe hit on this host, makes the tracker, reads the BPF
+ * ring buffers (map events, and the governor's alarms) and, when
+ * max_overhead > 0, runs the overhead governor.  The
  * commands keep their options, their target discovery and their outputs;
  * everything between the uprobe and the tracker's verdicts is here.
  *
@@ -43,12 +44,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "attach.h"
-#include "events.h"
 #include "governor.h"
 #include "probecost.h"
 #include "tracker.h"
 
 #define SESSION_SAMPLE_NS 1000000000ULL
+
+/* A record as the BPF side wrote it (checked for size, never read past). */
+typedef void (*session_record_fn)(const struct gm_event *e, void *ctx);
 
 struct session_opts {
 	size_t sz;			/* sizeof(struct session_opts), libbpf-style */
@@ -57,7 +60,7 @@ struct session_opts {
 	double max_overhead;		/* budget per process, fraction of one CPU; 0: no governor */
 	double start_allowance_s;	/* the governor's start allowance, seconds of budget; 0: none */
 	/* exec and exit records (GM_EVENT_EXEC, GM_EVENT_EXIT); NULL: ignored */
-	events_handler on_lifecycle;
+	session_record_fn on_lifecycle;
 	void *ctx;
 	bool verbose;
 };
@@ -87,7 +90,14 @@ void session__sample(struct session *s, uint64_t now_ns);
 
 struct attacher *session__attacher(const struct session *s);
 struct tracker *session__tracker(const struct session *s);
-const struct events *session__events(const struct session *s);
+
+/* What came through the ring buffers. */
+struct session_records {
+	uint64_t received;		/* well-formed records handled */
+	uint64_t malformed;		/* records shorter than a gm_event, dropped */
+	uint64_t lost;			/* records the BPF side found no room for (ring full) */
+};
+void session__records(const struct session *s, struct session_records *out);
 /* NULL when the session has no budget. */
 struct governor *session__governor(const struct session *s);
 

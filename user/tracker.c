@@ -52,7 +52,7 @@ struct tracker {
 	uint64_t start_ns, next_window_ns, window_open_ns;
 	uint64_t windows_closed;
 	struct tracker_stats stats;
-	uint64_t lost_seen;	/* events__lost() at the last tracker__note_lost() */
+	uint64_t lost_seen;	/* BPF lost-record count at the last tracker__note_lost() */
 	/* this sample's optional structure re-reads left, and how many large
 	 * Swiss maps there were at the last sample (see SHAPE_REFRESH_PER_SAMPLE) */
 	uint64_t refresh_left;

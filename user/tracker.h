@@ -287,7 +287,7 @@ uint64_t tracker__windows_closed(const struct tracker *tr);
  * so instead of "before tracing began".
  */
 void tracker__creations_missed(struct tracker *tr, pid_t pid, enum tunseen why);
-/* events__lost() as it stands; an increase marks every process TUNSEEN_LOST. */
+/* The BPF side's lost-record count as it stands; an increase marks every process TUNSEEN_LOST. */
 void tracker__note_lost(struct tracker *tr, uint64_t lost);
 
 /* Innermost frame of a stack outside the Go runtime; false if none. */
