@@ -364,34 +364,6 @@ static void print_text(FILE *out, const struct inspect *in)
 
 /* ---- JSON ---- */
 
-static void json_hex_or_null(struct jsonw *w, const char *key, bool have, uint64_t v)
-{
-	jsonw_key(w, key);
-	if (have)
-		jsonw_hex(w, v);
-	else
-		jsonw_null(w);
-}
-
-static void json_u64_or_null(struct jsonw *w, const char *key, bool have, uint64_t v)
-{
-	jsonw_key(w, key);
-	if (have)
-		jsonw_u64(w, v);
-	else
-		jsonw_null(w);
-}
-
-/* NULL or "" as null: the JSON says "nothing" the one way. */
-static void json_str_or_null(struct jsonw *w, const char *key, const char *v)
-{
-	jsonw_key(w, key);
-	if (v && *v)
-		jsonw_string(w, v);
-	else
-		jsonw_null(w);
-}
-
 static void json_fn(struct jsonw *w, const struct probe_fn *fn)
 {
 	bool present = fn->state == PROBE_FN_PRESENT;
@@ -400,11 +372,11 @@ static void json_fn(struct jsonw *w, const struct probe_fn *fn)
 	jsonw_start_object(w);
 	jsonw_kv_string(w, "name", fn->name);
 	jsonw_kv_string(w, "state", probeplan__state_name(fn->state));
-	json_hex_or_null(w, "address", present, fn->vaddr);
-	json_hex_or_null(w, "file_offset", present, fn->file_off);
-	json_u64_or_null(w, "size", present, fn->size);
-	json_u64_or_null(w, "span", present, fn->span);
-	json_hex_or_null(w, "post_prologue_offset", present && fn->post_prologue_off,
+	jsonw_kv_hex_or_null(w, "address", present, fn->vaddr);
+	jsonw_kv_hex_or_null(w, "file_offset", present, fn->file_off);
+	jsonw_kv_u64_or_null(w, "size", present, fn->size);
+	jsonw_kv_u64_or_null(w, "span", present, fn->span);
+	jsonw_kv_hex_or_null(w, "post_prologue_offset", present && fn->post_prologue_off,
 			 fn->post_prologue_off);
 	jsonw_key(w, "ret_offsets");
 	jsonw_start_array(w);
@@ -469,25 +441,18 @@ static int print_json(FILE *out, const struct inspect *in)
 	for (i = 0; i < sizeof(layout_rows) / sizeof(layout_rows[0]); i++) {
 		__u16 v = layout_val(&plan->layout, &layout_rows[i]);
 
-		jsonw_key(w, layout_rows[i].key);
-		if (v == GM_OFF_ABSENT)
-			jsonw_null(w);
-		else
-			jsonw_u64(w, v);
+		jsonw_kv_u64_or_null(w, layout_rows[i].key, v != GM_OFF_ABSENT, v);
 	}
-	jsonw_key(w, "grow_map_slot");
-	if (plan->layout.grow_map_slot == GM_SLOT_ABSENT)
-		jsonw_null(w);
-	else
-		jsonw_i64(w, plan->layout.grow_map_slot);
+	jsonw_kv_i64_or_null(w, "grow_map_slot", plan->layout.grow_map_slot != GM_SLOT_ABSENT,
+			     plan->layout.grow_map_slot);
 	jsonw_end_object(w);
 
 	jsonw_kv_string(w, "newest_tested_go", gobin__newest_tested());
 	jsonw_kv_bool(w, "newer_than_tested", in->bin->newer_than_tested);
 	jsonw_kv_string(w, "self_check", gobin__check_str(in->bin->self_check));
-	json_str_or_null(w, "self_check_detail", in->bin->self_check_detail);
-	json_str_or_null(w, "note", gobin__newer_note(in->bin));
-	json_str_or_null(w, "types_unavailable_reason", in->bin->types_unavailable);
+	jsonw_kv_string_or_null(w, "self_check_detail", in->bin->self_check_detail);
+	jsonw_kv_string_or_null(w, "note", gobin__newer_note(in->bin));
+	jsonw_kv_string_or_null(w, "types_unavailable_reason", in->bin->types_unavailable);
 	if (in->types && !in->bin->types) {
 		jsonw_key(w, "map_types");
 		jsonw_null(w);

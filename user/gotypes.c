@@ -381,6 +381,27 @@ static int64_t descriptor_size(const uint8_t *ty, uint64_t avail)
 }
 
 /*
+ * Hand cb the map type at addr with its name NUL-terminated in *buf (grown
+ * as needed, freed by the caller).
+ */
+static int call_with_name(uint64_t addr, const char *nm, size_t n, char **buf, size_t *cap,
+			  gotypes_map_cb cb, void *ctx)
+{
+	char *nb;
+
+	if (n + 1 > *cap) {
+		nb = realloc(*buf, n + 1);
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = n + 1;
+	}
+	memcpy(*buf, nm, n);
+	(*buf)[n] = '\0';
+	return cb(addr, *buf, ctx);
+}
+
+/*
  * The descriptors a 1.27+ module lists (runtime.moduleTypelinks): from
  * types + 8, each 8-aligned, while below types + typedesclen.  cb (may be
  * NULL) sees the map types; *cnt counts every descriptor walked.
@@ -389,7 +410,7 @@ static int walk_typedescs(const struct gotypes *t, gotypes_map_cb cb, void *ctx,
 			  uint64_t *cnt)
 {
 	uint64_t off = 8, end = t->typedesclen;
-	char *buf = NULL, *nb;
+	char *buf = NULL;
 	size_t cap = 0, n;
 	const char *nm;
 	int ret = 0;
@@ -413,18 +434,7 @@ static int walk_typedescs(const struct gotypes *t, gotypes_map_cb cb, void *ctx,
 		(*cnt)++;
 		if (cb && (t->tdata[off + ABI_TYPE_KIND] & ABI_KIND_MASK) == ABI_KIND_MAP &&
 		    !type_name_ref(t, t->types + off, &nm, &n)) {
-			if (n + 1 > cap) {
-				nb = realloc(buf, n + 1);
-				if (!nb) {
-					ret = -ENOMEM;
-					goto cleanup;
-				}
-				buf = nb;
-				cap = n + 1;
-			}
-			memcpy(buf, nm, n);
-			buf[n] = '\0';
-			ret = cb(t->types + off, buf, ctx);
+			ret = call_with_name(t->types + off, nm, n, &buf, &cap, cb, ctx);
 			if (ret)
 				goto cleanup;
 		}
@@ -438,7 +448,7 @@ cleanup:
 
 int gotypes__for_each_map_type(const struct gotypes *types, gotypes_map_cb cb, void *ctx)
 {
-	char *buf = NULL, *nb;
+	char *buf = NULL;
 	size_t cap = 0, i, n;
 	const char *nm;
 	uint64_t cnt;
@@ -458,18 +468,7 @@ int gotypes__for_each_map_type(const struct gotypes *types, gotypes_map_cb cb, v
 			continue;
 		if (type_name_ref(types, addr, &nm, &n))
 			continue;	/* a nameless map type cannot be reported by name */
-		if (n + 1 > cap) {
-			nb = realloc(buf, n + 1);
-			if (!nb) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			buf = nb;
-			cap = n + 1;
-		}
-		memcpy(buf, nm, n);
-		buf[n] = '\0';
-		ret = cb(addr, buf, ctx);
+		ret = call_with_name(addr, nm, n, &buf, &cap, cb, ctx);
 		if (ret)
 			goto cleanup;
 	}

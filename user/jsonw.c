@@ -177,3 +177,39 @@ void jsonw_kv_i64(struct jsonw *w, const char *k, int64_t v) { jsonw_key(w, k); 
 void jsonw_kv_double(struct jsonw *w, const char *k, double v) { jsonw_key(w, k); jsonw_double(w, v); }
 void jsonw_kv_bool(struct jsonw *w, const char *k, bool v) { jsonw_key(w, k); jsonw_bool(w, v); }
 void jsonw_kv_hex(struct jsonw *w, const char *k, uint64_t v) { jsonw_key(w, k); jsonw_hex(w, v); }
+
+void jsonw_kv_string_or_null(struct jsonw *w, const char *k, const char *s)
+{
+	jsonw_key(w, k);
+	if (s && *s)
+		jsonw_string(w, s);
+	else
+		jsonw_null(w);
+}
+
+void jsonw_kv_u64_or_null(struct jsonw *w, const char *k, bool have, uint64_t v)
+{
+	jsonw_key(w, k);
+	if (have)
+		jsonw_u64(w, v);
+	else
+		jsonw_null(w);
+}
+
+void jsonw_kv_i64_or_null(struct jsonw *w, const char *k, bool have, int64_t v)
+{
+	jsonw_key(w, k);
+	if (have)
+		jsonw_i64(w, v);
+	else
+		jsonw_null(w);
+}
+
+void jsonw_kv_hex_or_null(struct jsonw *w, const char *k, bool have, uint64_t v)
+{
+	jsonw_key(w, k);
+	if (have)
+		jsonw_hex(w, v);
+	else
+		jsonw_null(w);
+}

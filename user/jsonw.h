@@ -40,5 +40,10 @@ void jsonw_kv_i64(struct jsonw *w, const char *key, int64_t v);
 void jsonw_kv_double(struct jsonw *w, const char *key, double v);
 void jsonw_kv_bool(struct jsonw *w, const char *key, bool v);
 void jsonw_kv_hex(struct jsonw *w, const char *key, uint64_t v);
+/* The value, or null when there is none: the JSON says "nothing" one way. */
+void jsonw_kv_string_or_null(struct jsonw *w, const char *key, const char *s);	/* NULL or "" */
+void jsonw_kv_u64_or_null(struct jsonw *w, const char *key, bool have, uint64_t v);
+void jsonw_kv_i64_or_null(struct jsonw *w, const char *key, bool have, int64_t v);
+void jsonw_kv_hex_or_null(struct jsonw *w, const char *key, bool have, uint64_t v);
 
 #endif /* JSONW_H */

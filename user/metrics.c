@@ -176,6 +176,14 @@ static void family(struct strbuf *sb, const char *name, const char *type, const 
 	strbuf__printf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one unlabelled sample. */
+static void scalar(struct strbuf *sb, const char *name, const char *type, const char *help,
+		   uint64_t v)
+{
+	family(sb, name, type, help);
+	strbuf__printf(sb, "%s %" PRIu64 "\n", name, v);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -322,17 +330,17 @@ int metrics__render(const struct metrics_input *in, struct strbuf *sb)
 		free(rows[i].labels);
 	free(rows);
 
-	family(sb, "gomaptrace_targets", "gauge", "Go processes being traced.");
-	strbuf__printf(sb, "gomaptrace_targets %" PRIu64 "\n", in->targets);
-	family(sb, "gomaptrace_binaries_attached", "gauge", "Distinct executables with probes attached.");
-	strbuf__printf(sb, "gomaptrace_binaries_attached %" PRIu64 "\n", in->binaries_attached);
+	scalar(sb, "gomaptrace_targets", "gauge", "Go processes being traced.",
+	       in->targets);
+	scalar(sb, "gomaptrace_binaries_attached", "gauge", "Distinct executables with probes attached.",
+	       in->binaries_attached);
 	labelled_counts(sb, "gomaptrace_attach_failures_total", "counter",
 			"Executables not traced, by reason.", "reason",
 			in->attach_failures, in->attach_failure_cnt);
-	family(sb, "gomaptrace_events_total", "counter", "Events received from the BPF ring buffer.");
-	strbuf__printf(sb, "gomaptrace_events_total %" PRIu64 "\n", in->events);
-	family(sb, "gomaptrace_events_lost_total", "counter", "Events dropped because the ring buffer was full.");
-	strbuf__printf(sb, "gomaptrace_events_lost_total %" PRIu64 "\n", in->events_lost);
+	scalar(sb, "gomaptrace_events_total", "counter", "Events received from the BPF ring buffer.",
+	       in->events);
+	scalar(sb, "gomaptrace_events_lost_total", "counter", "Events dropped because the ring buffer was full.",
+	       in->events_lost);
 	labelled_counts(sb, "gomaptrace_state_evictions_total", "counter",
 			"Entries evicted from bounded state tables, by table.", "table",
 			in->evictions, in->eviction_cnt);
@@ -352,10 +360,10 @@ int metrics__render(const struct metrics_input *in, struct strbuf *sb)
 	family(sb, "gomaptrace_probe_bpf_run_seconds_total", "counter",
 	       "Run time of the uprobe BPF programs, measured by the kernel (BPF_STATS_RUN_TIME).");
 	strbuf__printf(sb, "gomaptrace_probe_bpf_run_seconds_total %.9f\n", in->probe_bpf_run_seconds);
-	family(sb, "gomaptrace_probe_bpf_runs_total", "counter", "Runs of the uprobe BPF programs.");
-	strbuf__printf(sb, "gomaptrace_probe_bpf_runs_total %" PRIu64 "\n", in->probe_bpf_runs);
-	family(sb, "gomaptrace_probes_shed", "gauge", "Probes currently shed by the overhead governor.");
-	strbuf__printf(sb, "gomaptrace_probes_shed %" PRIu64 "\n", in->probes_shed);
+	scalar(sb, "gomaptrace_probe_bpf_runs_total", "counter", "Runs of the uprobe BPF programs.",
+	       in->probe_bpf_runs);
+	scalar(sb, "gomaptrace_probes_shed", "gauge", "Probes currently shed by the overhead governor.",
+	       in->probes_shed);
 	family(sb, "gomaptrace_governor_alarms_total", "counter",
 	       "Over-budget alarms from BPF the overhead governor acted on.");
 	strbuf__printf(sb, "gomaptrace_governor_alarms_total %" PRIu64 "\n", in->governor_alarms);

@@ -320,15 +320,6 @@ void report__text(FILE *out, const struct tracker *tr, const struct report_sessi
 	free(sites);
 }
 
-static void json_str_or_null(struct jsonw *w, const char *key, const char *v)
-{
-	jsonw_key(w, key);
-	if (v && *v)
-		jsonw_string(w, v);
-	else
-		jsonw_null(w);
-}
-
 static void json_loc(struct jsonw *w, const char *key, const struct tloc *loc, bool known)
 {
 	jsonw_key(w, key);
@@ -410,15 +401,11 @@ static void json_holder(struct jsonw *w, const struct tmap *m)
 	} else {
 		jsonw_start_object(w);
 		jsonw_kv_string(w, "kind", holder__kind_str(h->kind));
-		json_str_or_null(w, "name", h->name);
-		json_str_or_null(w, "function", h->kind == HOLDER_STACK ? h->function : NULL);
-		jsonw_key(w, "goroutine");
-		if (h->kind == HOLDER_STACK)
-			jsonw_u64(w, h->goroutine);
-		else
-			jsonw_null(w);
-		json_str_or_null(w, "path", h->path);
-		json_str_or_null(w, "why", h->kind == HOLDER_UNKNOWN ? h->why : NULL);
+		jsonw_kv_string_or_null(w, "name", h->name);
+		jsonw_kv_string_or_null(w, "function", h->kind == HOLDER_STACK ? h->function : NULL);
+		jsonw_kv_u64_or_null(w, "goroutine", h->kind == HOLDER_STACK, h->goroutine);
+		jsonw_kv_string_or_null(w, "path", h->path);
+		jsonw_kv_string_or_null(w, "why", h->kind == HOLDER_UNKNOWN ? h->why : NULL);
 		jsonw_end_object(w);
 	}
 	jsonw_key(w, "sample_keys");
@@ -430,11 +417,7 @@ static void json_holder(struct jsonw *w, const struct tmap *m)
 	} else {
 		jsonw_null(w);
 	}
-	jsonw_key(w, "retained_bytes");
-	if (h && h->retained_known)
-		jsonw_u64(w, h->retained_bytes);
-	else
-		jsonw_null(w);
+	jsonw_kv_u64_or_null(w, "retained_bytes", h && h->retained_known, h ? h->retained_bytes : 0);
 	jsonw_kv_bool(w, "retained_estimated", h && h->retained_known && h->retained_estimated);
 }
 
@@ -446,7 +429,7 @@ static void json_map(struct jsonw *w, const struct tmap *m)
 	jsonw_kv_i64(w, "pid", m->tgt->pid);
 	jsonw_kv_hex(w, "address", m->addr);
 	jsonw_kv_string(w, "type", naming__type(m->tgt, m->type, type, sizeof(type)));
-	json_str_or_null(w, "type_unavailable_reason", naming__type_unavailable(m->tgt, m->type));
+	jsonw_kv_string_or_null(w, "type_unavailable_reason", naming__type_unavailable(m->tgt, m->type));
 	jsonw_kv_bool(w, "type_from_site", m->type_from_site);
 	jsonw_kv_string(w, "verdict", verdict__str(m->s.verdict));
 	jsonw_kv_bool(w, "bloated", m->bloated);
@@ -463,11 +446,7 @@ static void json_map(struct jsonw *w, const struct tmap *m)
 	jsonw_kv_bool(w, "structure_read", m->shape_ns != 0);
 	jsonw_kv_u64(w, "grows", m->grows);
 	json_loc(w, "created_at", &m->created_at, m->created_seen);
-	jsonw_key(w, "created_unseen");
-	if (m->created_seen)
-		jsonw_null(w);
-	else
-		jsonw_string(w, tunseen__str(m->unseen));
+	jsonw_kv_string_or_null(w, "created_unseen", m->created_seen ? NULL : tunseen__str(m->unseen));
 	json_loc(w, "insert_at", &m->insert_at, true);
 	jsonw_key(w, "stack_map");
 	if (m->on_stack) {
@@ -494,7 +473,7 @@ static void json_site(struct jsonw *w, const struct tsite *s)
 	jsonw_kv_string(w, "kind", s->kind == TSITE_CREATED ? "created" : "inserted");
 	jsonw_kv_i64(w, "pid", s->tgt->pid);
 	jsonw_kv_string(w, "type", naming__type(s->tgt, s->type, type, sizeof(type)));
-	json_str_or_null(w, "type_unavailable_reason", naming__type_unavailable(s->tgt, s->type));
+	jsonw_kv_string_or_null(w, "type_unavailable_reason", naming__type_unavailable(s->tgt, s->type));
 	jsonw_kv_u64(w, "maps", s->maps);
 	jsonw_kv_u64(w, "entries_first", s->s.first);
 	jsonw_kv_u64(w, "entries_last", s->s.last);
@@ -535,24 +514,20 @@ int report__json(FILE *out, const struct tracker *tr, const struct report_sessio
 		jsonw_kv_string(w, "newest_tested_go", gobin__newest_tested());
 		jsonw_kv_bool(w, "newer_than_tested", t->bin->newer_than_tested);
 		jsonw_kv_string(w, "self_check", gobin__check_str(t->bin->self_check));
-		json_str_or_null(w, "self_check_detail", t->bin->self_check_detail);
-		json_str_or_null(w, "note", gobin__newer_note(t->bin));
-		json_str_or_null(w, "types_unavailable_reason", t->bin->types_unavailable);
+		jsonw_kv_string_or_null(w, "self_check_detail", t->bin->self_check_detail);
+		jsonw_kv_string_or_null(w, "note", gobin__newer_note(t->bin));
+		jsonw_kv_string_or_null(w, "types_unavailable_reason", t->bin->types_unavailable);
 		jsonw_kv_bool(w, "exited", t->exited && !exec_dropped(t));
-		jsonw_key(w, "exit_code");
-		if (t->exited && t->exit_status >= 0)
-			jsonw_i64(w, t->exit_status);
-		else
-			jsonw_null(w);
+		jsonw_kv_i64_or_null(w, "exit_code", t->exited && t->exit_status >= 0, t->exit_status);
 		jsonw_key(w, "exec");
 		if (t->exec.cnt) {
 			jsonw_start_object(w);
 			jsonw_kv_u64(w, "count", t->exec.cnt);
 			jsonw_kv_double(w, "at_seconds", exec_at_s(t));
-			json_str_or_null(w, "from", t->exec.from);
-			json_str_or_null(w, "to", t->exec.to);
+			jsonw_kv_string_or_null(w, "from", t->exec.from);
+			jsonw_kv_string_or_null(w, "to", t->exec.to);
 			jsonw_kv_bool(w, "followed", t->exec.followed);
-			json_str_or_null(w, "reason", t->exec.followed ? NULL : t->exec.why);
+			jsonw_kv_string_or_null(w, "reason", t->exec.followed ? NULL : t->exec.why);
 			jsonw_end_object(w);
 		} else {
 			jsonw_null(w);
