@@ -576,20 +576,22 @@ tab_service() { # TC REP
 # the leak's start): when does trace, default options, first name it?
 # Interim reports every second; the first one whose LEAKS list has the
 # leak's insert function (seconds after attach; the leak starts at 2 s).
-tab_leak() { # TC VARIANT REP
-	local tc=$1 v=$2 rep=$3 d=$RUN/trace-ab/$1-$2-leak-$3 fx found
+tab_leak() { # TC VARIANT REP MODE (defaults | unbudgeted: --max-overhead 0)
+	local tc=$1 v=$2 rep=$3 mode=${4:-defaults} d=$RUN/trace-ab/$1-$2-leak-${4:-defaults}-$3 fx found
+	local -a extra=()
 	fx=$(gm_fixture "$tc" "$v" churn)
 	[ -x "$fx" ] || { log "trace-ab leak: $fx missing, skipped"; return 0; }
+	[ "$mode" = unbudgeted ] && extra=(--max-overhead 0)
 	mkdir -p "$d"
 	cp "$fx" "$d/churn"
-	"$GM" trace --no-live -d "${LEAK_DUR}s" --interval 1s -o "$d/trace.log" --json "$d/trace.json" -- \
+	"$GM" trace --no-live -d "${LEAK_DUR}s" --interval 1s "${extra[@]}" -o "$d/trace.log" --json "$d/trace.json" -- \
 		"$d/churn" -leak 20000 -leak-after 2s >/dev/null 2>"$d/trace.err" || true
 	# interim reports go to stderr under -- CMD; the first whose LEAKS list names hoardOne
 	found=$(awk '/^gomaptrace interim report after/ {t = $5; sub(/s$/, "", t); inleak = 0}
 		/^LEAKS:/ {inleak = 1} /^$/ {if (inleak) inleak = 0}
 		/main\.hoardOne/ && inleak {print t; exit}' "$d/trace.err")
-	record "section=trace_leak tc=$tc variant=$v rep=$rep load1=$(load1) found_after_s=${found:-none}" \
-		"window_s=$(jq -r .window_seconds "$d/trace.json") $(trace_cost "$d/trace.json")"
+	record "section=trace_leak tc=$tc variant=$v mode=$mode rep=$rep load1=$(load1) found_after_s=${found:-none}" \
+		"window_s=$(jq -r .window_seconds "$d/trace.json") min_span_s=$(jq -r '.min_span_seconds // empty' "$d/trace.json") $(trace_cost "$d/trace.json")"
 }
 
 trace_ab() {
@@ -604,9 +606,15 @@ trace_ab() {
 		log "trace-ab: service, trace -- CMD (defaults) and an untraced copy, ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
 		tab_service "$tc" "$p"
 	done
-	log "trace-ab: a leak beside the churn, go1.26 (Swiss) and go1.24-noswiss (classic)"
-	tab_leak go1.26 plain 1
-	tab_leak go1.24-noswiss plain 1
+	# the same leak with no budget: what the governor itself costs in time
+	# to a verdict, apart from the judging rule's own floor (the span)
+	log "trace-ab: a leak beside the churn, go1.26 (Swiss) and go1.24-noswiss (classic), defaults and --max-overhead 0"
+	tab_leak go1.26 plain 1 defaults &
+	tab_leak go1.26 plain 1 unbudgeted
+	wait
+	tab_leak go1.24-noswiss plain 1 defaults &
+	tab_leak go1.24-noswiss plain 1 unbudgeted
+	wait
 }
 
 # ---------------------------------------------------------------- pipeline

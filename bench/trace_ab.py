@@ -69,10 +69,11 @@ def main(run):
                    f"{t.get('t_alarms', '')}, {f(num(t.get('t_shed_s')), '{:.0f}')} |")
     leaks = [r for r in recs if r.get('section') == 'trace_leak']
     if leaks:
-        out += ['', '| leak beside the churn | named a leak after (s since attach, interim reports 1 s apart) | leak started at | window s (first) | alarms, shed s |',
-                '|---|---:|---:|---:|---|']
-        for r in leaks:
-            out.append(f"| {r['tc']} {r['variant']} | {r.get('found_after_s')} | 2 s | {r.get('window_s')} | {r.get('t_alarms')}, {f(num(r.get('t_shed_s')), '{:.0f}')} |")
+        out += ['', '| leak beside the churn | mode | named a leak after (s since attach, interim reports 1 s apart) | leak started at | window s (first) | rising span needed s | alarms, shed s |',
+                '|---|---|---:|---:|---:|---:|---|']
+        for r in sorted(leaks, key=lambda r: (r['tc'], r.get('mode', 'defaults'))):
+            out.append(f"| {r['tc']} {r['variant']} | {r.get('mode', 'defaults')} | {r.get('found_after_s')} | 2 s | {r.get('window_s')} | "
+                       f"{r.get('min_span_s', '')} | {r.get('t_alarms')}, {f(num(r.get('t_shed_s')), '{:.0f}')} |")
     print('\n'.join(out))
 
 
