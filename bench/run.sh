@@ -609,12 +609,11 @@ trace_ab() {
 	# the same leak with no budget: what the governor itself costs in time
 	# to a verdict, apart from the judging rule's own floor (the span)
 	log "trace-ab: a leak beside the churn, go1.26 (Swiss) and go1.24-noswiss (classic), defaults and --max-overhead 0"
-	tab_leak go1.26 plain 1 defaults &
+	# one after the other: an unbudgeted tracer beside would take the CPU
+	tab_leak go1.26 plain 1 defaults
 	tab_leak go1.26 plain 1 unbudgeted
-	wait
-	tab_leak go1.24-noswiss plain 1 defaults &
+	tab_leak go1.24-noswiss plain 1 defaults
 	tab_leak go1.24-noswiss plain 1 unbudgeted
-	wait
 }
 
 # ---------------------------------------------------------------- pipeline
