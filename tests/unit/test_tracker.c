@@ -58,7 +58,8 @@ static uint8_t *host(struct space *sp, uint64_t addr, size_t len)
 {
 	if (in_stacks(sp, addr, len))
 		return (uint8_t *)(uintptr_t)addr;
-	assert_true(addr >= ARENA_BASE && addr + len <= ARENA_BASE + ARENA_SIZE);
+	if (addr < ARENA_BASE || addr + len > ARENA_BASE + ARENA_SIZE)
+		fail_msg("%#llx: outside the arena", (unsigned long long)addr);
 	return sp->mem + (addr - ARENA_BASE);
 }
 
