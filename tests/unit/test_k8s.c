@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "k8s.h"
+#include "cases.h"
 
 #define ID  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define ID2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
@@ -33,132 +35,24 @@
 
 /* ---- parser ---------------------------------------------------------- */
 
-static int parse(const char *s, struct k8s_ident *id)
-{
-	return k8s__parse_cgroup(s, strlen(s), id);
-}
+/*
+ * One /proc/PID/cgroup text and what it names: the pod uid, the container
+ * id and the runtime, or nothing (cid NULL: -ENOENT and an all-zero ident).
+ * Namespace, pod and container names never come from the path.
+ */
+struct cg_case {
+	const char *name;
+	const char *in;
+	const char *uid, *cid, *rt;
+};
 
-static void expect(const char *s, const char *uid, const char *cid, const char *rt)
-{
-	struct k8s_ident id;
+#define OK(name, in, uid, cid, rt) { name, in, uid, cid, rt }
+#define NO(name, in) { name, in, NULL, NULL, NULL }
 
-	memset(&id, 0x5a, sizeof(id));
-	assert_int_equal(parse(s, &id), 0);
-	assert_string_equal(id.pod_uid, uid);
-	assert_string_equal(id.container_id, cid);
-	assert_string_equal(id.runtime, rt);
-	assert_string_equal(id.namespace, "");
-	assert_string_equal(id.pod, "");
-	assert_string_equal(id.container, "");
-}
-
-static void expect_none(const char *s)
-{
-	struct k8s_ident id, zero;
-
-	memset(&id, 0x5a, sizeof(id));
-	memset(&zero, 0, sizeof(zero));
-	assert_int_equal(parse(s, &id), -ENOENT);
-	assert_memory_equal(&id, &zero, sizeof(id));
-}
-
-static void test_v1_cgroupfs(void **state)
-{
-	expect("12:pids:/kubepods/burstable/pod" UID "/" ID "\n"
-	       "11:hugetlb:/kubepods/burstable/pod" UID "/" ID "\n"
-	       "4:memory:/kubepods/burstable/pod" UID "/" ID "\n"
-	       "3:cpu,cpuacct:/kubepods/burstable/pod" UID "/" ID "\n"
-	       "1:name=systemd:/kubepods/burstable/pod" UID "/" ID "\n",
-	       UID, ID, "");
-	expect("9:memory:/kubepods/besteffort/pod" UID "/" ID "\n", UID, ID, "");
-}
-
-static void test_v1_guaranteed(void **state)
-{
-	expect("4:memory:/kubepods/pod" UID "/" ID "\n", UID, ID, "");
-}
-
-static void test_v1_systemd_docker(void **state)
-{
-	expect("4:memory:/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
-	       ".slice/docker-" ID ".scope\n"
-	       "1:name=systemd:/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
-	       ".slice/docker-" ID ".scope\n",
-	       UID, ID, "docker");
-}
-
-static void test_v2_systemd_containerd(void **state)
-{
-	expect("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
-	       ".slice/cri-containerd-" ID ".scope\n", UID, ID, "containerd");
-	expect("0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_
-	       ".slice/cri-containerd-" ID ".scope\n", UID, ID, "containerd");
-	/* guaranteed pods sit right under kubepods.slice */
-	expect("0::/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID ".scope\n",
-	       UID, ID, "containerd");
-}
-
-static void test_v2_systemd_crio_docker(void **state)
-{
-	expect("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
-	       ".slice/crio-" ID ".scope\n", UID, ID, "crio");
-	expect("0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_
-	       ".slice/docker-" ID ".scope\n", UID, ID, "docker");
-}
-
-static void test_crio_conmon_is_not_container(void **state)
-{
-	expect_none("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
-		    ".slice/crio-conmon-" ID ".scope\n");
-}
-
-static void test_v2_cgroupfs(void **state)
-{
-	expect("0::/kubepods/burstable/pod" UID "/" ID "\n", UID, ID, "");
-	expect("0::/kubepods/pod" UID "/" ID "\n", UID, ID, "");
-	expect("0::/kubepods/besteffort/pod" UID "/crio-" ID "\n", UID, ID, "crio");
-}
-
-static void test_static_pod_uid(void **state)
-{
-	expect("0::/kubepods/burstable/pod" SUID "/" ID "\n", SUID, ID, "");
-	expect("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" SUID
-	       ".slice/cri-containerd-" ID ".scope\n", SUID, ID, "containerd");
-}
-
-static void test_cgroupns_relative(void **state)
-{
-	/* the reader's own cgroup is a container in another pod */
-	expect("0::/../../../kubepods-besteffort.slice/kubepods-besteffort-pod" UID_
-	       ".slice/cri-containerd-" ID ".scope\n", UID, ID, "containerd");
-	expect("0::/../../pod" UID "/" ID "\n", UID, ID, "");
-	/* a sibling container of the reader's pod: the pod is above the root */
-	expect("0::/../cri-containerd-" ID ".scope\n", "", ID, "containerd");
-	expect("0::/../" ID "\n", "", ID, "");
-	/* the reader's own container, or nothing recognisable */
-	expect_none("0::/\n");
-	expect_none("0::/../..\n");
-	expect_none("0::/../../system.slice/foo.service\n");
-}
-
-static void test_nested_inside_container(void **state)
-{
-	/* crun's "container" subgroup, or a container making its own cgroups */
-	expect("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
-	       ".slice/crio-" ID ".scope/container\n", UID, ID, "crio");
-	/* a process cannot claim another pod by nesting a look-alike below its own */
-	expect("0::/kubepods/burstable/pod" UID "/" ID "/kubepods-pod" UID2_
-	       ".slice/docker-" ID2 ".scope\n", UID, ID, "");
-	expect("0::/kubepods/burstable/pod" UID "/" ID "/pod" UID2 "/" ID2 "\n", UID, ID, "");
-}
-
-static void test_kind_node(void **state)
-{
-	/* Kubernetes in docker: the node itself is a docker container */
-	expect("0::/system.slice/docker-" ID2 ".scope/kubelet.slice/kubelet-kubepods.slice/"
-	       "kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod" UID_
-	       ".slice/cri-containerd-" ID ".scope\n", UID, ID, "containerd");
-}
+/* ID cut short, one char too many, an upper-case digit, a non-hex one */
+#define ID63 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"
+#define ID_UPPER "0123456789Abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define ID_G "g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /*
  * What a real node wrote (kubelet cgroupfs driver, containerd 1.6, runc, on
@@ -171,121 +65,185 @@ static void test_kind_node(void **state)
 	"5:devices:" path "\n4:memory:" path "\n3:cpuset:" path "\n2:cpuacct:" path "\n" \
 	"1:cpu:" path "\n0::" path "\n"
 
-static void test_real_node_cgroupfs(void **state)
-{
-	/* Burstable Deployment pod */
-	expect(REAL_NODE("/kubepods/burstable/pod" UID "/" ID), UID, ID, "");
-	/* Guaranteed: the pod cgroup sits right under /kubepods */
-	expect(REAL_NODE("/kubepods/pod" UID2 "/" ID2), UID2, ID2, "");
-	/* BestEffort static pod: its uid is the 32-hex hash of its manifest */
-	expect(REAL_NODE("/kubepods/besteffort/pod" SUID "/" ID3), SUID, ID3, "");
+static const struct cg_case cg_cases[] = {
+	OK("v1 cgroupfs: burstable, every controller",
+	   "12:pids:/kubepods/burstable/pod" UID "/" ID "\n"
+	   "11:hugetlb:/kubepods/burstable/pod" UID "/" ID "\n"
+	   "4:memory:/kubepods/burstable/pod" UID "/" ID "\n"
+	   "3:cpu,cpuacct:/kubepods/burstable/pod" UID "/" ID "\n"
+	   "1:name=systemd:/kubepods/burstable/pod" UID "/" ID "\n",
+	   UID, ID, ""),
+	OK("v1 cgroupfs: besteffort", "9:memory:/kubepods/besteffort/pod" UID "/" ID "\n", UID, ID, ""),
+	OK("v1 cgroupfs: guaranteed", "4:memory:/kubepods/pod" UID "/" ID "\n", UID, ID, ""),
+	OK("v1 systemd: docker",
+	   "4:memory:/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+	   ".slice/docker-" ID ".scope\n"
+	   "1:name=systemd:/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+	   ".slice/docker-" ID ".scope\n",
+	   UID, ID, "docker"),
+	OK("v2 systemd: containerd, burstable",
+	   "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+	   ".slice/cri-containerd-" ID ".scope\n", UID, ID, "containerd"),
+	OK("v2 systemd: containerd, besteffort",
+	   "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_
+	   ".slice/cri-containerd-" ID ".scope\n", UID, ID, "containerd"),
+	/* guaranteed pods sit right under kubepods.slice */
+	OK("v2 systemd: containerd, guaranteed",
+	   "0::/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID ".scope\n",
+	   UID, ID, "containerd"),
+	OK("v2 systemd: cri-o",
+	   "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+	   ".slice/crio-" ID ".scope\n", UID, ID, "crio"),
+	OK("v2 systemd: docker",
+	   "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_
+	   ".slice/docker-" ID ".scope\n", UID, ID, "docker"),
+	NO("cri-o's conmon is no container",
+	   "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+	   ".slice/crio-conmon-" ID ".scope\n"),
+	OK("v2 cgroupfs: burstable", "0::/kubepods/burstable/pod" UID "/" ID "\n", UID, ID, ""),
+	OK("v2 cgroupfs: guaranteed", "0::/kubepods/pod" UID "/" ID "\n", UID, ID, ""),
+	OK("v2 cgroupfs: cri-o prefix", "0::/kubepods/besteffort/pod" UID "/crio-" ID "\n", UID, ID,
+	   "crio"),
+	OK("static pod uid: cgroupfs", "0::/kubepods/burstable/pod" SUID "/" ID "\n", SUID, ID, ""),
+	OK("static pod uid: systemd",
+	   "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" SUID
+	   ".slice/cri-containerd-" ID ".scope\n", SUID, ID, "containerd"),
+	/* the reader's own cgroup is a container in another pod */
+	OK("cgroupns relative: a pod in another slice",
+	   "0::/../../../kubepods-besteffort.slice/kubepods-besteffort-pod" UID_
+	   ".slice/cri-containerd-" ID ".scope\n", UID, ID, "containerd"),
+	OK("cgroupns relative: cgroupfs", "0::/../../pod" UID "/" ID "\n", UID, ID, ""),
+	/* a sibling container of the reader's pod: the pod is above the root */
+	OK("cgroupns relative: a sibling container, systemd", "0::/../cri-containerd-" ID ".scope\n",
+	   "", ID, "containerd"),
+	OK("cgroupns relative: a sibling container, cgroupfs", "0::/../" ID "\n", "", ID, ""),
+	/* the reader's own container, or nothing recognisable */
+	NO("cgroupns relative: the reader's own", "0::/\n"),
+	NO("cgroupns relative: only ..", "0::/../..\n"),
+	NO("cgroupns relative: a service", "0::/../../system.slice/foo.service\n"),
+	/* crun's "container" subgroup, or a container making its own cgroups */
+	OK("nested inside a container: crun's subgroup",
+	   "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+	   ".slice/crio-" ID ".scope/container\n", UID, ID, "crio"),
+	/* a process cannot claim another pod by nesting a look-alike below its own */
+	OK("nested inside a container: a look-alike pod below (systemd)",
+	   "0::/kubepods/burstable/pod" UID "/" ID "/kubepods-pod" UID2_
+	   ".slice/docker-" ID2 ".scope\n", UID, ID, ""),
+	OK("nested inside a container: a look-alike pod below (cgroupfs)",
+	   "0::/kubepods/burstable/pod" UID "/" ID "/pod" UID2 "/" ID2 "\n", UID, ID, ""),
+	/* Kubernetes in docker: the node itself is a docker container */
+	OK("kind node",
+	   "0::/system.slice/docker-" ID2 ".scope/kubelet.slice/kubelet-kubepods.slice/"
+	   "kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod" UID_
+	   ".slice/cri-containerd-" ID ".scope\n", UID, ID, "containerd"),
+	OK("real node: burstable Deployment pod", REAL_NODE("/kubepods/burstable/pod" UID "/" ID),
+	   UID, ID, ""),
+	/* the pod cgroup sits right under /kubepods */
+	OK("real node: guaranteed", REAL_NODE("/kubepods/pod" UID2 "/" ID2), UID2, ID2, ""),
+	/* its uid is the 32-hex hash of its manifest */
+	OK("real node: besteffort static pod", REAL_NODE("/kubepods/besteffort/pod" SUID "/" ID3),
+	   SUID, ID3, ""),
 	/* the pause container of the same pod is a container too */
-	expect(REAL_NODE("/kubepods/besteffort/pod" SUID "/" ID), SUID, ID, "");
+	OK("real node: the pause container", REAL_NODE("/kubepods/besteffort/pod" SUID "/" ID),
+	   SUID, ID, ""),
 	/* the kubelet and containerd themselves are in no pod */
-	expect_none(REAL_NODE("/"));
-	expect_none(REAL_NODE("/kubepods"));
-	expect_none(REAL_NODE("/kubepods/burstable"));
-	expect_none(REAL_NODE("/kubepods/burstable/pod" UID));
-}
-
-static void test_outside_kubernetes(void **state)
-{
-	expect_none("0::/user.slice/user-1000.slice/session-2.scope\n");
-	expect_none("0::/system.slice/docker-" ID ".scope\n");
-	expect_none("4:memory:/docker/" ID "\n0::/\n");
-	expect_none("0::/system.slice/containerd.service\n");
+	NO("real node: the root", REAL_NODE("/")),
+	NO("real node: /kubepods", REAL_NODE("/kubepods")),
+	NO("real node: a QoS class", REAL_NODE("/kubepods/burstable")),
+	NO("real node: a pod, no container", REAL_NODE("/kubepods/burstable/pod" UID)),
+	NO("outside Kubernetes: a login session", "0::/user.slice/user-1000.slice/session-2.scope\n"),
+	NO("outside Kubernetes: a docker container", "0::/system.slice/docker-" ID ".scope\n"),
+	NO("outside Kubernetes: v1 docker", "4:memory:/docker/" ID "\n0::/\n"),
+	NO("outside Kubernetes: a service", "0::/system.slice/containerd.service\n"),
 	/* a slice shaped like a pod's but not the kubelet's */
-	expect_none("0::/foo.slice/foo-pod" UID_ ".slice/cri-containerd-" ID ".scope\n");
-	expect_none("");
-}
-
-static void test_hybrid_lines(void **state)
-{
+	NO("outside Kubernetes: a pod-like slice",
+	   "0::/foo.slice/foo-pod" UID_ ".slice/cri-containerd-" ID ".scope\n"),
+	NO("outside Kubernetes: empty", ""),
 	/* this machine's shape: v1 controllers plus the unified "0::/" line */
-	expect("9:name=systemd:/\n"
-	       "4:memory:/kubepods/burstable/pod" UID "/" ID "\n"
-	       "0::/\n", UID, ID, "");
+	OK("hybrid lines: v1 controllers and 0::/",
+	   "9:name=systemd:/\n"
+	   "4:memory:/kubepods/burstable/pod" UID "/" ID "\n"
+	   "0::/\n", UID, ID, ""),
 	/* a line naming a pod beats an earlier one naming only a container */
-	expect("0::/../" ID2 "\n4:memory:/kubepods/pod" UID "/" ID "\n", UID, ID, "");
+	OK("hybrid lines: a pod beats a container alone",
+	   "0::/../" ID2 "\n4:memory:/kubepods/pod" UID "/" ID "\n", UID, ID, ""),
 	/* otherwise the first line wins */
-	expect("4:memory:/kubepods/pod" UID "/" ID "\n3:cpu:/kubepods/pod" UID2 "/" ID2 "\n",
-	       UID, ID, "");
-}
-
-static void test_path_with_colons(void **state)
-{
-	expect("3:cpu,cpuacct:/kubepods/pod" UID "/" ID "\n", UID, ID, "");
-	expect("0::/kube:x/kubepods/pod" UID "/" ID "\n", UID, ID, "");
-}
-
-static void test_bad_ids(void **state)
-{
-	char id63[] = ID, id65[] = ID "0", upper[] = ID, g[] = ID;
-	char buf[256];
-
-	id63[63] = '\0';
-	upper[10] = 'A';
-	g[0] = 'g';
-	snprintf(buf, sizeof(buf), "0::/kubepods/pod" UID "/%s\n", id63);
-	expect_none(buf);
-	snprintf(buf, sizeof(buf), "0::/kubepods/pod" UID "/%s\n", id65);
-	expect_none(buf);
-	snprintf(buf, sizeof(buf), "0::/kubepods/pod" UID "/%s\n", upper);
-	expect_none(buf);
-	snprintf(buf, sizeof(buf), "0::/kubepods/pod" UID "/%s\n", g);
-	expect_none(buf);
-	snprintf(buf, sizeof(buf), "0::/kubepods.slice/kubepods-pod" UID_
-		 ".slice/cri-containerd-%s.scope\n", id63);
-	expect_none(buf);
-	expect_none("0::/kubepods/pod" UID "/cri-containerd-" ID "\n");	/* no .scope */
-	expect_none("0::/kubepods/pod" UID "/docker-" ID ".scopeX\n");
-	expect_none("0::/kubepods/pod" UID "/ " ID "\n");
-}
-
-static void test_bad_uids(void **state)
-{
-	expect_none("0::/kubepods/pod1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6g/" ID "\n");
-	expect_none("0::/kubepods/pod1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6/" ID "\n");
-	expect_none("0::/kubepods/pod1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d0/" ID "\n");
-	expect_none("0::/kubepods/pod1a2b3c4d5-e6f-7a8b-9c0d-1e2f3a4b5c6d/" ID "\n");
-	expect_none("0::/kubepods/pod1A2B3C4D-5E6F-7A8B-9C0D-1E2F3A4B5C6D/" ID "\n");
+	OK("hybrid lines: the first wins",
+	   "4:memory:/kubepods/pod" UID "/" ID "\n3:cpu:/kubepods/pod" UID2 "/" ID2 "\n", UID, ID, ""),
+	OK("colons: in the controller list", "3:cpu,cpuacct:/kubepods/pod" UID "/" ID "\n", UID, ID, ""),
+	OK("colons: in the path", "0::/kube:x/kubepods/pod" UID "/" ID "\n", UID, ID, ""),
+	NO("bad id: 63 hex", "0::/kubepods/pod" UID "/" ID63 "\n"),
+	NO("bad id: 65 hex", "0::/kubepods/pod" UID "/" ID "0\n"),
+	NO("bad id: upper case", "0::/kubepods/pod" UID "/" ID_UPPER "\n"),
+	NO("bad id: not hex", "0::/kubepods/pod" UID "/" ID_G "\n"),
+	NO("bad id: 63 hex, systemd",
+	   "0::/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID63 ".scope\n"),
+	NO("bad id: no .scope", "0::/kubepods/pod" UID "/cri-containerd-" ID "\n"),
+	NO("bad id: .scope and more", "0::/kubepods/pod" UID "/docker-" ID ".scopeX\n"),
+	NO("bad id: a space before", "0::/kubepods/pod" UID "/ " ID "\n"),
+	NO("bad uid: not hex", "0::/kubepods/pod1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6g/" ID "\n"),
+	NO("bad uid: short", "0::/kubepods/pod1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6/" ID "\n"),
+	NO("bad uid: long", "0::/kubepods/pod1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d0/" ID "\n"),
+	NO("bad uid: a dash misplaced", "0::/kubepods/pod1a2b3c4d5-e6f-7a8b-9c0d-1e2f3a4b5c6d/" ID "\n"),
+	NO("bad uid: upper case", "0::/kubepods/pod1A2B3C4D-5E6F-7A8B-9C0D-1E2F3A4B5C6D/" ID "\n"),
 	/* each driver has its own separator */
-	expect_none("0::/kubepods/pod" UID_ "/" ID "\n");
-	expect_none("0::/kubepods.slice/kubepods-pod" UID ".slice/cri-containerd-" ID ".scope\n");
-	expect_none("0::/kubepods/pod../" ID "\n");
-	expect_none("0::/kubepods/pod/" ID "\n");
-	expect_none("0::/kubepods/pod" SUID "0/" ID "\n");
-	expect_none("0::/kubepods.slice/kubepods-pod.slice/cri-containerd-" ID ".scope\n");
-	expect_none("0::/kubepods.slice/pod" UID_ ".slice/cri-containerd-" ID ".scope\n");
-}
-
-static void test_bad_lines(void **state)
-{
+	NO("bad uid: systemd's underscores under cgroupfs", "0::/kubepods/pod" UID_ "/" ID "\n"),
+	NO("bad uid: cgroupfs's dashes under systemd",
+	   "0::/kubepods.slice/kubepods-pod" UID ".slice/cri-containerd-" ID ".scope\n"),
+	NO("bad uid: ..", "0::/kubepods/pod../" ID "\n"),
+	NO("bad uid: empty", "0::/kubepods/pod/" ID "\n"),
+	NO("bad uid: 33 hex", "0::/kubepods/pod" SUID "0/" ID "\n"),
+	NO("bad uid: empty, systemd", "0::/kubepods.slice/kubepods-pod.slice/cri-containerd-" ID ".scope\n"),
+	NO("bad uid: a pod slice not under kubepods",
+	   "0::/kubepods.slice/pod" UID_ ".slice/cri-containerd-" ID ".scope\n"),
 	/* the process sits in the pod cgroup itself */
-	expect_none("0::/kubepods/burstable/pod" UID "\n");
-	expect_none("0::/kubepods/burstable/pod" UID "/\n");
+	NO("bad line: in the pod cgroup", "0::/kubepods/burstable/pod" UID "\n"),
+	NO("bad line: in the pod cgroup, trailing /", "0::/kubepods/burstable/pod" UID "/\n"),
 	/* truncated anywhere */
-	expect_none("0::/kubepods/burstable/pod" UID "/0123456789abcdef0123456789\n");
-	expect_none("0::/kubepods/burstable/pod1a2b3c4d-5e6f");
-	expect_none("0::");
-	expect_none("0:");
-	expect_none(":");
-	expect_none("\n\n\n");
+	NO("bad line: cut in the id", "0::/kubepods/burstable/pod" UID "/0123456789abcdef0123456789\n"),
+	NO("bad line: cut in the uid", "0::/kubepods/burstable/pod1a2b3c4d-5e6f"),
+	NO("bad line: 0::", "0::"),
+	NO("bad line: 0:", "0:"),
+	NO("bad line: :", ":"),
+	NO("bad line: newlines only", "\n\n\n"),
 	/* malformed prefixes */
-	expect_none("::/kubepods/pod" UID "/" ID "\n");
-	expect_none("x::/kubepods/pod" UID "/" ID "\n");
-	expect_none("0:/kubepods/pod" UID "/" ID "\n");
-	expect_none("0::kubepods/pod" UID "/" ID "\n");
-	expect_none("/kubepods/pod" UID "/" ID "\n");
+	NO("bad line: no hierarchy id", "::/kubepods/pod" UID "/" ID "\n"),
+	NO("bad line: a hierarchy id not a number", "x::/kubepods/pod" UID "/" ID "\n"),
+	NO("bad line: one colon", "0:/kubepods/pod" UID "/" ID "\n"),
+	NO("bad line: a relative path", "0::kubepods/pod" UID "/" ID "\n"),
+	NO("bad line: no prefix", "/kubepods/pod" UID "/" ID "\n"),
 	/* the pod's cgroup must be the container's parent */
-	expect_none("0::/kubepods/pod" UID "/extra/" ID "\n");
+	NO("bad line: a cgroup between pod and container", "0::/kubepods/pod" UID "/extra/" ID "\n"),
+	OK("no final newline", "0::/kubepods/pod" UID "/" ID, UID, ID, ""),
+	OK("no final newline, after a line", "1:cpu:/\n0::/kubepods/pod" UID "/" ID, UID, ID, ""),
+	OK("CRLF: the second line, without its newline",
+	   "0::/kubepods/pod" UID "/" ID "\r\n" "0::/kubepods/pod" UID2 "/" ID2, UID2, ID2, ""),
+};
+
+static int parse(const char *s, struct k8s_ident *id)
+{
+	return k8s__parse_cgroup(s, strlen(s), id);
 }
 
-static void test_no_newline(void **state)
+static void test_cgroup(void **state)
 {
-	expect("0::/kubepods/pod" UID "/" ID, UID, ID, "");
-	expect("1:cpu:/\n0::/kubepods/pod" UID "/" ID, UID, ID, "");
-	expect("0::/kubepods/pod" UID "/" ID "\r\n" "0::/kubepods/pod" UID2 "/" ID2, UID2, ID2, "");
+	const struct cg_case *c = CASE(struct cg_case, state);
+	struct k8s_ident id, zero;
+
+	memset(&id, 0x5a, sizeof(id));
+	if (!c->cid) {
+		memset(&zero, 0, sizeof(zero));
+		assert_int_equal(parse(c->in, &id), -ENOENT);
+		assert_memory_equal(&id, &zero, sizeof(id));
+		return;
+	}
+	assert_int_equal(parse(c->in, &id), 0);
+	assert_string_equal(id.pod_uid, c->uid);
+	assert_string_equal(id.container_id, c->cid);
+	assert_string_equal(id.runtime, c->rt);
+	assert_string_equal(id.namespace, "");
+	assert_string_equal(id.pod, "");
+	assert_string_equal(id.container, "");
 }
 
 static void test_nul_bytes(void **state)
@@ -373,6 +331,7 @@ static void test_null_args(void **state)
 struct node {
 	char root[128];
 	char proc[256], pods[256], ctrs[256];
+	const void *row;	/* the table case, for table tests */
 };
 
 static void xmkdir(const char *fmt, ...)
@@ -487,117 +446,237 @@ static void assert_ident(const struct k8s_ident *id, const char *ns, const char 
 	"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" uid_ \
 	".slice/cri-containerd-" id ".scope\n"
 
-static void test_lookup_full(void **state)
-{
-	struct node *n = *state;
-	struct k8s_resolver *r;
-	struct k8s_ident id;
+/*
+ * A fake node (proc root, /var/log/pods, /var/log/containers) and lookups
+ * against it.  Node items, in order: a container the kubelet logs (its
+ * pod's log dir and, with an id, its /var/log/containers link), a link in
+ * /var/log/containers, a directory or file in /var/log/pods, a process's
+ * cgroup file.
+ */
+enum nk { N_END = 0, N_CTR, N_LINK, N_PODDIR, N_PODFILE, N_CGROUP };
 
-	add_container(n, "shop", "cart-7d9f8b6c5-x2x4z", UID, "istio-init", ID3);
-	add_container(n, "shop", "cart-7d9f8b6c5-x2x4z", UID, "cart", ID);
-	add_container(n, "shop", "cart-7d9f8b6c5-x2x4z", UID, "istio-proxy", ID2);
-	set_cgroup(n, 100, V2_CONTAINERD(UID_, ID));
-	set_cgroup(n, 101, "0::/kubepods/burstable/pod" UID "/" ID2 "\n");
-	r = resolver(n, 0);
-	assert_int_equal(k8s_resolver__lookup(r, 100, &id), 0);
-	assert_ident(&id, "shop", "cart-7d9f8b6c5-x2x4z", "cart", UID, ID);
-	assert_string_equal(id.runtime, "containerd");
-	assert_int_equal(k8s_resolver__lookup(r, 101, &id), 0);
-	assert_ident(&id, "shop", "cart-7d9f8b6c5-x2x4z", "istio-proxy", UID, ID2);
-	assert_string_equal(id.runtime, "");
-	assert_int_equal(k8s_resolver__stats(r)->scans, 1);
-	assert_int_equal(k8s_resolver__stats(r)->attributed, 2);
-	k8s_resolver__free(r);
+struct nitem {
+	enum nk k;
+	const char *a, *b, *c, *d, *e;
+	int pid;
+};
+
+#define CTR(ns, pod, uid, ctr, id) { N_CTR, ns, pod, uid, ctr, id }
+#define LINK(name, target) { N_LINK, name, target }
+#define PODDIR(name) { N_PODDIR, name }
+#define PODFILE(name) { N_PODFILE, name }
+#define CGROUP(p, text) { N_CGROUP, text, .pid = (p) }
+
+/*
+ * rc 0: the ident is ns, pod, ctr, uid, cid (and runtime rt unless NULL);
+ * else the error, and an all-zero ident (zero) or an empty container id.
+ */
+struct lookup {
+	int pid, rc;
+	const char *ns, *pod, *ctr, *uid, *cid, *rt;
+	bool zero;
+};
+
+struct node_case {
+	const char *name;
+	struct nitem items[16];
+	struct lookup lookups[3];
+	int scans, attributed;	/* the resolver's counters after; -1: not checked */
+};
+
+static const struct node_case node_cases[] = {
+	{
+		"lookup: pod, namespace and container from the logs",
+		{
+			CTR("shop", "cart-7d9f8b6c5-x2x4z", UID, "istio-init", ID3),
+			CTR("shop", "cart-7d9f8b6c5-x2x4z", UID, "cart", ID),
+			CTR("shop", "cart-7d9f8b6c5-x2x4z", UID, "istio-proxy", ID2),
+			CGROUP(100, V2_CONTAINERD(UID_, ID)),
+			CGROUP(101, "0::/kubepods/burstable/pod" UID "/" ID2 "\n"),
+		},
+		{
+			{ 100, 0, "shop", "cart-7d9f8b6c5-x2x4z", "cart", UID, ID, "containerd" },
+			{ 101, 0, "shop", "cart-7d9f8b6c5-x2x4z", "istio-proxy", UID, ID2, "" },
+		},
+		.scans = 1, .attributed = 2,
+	},
+	{
+		/* no /var/log/containers link: the pod's only container names it */
+		"lookup: the pod's sole container names it",
+		{
+			CTR("kube-system", "coredns-5d78c9869d-abcde", UID, "coredns", NULL),
+			CGROUP(7, "0::/kubepods/burstable/pod" UID "/" ID "\n"),
+		},
+		{ { 7, 0, "kube-system", "coredns-5d78c9869d-abcde", "coredns", UID, ID } },
+		.scans = -1, .attributed = -1,
+	},
+	{
+		/* two containers, neither linked: pod known, container not guessed */
+		"lookup: two containers unlinked: the container is not guessed",
+		{
+			CTR("default", "web-0", UID, "web", NULL),
+			CTR("default", "web-0", UID, "sidecar", NULL),
+			CGROUP(8, V2_CONTAINERD(UID_, ID)),
+		},
+		{ { 8, 0, "default", "web-0", "", UID, ID } },
+		.scans = -1, .attributed = -1,
+	},
+	{
+		"lookup: no log directories: ids only",
+		{ CGROUP(9, V2_CONTAINERD(UID_, ID)) },
+		{ { 9, 0, "", "", "", UID, ID } },
+		.scans = -1, .attributed = -1,
+	},
+	{
+		"lookup: a static pod",
+		{
+			CTR("kube-system", "kube-apiserver-node1.example.com", SUID, "kube-apiserver", ID),
+			CGROUP(10, "0::/kubepods/burstable/pod" SUID "/" ID "\n"),
+		},
+		{ { 10, 0, "kube-system", "kube-apiserver-node1.example.com", "kube-apiserver", SUID, ID } },
+		.scans = -1, .attributed = -1,
+	},
+	{
+		"lookup: processes outside Kubernetes: nothing named, nothing scanned",
+		{
+			CTR("shop", "cart", UID, "cart", ID),
+			CGROUP(11, "0::/user.slice/user-1000.slice/session-2.scope\n"),
+			CGROUP(12, "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+			       UID_ ".slice/crio-conmon-" ID ".scope\n"),
+		},
+		{ { 11, -ENOENT, .zero = true }, { 12, -ENOENT, .zero = true } },
+		.scans = 0, .attributed = -1,
+	},
+	{
+		"lookup: a process that is gone",
+		{ { N_END } },
+		{ { 4242, -ESRCH } },
+		.scans = -1, .attributed = -1,
+	},
+	{
+		/* the link's target gives the pod uid the path hid */
+		"lookup: the pod above the cgroup namespace, from the link",
+		{
+			CTR("mon", "gomaptrace-abcde", UID, "sidecar", ID),
+			CGROUP(30, "0::/../cri-containerd-" ID ".scope\n"),
+			CGROUP(31, "0::/../cri-containerd-" ID2 ".scope\n"),
+		},
+		{ { 30, 0, "mon", "gomaptrace-abcde", "sidecar", UID, ID }, { 31, -ENOENT } },
+		.scans = -1, .attributed = -1,
+	},
+	{
+		"lookup: a relative link",
+		{
+			CTR("a", "p", UID, "c", NULL),
+			LINK("p_a_c-" ID ".log", "../pods/a_p_" UID "/c/0.log"),
+			/* so the sole-dir fallback cannot help */
+			CTR("a", "p", UID, "d", NULL),
+			CGROUP(32, "0::/../" ID "\n"),
+		},
+		{ { 32, 0, "a", "p", "c", UID, ID } },
+		.scans = -1, .attributed = -1,
+	},
+	{
+		/* the link claims ID belongs to another pod: the cgroup path wins */
+		"lookup: a forged link loses to the cgroup path",
+		{
+			CTR("victim", "bank", UID2, "vault", ID2),
+			CTR("shop", "cart", UID, "cart", NULL),
+			LINK("bank_victim_vault-" ID ".log", "/var/log/pods/victim_bank_" UID2 "/vault/0.log"),
+			CGROUP(40, "0::/kubepods/pod" UID "/" ID "\n"),
+		},
+		{ { 40, 0, "shop", "cart", "cart", UID, ID } },
+		.scans = -1, .attributed = -1,
+	},
+	{
+		"lookup: junk in the log directories",
+		{
+			CTR("ns", "pod", UID, "main", NULL),
+			PODDIR("Upper_pod_" UID2),
+			PODDIR("ns_po_d_" UID2),
+			PODDIR("ns_" UID2),
+			PODDIR("ns_pod_" UID2_),
+			PODDIR("_pod_" UID2),
+			PODDIR("ns__" UID2),
+			PODFILE("ns_file_" UID2),
+			/* in the pod dir: a file and a dot dir do not count as containers */
+			PODFILE("ns_pod_" UID "/stray.txt"),
+			PODDIR("ns_pod_" UID "/.hidden"),
+			LINK("pod_ns_main-" ID63 ".log", "/nowhere"),
+			LINK("pod_ns_main_x-" ID ".log", "/nowhere"),
+			LINK("pod_ns_WRONG-" ID ".log", "/nowhere"),
+			LINK("pod_ns_main-" ID ".txt", "/nowhere"),
+			CGROUP(50, "0::/kubepods/pod" UID "/" ID "\n"),
+		},
+		{ { 50, 0, "ns", "pod", "main", UID, ID } },
+		.scans = -1, .attributed = -1,
+	},
+};
+
+static int node_row_setup(void **state)
+{
+	const struct node_case *c = *state;
+	int ret = node_setup(state);
+
+	if (!ret)
+		((struct node *)*state)->row = c;
+	return ret;
 }
 
-static void test_lookup_sole_subdir(void **state)
+static void test_lookup(void **state)
 {
 	struct node *n = *state;
-	struct k8s_resolver *r;
-	struct k8s_ident id;
-
-	/* no /var/log/containers link: the pod's only container names it */
-	add_container(n, "kube-system", "coredns-5d78c9869d-abcde", UID, "coredns", NULL);
-	set_cgroup(n, 7, "0::/kubepods/burstable/pod" UID "/" ID "\n");
-	r = resolver(n, 0);
-	assert_int_equal(k8s_resolver__lookup(r, 7, &id), 0);
-	assert_ident(&id, "kube-system", "coredns-5d78c9869d-abcde", "coredns", UID, ID);
-	k8s_resolver__free(r);
-}
-
-static void test_lookup_ambiguous_container(void **state)
-{
-	struct node *n = *state;
-	struct k8s_resolver *r;
-	struct k8s_ident id;
-
-	/* two containers, neither linked: pod known, container not guessed */
-	add_container(n, "default", "web-0", UID, "web", NULL);
-	add_container(n, "default", "web-0", UID, "sidecar", NULL);
-	set_cgroup(n, 8, V2_CONTAINERD(UID_, ID));
-	r = resolver(n, 0);
-	assert_int_equal(k8s_resolver__lookup(r, 8, &id), 0);
-	assert_ident(&id, "default", "web-0", "", UID, ID);
-	k8s_resolver__free(r);
-}
-
-static void test_lookup_no_log_dirs(void **state)
-{
-	struct node *n = *state;
-	struct k8s_resolver *r;
-	struct k8s_ident id;
-
-	set_cgroup(n, 9, V2_CONTAINERD(UID_, ID));
-	r = resolver(n, 0);
-	assert_int_equal(k8s_resolver__lookup(r, 9, &id), 0);
-	assert_ident(&id, "", "", "", UID, ID);
-	k8s_resolver__free(r);
-}
-
-static void test_lookup_static_pod(void **state)
-{
-	struct node *n = *state;
-	struct k8s_resolver *r;
-	struct k8s_ident id;
-
-	add_container(n, "kube-system", "kube-apiserver-node1.example.com", SUID, "kube-apiserver", ID);
-	set_cgroup(n, 10, "0::/kubepods/burstable/pod" SUID "/" ID "\n");
-	r = resolver(n, 0);
-	assert_int_equal(k8s_resolver__lookup(r, 10, &id), 0);
-	assert_ident(&id, "kube-system", "kube-apiserver-node1.example.com", "kube-apiserver", SUID, ID);
-	k8s_resolver__free(r);
-}
-
-static void test_lookup_not_kubernetes(void **state)
-{
-	struct node *n = *state;
+	const struct node_case *c = n->row;
+	const struct nitem *it;
 	struct k8s_resolver *r;
 	struct k8s_ident id, zero;
+	char path[PATH_MAX];
+	int i;
 
+	for (it = c->items; it->k != N_END; it++) {
+		switch (it->k) {
+		case N_CTR:
+			add_container(n, it->a, it->b, it->c, it->d, it->e);
+			break;
+		case N_LINK:
+			xmkdir("%s", n->ctrs);
+			snprintf(path, sizeof(path), "%s/%s", n->ctrs, it->a);
+			assert_int_equal(symlink(it->b, path), 0);
+			break;
+		case N_PODDIR:
+			xmkdir("%s/%s", n->pods, it->a);
+			break;
+		case N_PODFILE:
+			snprintf(path, sizeof(path), "%s/%s", n->pods, it->a);
+			write_file(path, "x", 1);
+			break;
+		case N_CGROUP:
+			set_cgroup(n, it->pid, it->a);
+			break;
+		case N_END:
+			break;
+		}
+	}
 	memset(&zero, 0, sizeof(zero));
-	add_container(n, "shop", "cart", UID, "cart", ID);
-	set_cgroup(n, 11, "0::/user.slice/user-1000.slice/session-2.scope\n");
-	set_cgroup(n, 12, "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-		   UID_ ".slice/crio-conmon-" ID ".scope\n");
 	r = resolver(n, 0);
-	assert_int_equal(k8s_resolver__lookup(r, 11, &id), -ENOENT);
-	assert_memory_equal(&id, &zero, sizeof(id));
-	assert_int_equal(k8s_resolver__lookup(r, 12, &id), -ENOENT);
-	assert_memory_equal(&id, &zero, sizeof(id));
-	/* nothing to name, so nothing scanned */
-	assert_int_equal(k8s_resolver__stats(r)->scans, 0);
-	k8s_resolver__free(r);
-}
+	for (i = 0; i < 3 && c->lookups[i].pid; i++) {
+		const struct lookup *l = &c->lookups[i];
 
-static void test_lookup_gone(void **state)
-{
-	struct node *n = *state;
-	struct k8s_resolver *r;
-	struct k8s_ident id;
-
-	r = resolver(n, 0);
-	assert_int_equal(k8s_resolver__lookup(r, 4242, &id), -ESRCH);
-	assert_string_equal(id.container_id, "");
+		assert_int_equal(k8s_resolver__lookup(r, l->pid, &id), l->rc);
+		if (!l->rc) {
+			assert_ident(&id, l->ns, l->pod, l->ctr, l->uid, l->cid);
+			if (l->rt)
+				assert_string_equal(id.runtime, l->rt);
+		} else if (l->zero) {
+			assert_memory_equal(&id, &zero, sizeof(id));
+		} else {
+			assert_string_equal(id.container_id, "");
+		}
+	}
+	if (c->scans >= 0)
+		assert_int_equal(k8s_resolver__stats(r)->scans, c->scans);
+	if (c->attributed >= 0)
+		assert_int_equal(k8s_resolver__stats(r)->attributed, c->attributed);
 	k8s_resolver__free(r);
 }
 
@@ -668,98 +747,6 @@ static void test_lookup_rescan_rate(void **state)
 	if (now_ms() - t_slow < 1000)
 		assert_string_equal(id.pod, "");
 	k8s_resolver__free(slow);
-	k8s_resolver__free(r);
-}
-
-static void test_lookup_pod_above_cgroupns(void **state)
-{
-	struct node *n = *state;
-	struct k8s_resolver *r;
-	struct k8s_ident id;
-
-	add_container(n, "mon", "gomaptrace-abcde", UID, "sidecar", ID);
-	set_cgroup(n, 30, "0::/../cri-containerd-" ID ".scope\n");
-	set_cgroup(n, 31, "0::/../cri-containerd-" ID2 ".scope\n");
-	r = resolver(n, 0);
-	/* the link's target gives the pod uid the path hid */
-	assert_int_equal(k8s_resolver__lookup(r, 30, &id), 0);
-	assert_ident(&id, "mon", "gomaptrace-abcde", "sidecar", UID, ID);
-	assert_int_equal(k8s_resolver__lookup(r, 31, &id), -ENOENT);
-	assert_string_equal(id.container_id, "");
-	k8s_resolver__free(r);
-}
-
-static void test_lookup_relative_link(void **state)
-{
-	struct node *n = *state;
-	struct k8s_resolver *r;
-	struct k8s_ident id;
-	char link[PATH_MAX];
-
-	add_container(n, "a", "p", UID, "c", NULL);
-	xmkdir("%s", n->ctrs);
-	snprintf(link, sizeof(link), "%s/p_a_c-%s.log", n->ctrs, ID);
-	assert_int_equal(symlink("../pods/a_p_" UID "/c/0.log", link), 0);
-	add_container(n, "a", "p", UID, "d", NULL);	/* so the sole-dir fallback cannot help */
-	set_cgroup(n, 32, "0::/../" ID "\n");
-	r = resolver(n, 0);
-	assert_int_equal(k8s_resolver__lookup(r, 32, &id), 0);
-	assert_ident(&id, "a", "p", "c", UID, ID);
-	k8s_resolver__free(r);
-}
-
-static void test_lookup_forged_link(void **state)
-{
-	struct node *n = *state;
-	struct k8s_resolver *r;
-	struct k8s_ident id;
-	char link[PATH_MAX];
-
-	/* the link claims ID belongs to another pod: the cgroup path wins */
-	add_container(n, "victim", "bank", UID2, "vault", ID2);
-	add_container(n, "shop", "cart", UID, "cart", NULL);
-	snprintf(link, sizeof(link), "%s/bank_victim_vault-%s.log", n->ctrs, ID);
-	assert_int_equal(symlink("/var/log/pods/victim_bank_" UID2 "/vault/0.log", link), 0);
-	set_cgroup(n, 40, "0::/kubepods/pod" UID "/" ID "\n");
-	r = resolver(n, 0);
-	assert_int_equal(k8s_resolver__lookup(r, 40, &id), 0);
-	assert_ident(&id, "shop", "cart", "cart", UID, ID);
-	k8s_resolver__free(r);
-}
-
-static void test_lookup_junk_in_log_dirs(void **state)
-{
-	struct node *n = *state;
-	struct k8s_resolver *r;
-	struct k8s_ident id;
-	char path[PATH_MAX];
-
-	add_container(n, "ns", "pod", UID, "main", NULL);
-	xmkdir("%s/%s", n->pods, "Upper_pod_" UID2);
-	xmkdir("%s/%s", n->pods, "ns_po_d_" UID2);
-	xmkdir("%s/%s", n->pods, "ns_" UID2);
-	xmkdir("%s/%s", n->pods, "ns_pod_" UID2_);
-	xmkdir("%s/%s", n->pods, "_pod_" UID2);
-	xmkdir("%s/%s", n->pods, "ns__" UID2);
-	snprintf(path, sizeof(path), "%s/ns_file_%s", n->pods, UID2);
-	write_file(path, "x", 1);
-	/* in the pod dir: a file and a dot dir do not count as containers */
-	snprintf(path, sizeof(path), "%s/ns_pod_%s/stray.txt", n->pods, UID);
-	write_file(path, "x", 1);
-	xmkdir("%s/ns_pod_%s/.hidden", n->pods, UID);
-	xmkdir("%s", n->ctrs);
-	snprintf(path, sizeof(path), "%s/pod_ns_main-%.63s.log", n->ctrs, ID);
-	assert_int_equal(symlink("/nowhere", path), 0);
-	snprintf(path, sizeof(path), "%s/pod_ns_main_x-%s.log", n->ctrs, ID);
-	assert_int_equal(symlink("/nowhere", path), 0);
-	snprintf(path, sizeof(path), "%s/pod_ns_WRONG-%s.log", n->ctrs, ID);
-	assert_int_equal(symlink("/nowhere", path), 0);
-	snprintf(path, sizeof(path), "%s/pod_ns_main-%s.txt", n->ctrs, ID);
-	assert_int_equal(symlink("/nowhere", path), 0);
-	set_cgroup(n, 50, "0::/kubepods/pod" UID "/" ID "\n");
-	r = resolver(n, 0);
-	assert_int_equal(k8s_resolver__lookup(r, 50, &id), 0);
-	assert_ident(&id, "ns", "pod", "main", UID, ID);
 	k8s_resolver__free(r);
 }
 
@@ -880,51 +867,20 @@ static void test_new_defaults(void **state)
 	k8s_resolver__free(r);
 }
 
-#define NODE_TEST(f) cmocka_unit_test_setup_teardown(f, node_setup, node_teardown)
-
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_v1_cgroupfs),
-		cmocka_unit_test(test_v1_guaranteed),
-		cmocka_unit_test(test_v1_systemd_docker),
-		cmocka_unit_test(test_v2_systemd_containerd),
-		cmocka_unit_test(test_v2_systemd_crio_docker),
-		cmocka_unit_test(test_crio_conmon_is_not_container),
-		cmocka_unit_test(test_v2_cgroupfs),
-		cmocka_unit_test(test_static_pod_uid),
-		cmocka_unit_test(test_cgroupns_relative),
-		cmocka_unit_test(test_nested_inside_container),
-		cmocka_unit_test(test_kind_node),
-		cmocka_unit_test(test_real_node_cgroupfs),
-		cmocka_unit_test(test_outside_kubernetes),
-		cmocka_unit_test(test_hybrid_lines),
-		cmocka_unit_test(test_path_with_colons),
-		cmocka_unit_test(test_bad_ids),
-		cmocka_unit_test(test_bad_uids),
-		cmocka_unit_test(test_bad_lines),
-		cmocka_unit_test(test_no_newline),
-		cmocka_unit_test(test_nul_bytes),
-		cmocka_unit_test(test_len_bounds),
-		cmocka_unit_test(test_huge_lines),
-		cmocka_unit_test(test_null_args),
-		NODE_TEST(test_lookup_full),
-		NODE_TEST(test_lookup_sole_subdir),
-		NODE_TEST(test_lookup_ambiguous_container),
-		NODE_TEST(test_lookup_no_log_dirs),
-		NODE_TEST(test_lookup_static_pod),
-		NODE_TEST(test_lookup_not_kubernetes),
-		NODE_TEST(test_lookup_gone),
-		NODE_TEST(test_lookup_rescan_rate),
-		NODE_TEST(test_lookup_pod_above_cgroupns),
-		NODE_TEST(test_lookup_relative_link),
-		NODE_TEST(test_lookup_forged_link),
-		NODE_TEST(test_lookup_junk_in_log_dirs),
-		NODE_TEST(test_lookup_caps),
-		NODE_TEST(test_lookup_huge_cgroup_file),
-		NODE_TEST(test_lookup_fits_exactly),
-		cmocka_unit_test(test_new_defaults),
-	};
+	struct suite s = {};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	suite_rows(&s, test_cgroup, cg_cases);
+	suite_test(&s, test_nul_bytes);
+	suite_test(&s, test_len_bounds);
+	suite_test(&s, test_huge_lines);
+	suite_test(&s, test_null_args);
+	suite_rows_setup_teardown(&s, test_lookup, node_cases, node_row_setup, node_teardown);
+	suite_test_setup_teardown(&s, test_lookup_rescan_rate, node_setup, node_teardown);
+	suite_test_setup_teardown(&s, test_lookup_caps, node_setup, node_teardown);
+	suite_test_setup_teardown(&s, test_lookup_huge_cgroup_file, node_setup, node_teardown);
+	suite_test_setup_teardown(&s, test_lookup_fits_exactly, node_setup, node_teardown);
+	suite_test(&s, test_new_defaults);
+	return suite_run(&s, "k8s");
 }
