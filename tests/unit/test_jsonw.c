@@ -9,6 +9,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "jsonw.h"
+#include "cases.h"
 
 struct capture {
 	char *buf;
@@ -240,43 +242,6 @@ static void test_deep_nesting_stays_valid(void **state)
 	cap_free(&c);
 }
 
-static void test_escape_quotes_backslash(void **state)
-{
-	struct capture c;
-
-	(void)state;
-	string_doc(&c, "say \"hi\" \\ back/slash");
-	assert_string_equal(c.buf, "\"say \\\"hi\\\" \\\\ back/slash\"\n");
-	assert_canon(&c, "\"say \\\"hi\\\" \\\\ back/slash\"");
-	cap_free(&c);
-}
-
-static void test_escape_control_chars(void **state)
-{
-	struct capture c;
-	char in[40];
-	size_t i;
-
-	(void)state;
-	string_doc(&c, "a\nb\tc\rd\x01" "e\x1f" "f\x7f");
-	/* DEL is not a control character for JSON and passes through. */
-	assert_string_equal(c.buf, "\"a\\nb\\tc\\rd\\u0001e\\u001ff\x7f\"\n");
-	assert_canon(&c, "\"a\\nb\\tc\\rd\\u0001e\\u001ff\\u007f\"");
-	cap_free(&c);
-
-	/* every control character, none may appear raw */
-	for (i = 0; i < 31; i++)
-		in[i] = (char)(i + 1);
-	in[31] = '\0';
-	string_doc(&c, in);
-	for (i = 0; i < c.len - 1; i++)	/* the final newline is layout */
-		assert_true((unsigned char)c.buf[i] >= 0x20);
-	assert_canon(&c, "\"\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000b"
-			 "\\f\\r\\u000e\\u000f\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016"
-			 "\\u0017\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f\"");
-	cap_free(&c);
-}
-
 static void test_keys_are_escaped(void **state)
 {
 	struct capture c;
@@ -291,53 +256,76 @@ static void test_keys_are_escaped(void **state)
 	cap_free(&c);
 }
 
-static void test_valid_utf8_preserved(void **state)
-{
-	struct capture c;
+/*
+ * One string as a whole document: the exact text (NULL: not checked), its
+ * re-encoding by python (NULL: not checked), text it must contain, valid
+ * UTF-8, no raw control character but the final newline.
+ */
+struct str_case {
+	const char *name;
+	const char *in;
+	const char *exact, *canon;
+	const char *has[2];
+	bool utf8, no_controls;
+};
 
-	(void)state;
+static const struct str_case str_cases[] = {
+	{ "escape: quotes and backslash", "say \"hi\" \\ back/slash",
+	  .exact = "\"say \\\"hi\\\" \\\\ back/slash\"\n", .canon = "\"say \\\"hi\\\" \\\\ back/slash\"" },
+	/* DEL is not a control character for JSON and passes through. */
+	{ "escape: control characters, DEL passes", "a\nb\tc\rd\x01" "e\x1f" "f\x7f",
+	  .exact = "\"a\\nb\\tc\\rd\\u0001e\\u001ff\x7f\"\n",
+	  .canon = "\"a\\nb\\tc\\rd\\u0001e\\u001ff\\u007f\"" },
+	/* every control character, none may appear raw */
+	{ "escape: every control character",
+	  "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10"
+	  "\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f",
+	  .no_controls = true,
+	  .canon = "\"\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000b"
+		   "\\f\\r\\u000e\\u000f\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016"
+		   "\\u0017\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f\"" },
 	/* é (2 bytes), € (3), U+1F600 (4), U+10FFFF (4, the last code point) */
-	string_doc(&c, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf");
-	assert_string_equal(c.buf, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\"\n");
-	assert_canon(&c, "\"\\u00e9\\u20ac\\ud83d\\ude00\\udbff\\udfff\"");
-	cap_free(&c);
-}
-
-static void test_invalid_utf8_replaced(void **state)
-{
-	static const struct {
-		const char *in, *canon;
-	} cases[] = {
-		{ "a\xff" "b", "\"a\\ufffdb\"" },		/* never valid */
-		{ "\x80", "\"\\ufffd\"" },			/* lone continuation */
-		{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" },		/* overlong '/' */
-		{ "\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"" },	/* overlong, 3 bytes */
-		{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },	/* UTF-16 surrogate */
-		{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },	/* > U+10FFFF */
-	};
-	struct capture c;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		string_doc(&c, cases[i].in);
-		assert_true(valid_utf8((unsigned char *)c.buf, c.len));
-		assert_canon(&c, cases[i].canon);
-		cap_free(&c);
-	}
-
+	{ "valid UTF-8 preserved", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf",
+	  .exact = "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\"\n",
+	  .canon = "\"\\u00e9\\u20ac\\ud83d\\ude00\\udbff\\udfff\"" },
+	{ "invalid UTF-8: never valid", "a\xff" "b", .utf8 = true, .canon = "\"a\\ufffdb\"" },
+	{ "invalid UTF-8: lone continuation", "\x80", .utf8 = true, .canon = "\"\\ufffd\"" },
+	{ "invalid UTF-8: overlong '/'", "\xc0\xaf", .utf8 = true, .canon = "\"\\ufffd\\ufffd\"" },
+	{ "invalid UTF-8: overlong, 3 bytes", "\xe0\x80\xaf", .utf8 = true,
+	  .canon = "\"\\ufffd\\ufffd\\ufffd\"" },
+	{ "invalid UTF-8: UTF-16 surrogate", "\xed\xa0\x80", .utf8 = true,
+	  .canon = "\"\\ufffd\\ufffd\\ufffd\"" },
+	{ "invalid UTF-8: above U+10FFFF", "\xf4\x90\x80\x80", .utf8 = true,
+	  .canon = "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
 	/*
 	 * A sequence cut short by the end of the string or by ASCII: how many
 	 * U+FFFD is a matter of taste, but the ASCII after it must survive and
 	 * the terminating NUL must not be read past.
 	 */
-	string_doc(&c, "\xe2\x82x");
-	assert_true(valid_utf8((unsigned char *)c.buf, c.len));
-	assert_non_null(strstr(c.buf, "\xef\xbf\xbd"));
-	assert_non_null(strstr(c.buf, "x\"\n"));
-	cap_free(&c);
-	string_doc(&c, "\xf0\x9f\x98");
-	assert_true(valid_utf8((unsigned char *)c.buf, c.len));
-	assert_non_null(strstr(c.buf, "\xef\xbf\xbd"));
+	{ "invalid UTF-8: cut short by ASCII", "\xe2\x82x", .utf8 = true,
+	  .has = { "\xef\xbf\xbd", "x\"\n" } },
+	{ "invalid UTF-8: cut short by the end", "\xf0\x9f\x98", .utf8 = true,
+	  .has = { "\xef\xbf\xbd" } },
+};
+
+static void test_string(void **state)
+{
+	const struct str_case *k = CASE(struct str_case, state);
+	struct capture c;
+	size_t i;
+
+	string_doc(&c, k->in);
+	if (k->exact)
+		assert_string_equal(c.buf, k->exact);
+	if (k->utf8)
+		assert_true(valid_utf8((unsigned char *)c.buf, c.len));
+	for (i = 0; i < 2 && k->has[i]; i++)
+		assert_non_null(strstr(c.buf, k->has[i]));
+	if (k->no_controls)
+		for (i = 0; i < c.len - 1; i++)	/* the final newline is layout */
+			assert_true((unsigned char)c.buf[i] >= 0x20);
+	if (k->canon)
+		assert_canon(&c, k->canon);
 	cap_free(&c);
 }
 
@@ -484,22 +472,18 @@ static void test_write_error_reported(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_python_available),
-		cmocka_unit_test(test_pretty_layout),
-		cmocka_unit_test(test_nesting_commas),
-		cmocka_unit_test(test_deep_nesting_stays_valid),
-		cmocka_unit_test(test_escape_quotes_backslash),
-		cmocka_unit_test(test_escape_control_chars),
-		cmocka_unit_test(test_keys_are_escaped),
-		cmocka_unit_test(test_valid_utf8_preserved),
-		cmocka_unit_test(test_invalid_utf8_replaced),
-		cmocka_unit_test(test_random_bytes_always_valid),
-		cmocka_unit_test(test_null_string_is_null),
-		cmocka_unit_test(test_doubles),
-		cmocka_unit_test(test_integers_and_hex),
-		cmocka_unit_test(test_write_error_reported),
-	};
+	struct suite s = {};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	suite_test(&s, test_python_available);
+	suite_test(&s, test_pretty_layout);
+	suite_test(&s, test_nesting_commas);
+	suite_test(&s, test_deep_nesting_stays_valid);
+	suite_rows(&s, test_string, str_cases);
+	suite_test(&s, test_keys_are_escaped);
+	suite_test(&s, test_random_bytes_always_valid);
+	suite_test(&s, test_null_string_is_null);
+	suite_test(&s, test_doubles);
+	suite_test(&s, test_integers_and_hex);
+	suite_test(&s, test_write_error_reported);
+	return suite_run(&s, "jsonw");
 }
