@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "matrix.h"
 #include "buildinfo.h"
 #include "elfimg.h"
+#include "cases.h"
 
 static const char *const variants[] = { "plain", "pie-stripped", "cgo" };
 static const char *const programs[] = { "maps", "leaky" };
@@ -93,33 +95,36 @@ static void check_fixture(const char *tc, const char *v, const struct go_buildin
 	assert_int_equal(go_buildinfo__setting(bi, "NO_SUCH_SETTING", buf, sizeof(buf)), -ENOENT);
 }
 
+#define N_VAR ARRAY_LEN(variants)
+#define N_PROG ARRAY_LEN(programs)
+#define N_FIX (GM_MATRIX_CNT * N_VAR * N_PROG)
+
+/* state: index into toolchain x variant x program */
+static void test_fixture_one(void **state)
+{
+	size_t i = *(const size_t *)*state;
+	const char *tc = gm_toolchains[i / (N_VAR * N_PROG)], *v = variants[i / N_PROG % N_VAR];
+	const char *prog = programs[i % N_PROG];
+	struct gm_err err = { { 0 } };
+	struct go_buildinfo bi;
+	struct goelf *elf;
+	char path[512];
+
+	fixture_path(path, sizeof(path), tc, v, prog);
+	elf = goelf__open(path, &err);
+	if (!elf)
+		fail_msg("%s: %s (run `make fixtures`)", path, err.msg);
+	if (go_buildinfo__parse(elf, &bi, &err))
+		fail_msg("%s: %s", path, err.msg);
+	check_fixture(tc, v, &bi, prog);
+	go_buildinfo__free(&bi);
+	goelf__free(elf);
+}
+
+/* the matrix the fixture tests are made from is the whole of tests/matrix.sh */
 static void test_fixture_matrix(void **state)
 {
-	size_t t, v, p;
-	int seen = 0;
-
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		for (v = 0; v < ARRAY_LEN(variants); v++) {
-			for (p = 0; p < ARRAY_LEN(programs); p++) {
-				struct gm_err err = { { 0 } };
-				struct go_buildinfo bi;
-				struct goelf *elf;
-				char path[512];
-
-				fixture_path(path, sizeof(path), gm_toolchains[t], variants[v], programs[p]);
-				elf = goelf__open(path, &err);
-				if (!elf)
-					fail_msg("%s: %s (run `make fixtures`)", path, err.msg);
-				if (go_buildinfo__parse(elf, &bi, &err))
-					fail_msg("%s: %s", path, err.msg);
-				check_fixture(gm_toolchains[t], variants[v], &bi, programs[p]);
-				go_buildinfo__free(&bi);
-				goelf__free(elf);
-				seen++;
-			}
-		}
-	}
-	assert_int_equal(seen, GM_MATRIX_CNT * ARRAY_LEN(variants) * ARRAY_LEN(programs));
+	assert_int_equal(ARRAY_LEN(gm_toolchains) * N_VAR * N_PROG, GM_MATRIX_CNT * N_VAR * N_PROG);
 }
 
 /*
@@ -128,39 +133,35 @@ static void test_fixture_matrix(void **state)
  * segment (the first holds .data.rel.ro), which a first-segment-only search
  * would miss.
  */
+/* state: index into toolchain x variant */
 static void test_fixture_without_section(void **state)
 {
-	size_t t, v;
+	size_t i = *(const size_t *)*state;
+	struct gm_err err = { { 0 } };
+	struct go_buildinfo a, b;
+	struct goelf *elf;
+	char path[512];
+	uint8_t *buf;
+	size_t len = 0;
 
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		for (v = 0; v < ARRAY_LEN(variants); v++) {
-			struct gm_err err = { { 0 } };
-			struct go_buildinfo a, b;
-			struct goelf *elf;
-			char path[512];
-			uint8_t *buf;
-			size_t len = 0;
-
-			fixture_path(path, sizeof(path), gm_toolchains[t], variants[v], "maps");
-			buf = elfimg_slurp(path, &len);
-			assert_non_null(buf);
-			assert_int_equal(parse_mem(buf, len, &a, &err), 0);
-			assert_true(elfimg_rename(buf, len, ".go.buildinfo", ".go.xuildinfo") >= 1);
-			elf = goelf__open_mem(buf, len, &err);
-			assert_non_null(elf);
-			assert_null(goelf__section_by_name(elf, ".go.buildinfo"));
-			if (go_buildinfo__parse(elf, &b, &err))
-				fail_msg("%s without section: %s", path, err.msg);
-			assert_string_equal(a.version, b.version);
-			assert_string_equal(a.experiments, b.experiments);
-			assert_string_equal(a.modinfo, b.modinfo);
-			assert_int_equal(a.cgo, b.cgo);
-			go_buildinfo__free(&a);
-			go_buildinfo__free(&b);
-			goelf__free(elf);
-			free(buf);
-		}
-	}
+	fixture_path(path, sizeof(path), gm_toolchains[i / N_VAR], variants[i % N_VAR], "maps");
+	buf = elfimg_slurp(path, &len);
+	assert_non_null(buf);
+	assert_int_equal(parse_mem(buf, len, &a, &err), 0);
+	assert_true(elfimg_rename(buf, len, ".go.buildinfo", ".go.xuildinfo") >= 1);
+	elf = goelf__open_mem(buf, len, &err);
+	assert_non_null(elf);
+	assert_null(goelf__section_by_name(elf, ".go.buildinfo"));
+	if (go_buildinfo__parse(elf, &b, &err))
+		fail_msg("%s without section: %s", path, err.msg);
+	assert_string_equal(a.version, b.version);
+	assert_string_equal(a.experiments, b.experiments);
+	assert_string_equal(a.modinfo, b.modinfo);
+	assert_int_equal(a.cgo, b.cgo);
+	go_buildinfo__free(&a);
+	go_buildinfo__free(&b);
+	goelf__free(elf);
+	free(buf);
 }
 
 static void test_not_go(void **state)
@@ -306,47 +307,48 @@ static void test_inline_settings(void **state)
 	go_buildinfo__free(&bi);	/* idempotent */
 }
 
+struct version_case {
+	const char *raw, *version;	/* version NULL: not checked */
+	int major, minor, patch;
+	bool supported;
+};
+
+static const struct version_case version_cases[] = {
+	{ "go1.22", "go1.22", 1, 22, 0, true },
+	{ "go1.22.12", "go1.22.12", 1, 22, 12, true },
+	{ "go1.23rc1", "go1.23rc1", 1, 23, 0, true },
+	{ "go1.21beta2 X:loopvar", "go1.21beta2", 1, 21, 0, true },
+	{ "devel go1.24-a1b2c3d4 Tue Jan 7 00:00:00 2025 +0000", NULL, 1, 24, 0, true },
+	{ "devel +a1b2c3d4 Tue Jan 7 2020", NULL, 0, 0, 0, false },
+	{ "go1.17", "go1.17", 1, 17, 0, true },
+	{ "go1.16.15", "go1.16.15", 1, 16, 15, false },
+	{ "go2", "go2", 2, 0, 0, true },
+	{ "gccgo", "gccgo", 0, 0, 0, false },
+	{ "go1.9999999999", NULL, 1, 999999, 0, true },	/* digits capped, no overflow */
+};
+
+/* named by the raw version string */
 static void test_version_forms(void **state)
 {
-	static const struct {
-		const char *raw, *version;
-		int major, minor, patch;
-		bool supported;
-	} cases[] = {
-		{ "go1.22", "go1.22", 1, 22, 0, true },
-		{ "go1.22.12", "go1.22.12", 1, 22, 12, true },
-		{ "go1.23rc1", "go1.23rc1", 1, 23, 0, true },
-		{ "go1.21beta2 X:loopvar", "go1.21beta2", 1, 21, 0, true },
-		{ "devel go1.24-a1b2c3d4 Tue Jan 7 00:00:00 2025 +0000", NULL, 1, 24, 0, true },
-		{ "devel +a1b2c3d4 Tue Jan 7 2020", NULL, 0, 0, 0, false },
-		{ "go1.17", "go1.17", 1, 17, 0, true },
-		{ "go1.16.15", "go1.16.15", 1, 16, 15, false },
-		{ "go2", "go2", 2, 0, 0, true },
-		{ "gccgo", "gccgo", 0, 0, 0, false },
-		{ "go1.9999999999", NULL, 1, 999999, 0, true },	/* digits capped, no overflow */
-	};
-	size_t i;
+	const struct version_case *c = CASE(struct version_case, state);
+	struct gm_err err = { { 0 } };
+	struct go_buildinfo bi;
+	int ret;
 
-	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		struct gm_err err = { { 0 } };
-		struct go_buildinfo bi;
-		int ret;
-
-		assert_int_equal(parse_inline(cases[i].raw, "path\tx\n", &bi, &err), 0);
-		if (cases[i].version)
-			assert_string_equal(bi.version, cases[i].version);
-		assert_int_equal(bi.major, cases[i].major);
-		assert_int_equal(bi.minor, cases[i].minor);
-		assert_int_equal(bi.patch, cases[i].patch);
-		ret = go_buildinfo__check_supported(&bi, &err);
-		if (cases[i].supported) {
-			assert_int_equal(ret, 0);
-		} else {
-			assert_int_equal(ret, -ENOTSUP);
-			assert_non_null(strstr(err.msg, "Go 1.17 or newer"));
-		}
-		go_buildinfo__free(&bi);
+	assert_int_equal(parse_inline(c->raw, "path\tx\n", &bi, &err), 0);
+	if (c->version)
+		assert_string_equal(bi.version, c->version);
+	assert_int_equal(bi.major, c->major);
+	assert_int_equal(bi.minor, c->minor);
+	assert_int_equal(bi.patch, c->patch);
+	ret = go_buildinfo__check_supported(&bi, &err);
+	if (c->supported) {
+		assert_int_equal(ret, 0);
+	} else {
+		assert_int_equal(ret, -ENOTSUP);
+		assert_non_null(strstr(err.msg, "Go 1.17 or newer"));
 	}
+	go_buildinfo__free(&bi);
 }
 
 /* Experiment names come from the file: they are shown, never trusted. */
@@ -421,48 +423,48 @@ static void test_inline_found_without_section(void **state)
 }
 
 /* Each must fail with a reason, never read outside the image (ASan watches). */
+struct inline_bad {
+	const char *name;
+	uint8_t payload[24];
+	size_t len;
+	const char *reason;
+};
+
+static const struct inline_bad inline_bad[] = {
+	{ "inline corrupt: no payload at all", { 0 }, 0, "version length is truncated" },
+	{ "inline corrupt: varint runs off the segment", { 0x80, 0x80 }, 2, "version length is truncated" },
+	{ "inline corrupt: 11-byte varint",
+	  { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 }, 11, "overlong varint" },
+	{ "inline corrupt: 10th byte too big",
+	  { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02 }, 10, "overlong varint" },
+	{ "inline corrupt: u64 max length",
+	  { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 }, 10, "runs past the end" },
+	{ "inline corrupt: version longer than the segment", { 5, 'g', 'o', '1' }, 4, "runs past the end" },
+	{ "inline corrupt: modinfo length missing", { 3, 'g', 'o', '1' }, 4,
+	  "module info length is truncated" },
+	{ "inline corrupt: modinfo longer than the segment", { 3, 'g', 'o', '1', 0x90, 0x01, 'x' }, 7,
+	  "module info length 144 runs past the end" },
+	{ "inline corrupt: empty version", { 0, 0 }, 2, "empty Go version" },
+};
+
 static void test_inline_corrupt(void **state)
 {
-	static const struct {
-		const char *name;
-		uint8_t payload[24];
-		size_t len;
-		const char *reason;
-	} cases[] = {
-		{ "no payload at all", { 0 }, 0, "version length is truncated" },
-		{ "varint runs off the segment", { 0x80, 0x80 }, 2, "version length is truncated" },
-		{ "11-byte varint", { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 },
-		  11, "overlong varint" },
-		{ "10th byte too big", { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02 },
-		  10, "overlong varint" },
-		{ "u64 max length", { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 },
-		  10, "runs past the end" },
-		{ "version longer than the segment", { 5, 'g', 'o', '1' }, 4, "runs past the end" },
-		{ "modinfo length missing", { 3, 'g', 'o', '1' }, 4, "module info length is truncated" },
-		{ "modinfo longer than the segment", { 3, 'g', 'o', '1', 0x90, 0x01, 'x' }, 7,
-		  "module info length 144 runs past the end" },
-		{ "empty version", { 0, 0 }, 2, "empty Go version" },
-	};
-	size_t i;
+	const struct inline_bad *c = CASE(struct inline_bad, state);
+	struct gm_err err = { { 0 } };
+	struct go_buildinfo bi;
+	uint8_t *buf;
+	size_t len;
+	int want;
 
-	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		struct gm_err err = { { 0 } };
-		struct go_buildinfo bi;
-		uint8_t *buf;
-		size_t len;
-		int want;
-
-		buf = inline_image(cases[i].payload, cases[i].len, true, &len);
-		/* a blob with no version is no Go build's: not Go, the rest malformed */
-		want = strstr(cases[i].reason, "empty Go version") ? GM_ENOTGO : GM_EMALFORMED;
-		if (parse_mem(buf, len, &bi, &err) != -want || err.code != want)
-			fail_msg("%s: accepted, or code %d, want %d", cases[i].name, err.code, want);
-		if (!strstr(err.msg, cases[i].reason))
-			fail_msg("%s: reason \"%s\", want \"%s\"", cases[i].name, err.msg,
-				 cases[i].reason);
-		assert_null(bi.modinfo);
-		free(buf);
-	}
+	buf = inline_image(c->payload, c->len, true, &len);
+	/* a blob with no version is no Go build's: not Go, the rest malformed */
+	want = strstr(c->reason, "empty Go version") ? GM_ENOTGO : GM_EMALFORMED;
+	if (parse_mem(buf, len, &bi, &err) != -want || err.code != want)
+		fail_msg("%s: accepted, or code %d, want %d", c->name, err.code, want);
+	if (!strstr(err.msg, c->reason))
+		fail_msg("%s: reason \"%s\", want \"%s\"", c->name, err.msg, c->reason);
+	assert_null(bi.modinfo);
+	free(buf);
 }
 
 /* Magic in the last 31 bytes of the segment: no whole header, so not found. */
@@ -540,105 +542,133 @@ static int parse_ptr_blob(const struct ptr_blob *pb, struct go_buildinfo *bi, st
 	return ret;
 }
 
+struct ptr_format {
+	const char *name;
+	uint16_t type;
+};
+
+static const struct ptr_format ptr_formats[] = {
+	{ "pointer format: EXEC", ET_EXEC },
+	{ "pointer format: PIE (relocations)", ET_DYN },
+};
+
 static void test_pointer_format(void **state)
 {
+	const struct ptr_format *c = CASE(struct ptr_format, state);
 	const char *mod = "path\tex.com/old\nmod\tex.com/old\t(devel)\t\nbuild\tCGO_ENABLED=1\n";
-	uint16_t types[] = { ET_EXEC, ET_DYN };
-	size_t i;
+	struct ptr_blob pb = { .type = c->type, .version = "go1.17.13", .mod = mod };
+	struct gm_err err = { { 0 } };
+	struct go_buildinfo bi;
 
-	for (i = 0; i < ARRAY_LEN(types); i++) {
-		struct ptr_blob pb = { .type = types[i], .version = "go1.17.13", .mod = mod };
-		struct gm_err err = { { 0 } };
-		struct go_buildinfo bi;
+	if (parse_ptr_blob(&pb, &bi, &err))
+		fail_msg("%s: %s", c->name, err.msg);
+	assert_string_equal(bi.version, "go1.17.13");
+	assert_int_equal(bi.minor, 17);
+	assert_int_equal(bi.patch, 13);
+	assert_string_equal(bi.modinfo, mod);
+	assert_true(bi.cgo);
+	assert_int_equal(go_buildinfo__check_supported(&bi, NULL), 0);
+	go_buildinfo__free(&bi);
 
-		if (parse_ptr_blob(&pb, &bi, &err))
-			fail_msg("%s: %s", types[i] == ET_DYN ? "PIE" : "EXEC", err.msg);
-		assert_string_equal(bi.version, "go1.17.13");
-		assert_int_equal(bi.minor, 17);
-		assert_int_equal(bi.patch, 13);
-		assert_string_equal(bi.modinfo, mod);
-		assert_true(bi.cgo);
-		assert_int_equal(go_buildinfo__check_supported(&bi, NULL), 0);
-		go_buildinfo__free(&bi);
-
-		pb.version = "go1.16.15";
-		assert_int_equal(parse_ptr_blob(&pb, &bi, &err), 0);
-		assert_int_equal(go_buildinfo__check_supported(&bi, &err), -ENOTSUP);
-		go_buildinfo__free(&bi);
-	}
+	pb.version = "go1.16.15";
+	assert_int_equal(parse_ptr_blob(&pb, &bi, &err), 0);
+	assert_int_equal(go_buildinfo__check_supported(&bi, &err), -ENOTSUP);
+	go_buildinfo__free(&bi);
 }
+
+struct ptr_bad {
+	const char *name;
+	struct ptr_blob pb;
+	const char *reason;
+};
+
+static const struct ptr_bad ptr_bad[] = {
+	{ "pointer corrupt: version header pointer dangling",
+	  { ET_EXEC, "go1.17", NULL, 0xdead0000, 0, 0, 0, 0 }, "version pointer" },
+	{ "pointer corrupt: modinfo header pointer dangling (PIE)",
+	  { ET_DYN, "go1.17", NULL, 0, 0x7fff00000000, 0, 0, 0 }, "module info pointer" },
+	{ "pointer corrupt: header pointer at the last byte",
+	  { ET_EXEC, "go1.17", NULL, DATA_VADDR + 0xffc, 0, 0, 0, 0 }, "dangling" },
+	{ "pointer corrupt: modinfo data past the segment",
+	  { ET_EXEC, "go1.17", NULL, 0, 0, 0, 0, 0, 0xe01 }, "lies outside the file" },
+	{ "pointer corrupt: absurd version length",
+	  { ET_DYN, "go1.17", NULL, 0, 0, 1ULL << 62, 0, 0 }, "implausible" },
+	{ "pointer corrupt: big-endian flag", { ET_EXEC, "go1.17", NULL, 0, 0, 0, 1, 0 }, "big-endian" },
+	{ "pointer corrupt: 4-byte pointers", { ET_EXEC, "go1.17", NULL, 0, 0, 0, 0, 4 }, "pointer size 4" },
+};
 
 static void test_pointer_corrupt(void **state)
 {
-	static const struct {
-		const char *name;
-		struct ptr_blob pb;
-		const char *reason;
-	} cases[] = {
-		{ "version header pointer dangling",
-		  { ET_EXEC, "go1.17", NULL, 0xdead0000, 0, 0, 0, 0 }, "version pointer" },
-		{ "modinfo header pointer dangling (PIE)",
-		  { ET_DYN, "go1.17", NULL, 0, 0x7fff00000000, 0, 0, 0 }, "module info pointer" },
-		{ "header pointer at the last byte",
-		  { ET_EXEC, "go1.17", NULL, DATA_VADDR + 0xffc, 0, 0, 0, 0 }, "dangling" },
-		{ "modinfo data past the segment",
-		  { ET_EXEC, "go1.17", NULL, 0, 0, 0, 0, 0, 0xe01 }, "lies outside the file" },
-		{ "absurd version length",
-		  { ET_DYN, "go1.17", NULL, 0, 0, 1ULL << 62, 0, 0 }, "implausible" },
-		{ "big-endian flag", { ET_EXEC, "go1.17", NULL, 0, 0, 0, 1, 0 }, "big-endian" },
-		{ "4-byte pointers", { ET_EXEC, "go1.17", NULL, 0, 0, 0, 0, 4 }, "pointer size 4" },
-	};
-	size_t i;
+	const struct ptr_bad *c = CASE(struct ptr_bad, state);
+	struct gm_err err = { { 0 } };
+	struct go_buildinfo bi;
 
-	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		struct gm_err err = { { 0 } };
-		struct go_buildinfo bi;
-
-		if (parse_ptr_blob(&cases[i].pb, &bi, &err) != -GM_EMALFORMED)
-			fail_msg("%s: accepted", cases[i].name);
-		if (!strstr(err.msg, cases[i].reason))
-			fail_msg("%s: reason \"%s\", want \"%s\"", cases[i].name, err.msg,
-				 cases[i].reason);
-	}
+	if (parse_ptr_blob(&c->pb, &bi, &err) != -GM_EMALFORMED)
+		fail_msg("%s: accepted", c->name);
+	if (!strstr(err.msg, c->reason))
+		fail_msg("%s: reason \"%s\", want \"%s\"", c->name, err.msg, c->reason);
 }
+
+struct uvarint_case {
+	const char *name;
+	const char *in;
+	size_t len;
+	int ret;
+	uint64_t v;		/* when ret > 0 */
+};
+
+static const struct uvarint_case uvarint_cases[] = {
+	{ "uvarint: 0", "\x00", 1, 1, 0 },
+	{ "uvarint: 127", "\x7f", 1, 1, 127 },
+	{ "uvarint: 128", "\x80\x01", 2, 2, 128 },
+	{ "uvarint: u64 max", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10, 10, UINT64_MAX },
+	{ "uvarint: cut short", "\x80", 1, -ENODATA },
+	{ "uvarint: empty", "", 0, -ENODATA },
+	{ "uvarint: 11 bytes", "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", 11, -EOVERFLOW },
+};
 
 static void test_uvarint(void **state)
 {
+	const struct uvarint_case *c = CASE(struct uvarint_case, state);
 	uint64_t v = 0;
 
-	assert_int_equal(go_uvarint((const uint8_t *)"\x00", 1, &v), 1);
-	assert_int_equal(v, 0);
-	assert_int_equal(go_uvarint((const uint8_t *)"\x7f", 1, &v), 1);
-	assert_int_equal(v, 127);
-	assert_int_equal(go_uvarint((const uint8_t *)"\x80\x01", 2, &v), 2);
-	assert_int_equal(v, 128);
-	assert_int_equal(go_uvarint((const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
-				    10, &v), 10);
-	assert_true(v == UINT64_MAX);
-	assert_int_equal(go_uvarint((const uint8_t *)"\x80", 1, &v), -ENODATA);
-	assert_int_equal(go_uvarint((const uint8_t *)"", 0, &v), -ENODATA);
-	assert_int_equal(go_uvarint((const uint8_t *)"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01",
-				    11, &v), -EOVERFLOW);
+	assert_int_equal(go_uvarint((const uint8_t *)c->in, c->len, &v), c->ret);
+	if (c->ret > 0)
+		assert_true(v == c->v);
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixture_matrix),
-		cmocka_unit_test(test_fixture_without_section),
-		cmocka_unit_test(test_not_go),
-		cmocka_unit_test(test_inline_settings),
-		cmocka_unit_test(test_version_forms),
-		cmocka_unit_test(test_experiments_sanitized),
-		cmocka_unit_test(test_go116_reason),
-		cmocka_unit_test(test_modinfo_framing),
-		cmocka_unit_test(test_inline_found_without_section),
-		cmocka_unit_test(test_inline_corrupt),
-		cmocka_unit_test(test_header_truncated),
-		cmocka_unit_test(test_pointer_format),
-		cmocka_unit_test(test_pointer_corrupt),
-		cmocka_unit_test(test_uvarint),
-	};
+	/* one named test per fixture, so a failure says which build broke */
+	static char fix_names[N_FIX][64], sec_names[GM_MATRIX_CNT * N_VAR][64];
+	static size_t idx[N_FIX];
+	struct suite s = {};
+	size_t i;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	for (i = 0; i < N_FIX; i++) {
+		idx[i] = i;
+		snprintf(fix_names[i], sizeof(fix_names[i]), "fixture %s/%s/%s",
+			 gm_toolchains[i / (N_VAR * N_PROG)], variants[i / N_PROG % N_VAR],
+			 programs[i % N_PROG]);
+		suite_add(&s, fix_names[i], test_fixture_one, &idx[i], NULL, NULL);
+	}
+	suite_test(&s, test_fixture_matrix);
+	for (i = 0; i < GM_MATRIX_CNT * N_VAR; i++) {
+		snprintf(sec_names[i], sizeof(sec_names[i]), "fixture without section %s/%s",
+			 gm_toolchains[i / N_VAR], variants[i % N_VAR]);
+		suite_add(&s, sec_names[i], test_fixture_without_section, &idx[i], NULL, NULL);
+	}
+	suite_test(&s, test_not_go);
+	suite_test(&s, test_inline_settings);
+	suite_rows(&s, test_version_forms, version_cases);
+	suite_test(&s, test_experiments_sanitized);
+	suite_test(&s, test_go116_reason);
+	suite_test(&s, test_modinfo_framing);
+	suite_test(&s, test_inline_found_without_section);
+	suite_rows(&s, test_inline_corrupt, inline_bad);
+	suite_test(&s, test_header_truncated);
+	suite_rows(&s, test_pointer_format, ptr_formats);
+	suite_rows(&s, test_pointer_corrupt, ptr_bad);
+	suite_rows(&s, test_uvarint, uvarint_cases);
+	return suite_run(&s, "buildinfo");
 }
