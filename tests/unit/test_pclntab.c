@@ -26,6 +26,7 @@
 #include "matrix.h"
 #include "pclntab.h"
 #include "elfimg.h"
+#include "cases.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -76,170 +77,147 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 /* Header, text start and gofunc against sections and symbols. */
-static void test_fixtures_header(void **state)
+static void fix_header(size_t t, size_t v)
 {
-	size_t t, v;
+	const struct goelf_section *sec, *text;
+	struct opened o;
+	uint64_t addr;
 
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		for (v = 0; v < ARRAY_LEN(variants); v++) {
-			const struct goelf_section *sec, *text;
-			struct opened o;
-			uint64_t addr;
-
-			open_fixture(&o, gm_toolchains[t], variants[v], "maps");
-			assert_int_equal(pclntab__format(o.tab), format_of(t));
-			assert_in_range(pclntab__func_cnt(o.tab), 1000, 100000);
-			sec = goelf__section_by_name(o.elf, ".gopclntab");
-			if (!sec)
-				sec = goelf__section_by_name(o.elf, ".data.rel.ro.gopclntab");
-			assert_non_null(sec);
-			assert_int_equal(pclntab__header_addr(o.tab), sec->addr);
-			/* 1.16/1.17 funcdata are absolute pointers: no gofunc base */
-			if (format_of(t) == 116)
-				assert_int_equal(pclntab__gofunc(o.tab), 0);
-			else
-				assert_int_not_equal(pclntab__gofunc(o.tab), 0);
-			if (goelf__has_symtab(o.elf)) {
-				assert_int_equal(goelf__symbol(o.elf, "runtime.text", &addr, NULL), 0);
-				assert_int_equal(pclntab__text_start(o.tab), addr);
-				if (format_of(t) == 116)
-					addr = 0;
-				else if (goelf__symbol(o.elf, "go:func.*", &addr, NULL))
-					assert_int_equal(goelf__symbol(o.elf, "go.func.*", &addr, NULL), 0);
-				assert_int_equal(pclntab__gofunc(o.tab), addr);
-			} else {
-				/* internally linked: Go's text is the whole .text */
-				text = goelf__section_by_name(o.elf, ".text");
-				assert_non_null(text);
-				assert_int_equal(pclntab__text_start(o.tab), text->addr);
-			}
-			close_opened(&o);
-		}
+	open_fixture(&o, gm_toolchains[t], variants[v], "maps");
+	assert_int_equal(pclntab__format(o.tab), format_of(t));
+	assert_in_range(pclntab__func_cnt(o.tab), 1000, 100000);
+	sec = goelf__section_by_name(o.elf, ".gopclntab");
+	if (!sec)
+		sec = goelf__section_by_name(o.elf, ".data.rel.ro.gopclntab");
+	assert_non_null(sec);
+	assert_int_equal(pclntab__header_addr(o.tab), sec->addr);
+	/* 1.16/1.17 funcdata are absolute pointers: no gofunc base */
+	if (format_of(t) == 116)
+		assert_int_equal(pclntab__gofunc(o.tab), 0);
+	else
+		assert_int_not_equal(pclntab__gofunc(o.tab), 0);
+	if (goelf__has_symtab(o.elf)) {
+		assert_int_equal(goelf__symbol(o.elf, "runtime.text", &addr, NULL), 0);
+		assert_int_equal(pclntab__text_start(o.tab), addr);
+		if (format_of(t) == 116)
+			addr = 0;
+		else if (goelf__symbol(o.elf, "go:func.*", &addr, NULL))
+			assert_int_equal(goelf__symbol(o.elf, "go.func.*", &addr, NULL), 0);
+		assert_int_equal(pclntab__gofunc(o.tab), addr);
+	} else {
+		/* internally linked: Go's text is the whole .text */
+		text = goelf__section_by_name(o.elf, ".text");
+		assert_non_null(text);
+		assert_int_equal(pclntab__text_start(o.tab), text->addr);
 	}
+	close_opened(&o);
 }
 
 /* Every function's entry is its symbol's value; lookups agree with the table. */
-static void test_fixtures_functions(void **state)
+static void fix_functions(size_t t, size_t v)
 {
-	size_t t, v, i;
+	size_t i;
+	struct opened o;
+	size_t n, with_sym = 0;
+	uint64_t prev_end = 0;
 
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		for (v = 0; v < ARRAY_LEN(variants); v++) {
-			struct opened o;
-			size_t n, with_sym = 0;
-			uint64_t prev_end = 0;
+	open_fixture(&o, gm_toolchains[t], variants[v], "maps");
+	n = pclntab__func_cnt(o.tab);
+	for (i = 0; i < n; i++) {
+		struct pcln_func f, g;
+		struct pcln_frame fr[16];
+		uint64_t addr;
 
-			open_fixture(&o, gm_toolchains[t], variants[v], "maps");
-			n = pclntab__func_cnt(o.tab);
-			for (i = 0; i < n; i++) {
-				struct pcln_func f, g;
-				struct pcln_frame fr[16];
-				uint64_t addr;
-
-				assert_int_equal(pclntab__func_at(o.tab, i, &f), 0);
-				assert_int_equal(f.index, i);
-				assert_true(f.end >= f.entry);
-				assert_true(!i || f.entry == prev_end);
-				prev_end = f.end;
-				/*
-				 * A name can appear twice: an assembly function and its
-				 * ABIInternal wrapper.  The symbol is one of them.
-				 */
-				if (goelf__has_symtab(o.elf) && !goelf__symbol(o.elf, f.name, &addr, NULL)) {
-					if (addr != f.entry &&
-					    (pclntab__find_func(o.tab, addr, &g) || g.entry != addr ||
-					     strcmp(g.name, f.name)))
-						fail_msg("%s/%s: %s at %#llx, symbol says %#llx", gm_toolchains[t],
-							 variants[v], f.name, (unsigned long long)f.entry,
-							 (unsigned long long)addr);
-					with_sym++;
-				}
-				if (f.end == f.entry)
-					continue;
-				assert_int_equal(pclntab__find_func(o.tab, f.entry, &g), 0);
-				assert_int_equal(g.index, i);
-				assert_int_equal(pclntab__find_func(o.tab, f.end - 1, &g), 0);
-				assert_int_equal(g.index, i);
-				assert_in_range(pclntab__symbolize(o.tab, f.entry, fr, 16), 1, 16);
-			}
-			if (goelf__has_symtab(o.elf) && with_sym < n * 9 / 10)
-				fail_msg("%s/%s: only %zu of %zu functions have a symbol", gm_toolchains[t],
-					 variants[v], with_sym, n);
-			close_opened(&o);
+		assert_int_equal(pclntab__func_at(o.tab, i, &f), 0);
+		assert_int_equal(f.index, i);
+		assert_true(f.end >= f.entry);
+		assert_true(!i || f.entry == prev_end);
+		prev_end = f.end;
+		/*
+		 * A name can appear twice: an assembly function and its
+		 * ABIInternal wrapper.  The symbol is one of them.
+		 */
+		if (goelf__has_symtab(o.elf) && !goelf__symbol(o.elf, f.name, &addr, NULL)) {
+			if (addr != f.entry &&
+			    (pclntab__find_func(o.tab, addr, &g) || g.entry != addr ||
+			     strcmp(g.name, f.name)))
+				fail_msg("%s/%s: %s at %#llx, symbol says %#llx", gm_toolchains[t],
+					 variants[v], f.name, (unsigned long long)f.entry,
+					 (unsigned long long)addr);
+			with_sym++;
 		}
+		if (f.end == f.entry)
+			continue;
+		assert_int_equal(pclntab__find_func(o.tab, f.entry, &g), 0);
+		assert_int_equal(g.index, i);
+		assert_int_equal(pclntab__find_func(o.tab, f.end - 1, &g), 0);
+		assert_int_equal(g.index, i);
+		assert_in_range(pclntab__symbolize(o.tab, f.entry, fr, 16), 1, 16);
 	}
+	if (goelf__has_symtab(o.elf) && with_sym < n * 9 / 10)
+		fail_msg("%s/%s: only %zu of %zu functions have a symbol", gm_toolchains[t],
+			 variants[v], with_sym, n);
+	close_opened(&o);
 }
 
-static void test_fixtures_lookups(void **state)
+static void fix_lookups(size_t t, size_t v)
 {
-	size_t t, v;
+	struct pcln_func f, first, last;
+	struct pcln_frame fr[4];
+	struct opened o;
 
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		for (v = 0; v < ARRAY_LEN(variants); v++) {
-			struct pcln_func f, first, last;
-			struct pcln_frame fr[4];
-			struct opened o;
-
-			open_fixture(&o, gm_toolchains[t], variants[v], "maps");
-			assert_int_equal(pclntab__func_by_name(o.tab, "main.fill", &f), 0);
-			assert_string_equal(f.name, "main.fill");
-			assert_int_equal(pclntab__symbolize(o.tab, f.entry, fr, 4), 1);
-			assert_string_equal(fr[0].function, "main.fill");
-			assert_true(ends_with(fr[0].file, "/tests/fixtures/maps/main.go"));
-			assert_int_equal(fr[0].line, 28);
-			assert_int_equal(pclntab__func_by_name(o.tab, "main.no_such_function", &f), -ENOENT);
-			/* outside Go's text */
-			assert_int_equal(pclntab__func_at(o.tab, 0, &first), 0);
-			assert_int_equal(pclntab__func_at(o.tab, pclntab__func_cnt(o.tab) - 1, &last), 0);
-			assert_int_equal(pclntab__func_at(o.tab, pclntab__func_cnt(o.tab), &f), -ENOENT);
-			assert_int_equal(pclntab__find_func(o.tab, first.entry - 1, &f), -ENOENT);
-			assert_int_equal(pclntab__find_func(o.tab, last.end, &f), -ENOENT);
-			assert_true(pclntab__symbolize(o.tab, last.end, fr, 4) < 0);
-			assert_true(pclntab__symbolize(o.tab, 0, fr, 4) < 0);
-			assert_false(pclntab__is_inlined_somewhere(o.tab, "main.fill"));
-			close_opened(&o);
-		}
-	}
+	open_fixture(&o, gm_toolchains[t], variants[v], "maps");
+	assert_int_equal(pclntab__func_by_name(o.tab, "main.fill", &f), 0);
+	assert_string_equal(f.name, "main.fill");
+	assert_int_equal(pclntab__symbolize(o.tab, f.entry, fr, 4), 1);
+	assert_string_equal(fr[0].function, "main.fill");
+	assert_true(ends_with(fr[0].file, "/tests/fixtures/maps/main.go"));
+	assert_int_equal(fr[0].line, 28);
+	assert_int_equal(pclntab__func_by_name(o.tab, "main.no_such_function", &f), -ENOENT);
+	/* outside Go's text */
+	assert_int_equal(pclntab__func_at(o.tab, 0, &first), 0);
+	assert_int_equal(pclntab__func_at(o.tab, pclntab__func_cnt(o.tab) - 1, &last), 0);
+	assert_int_equal(pclntab__func_at(o.tab, pclntab__func_cnt(o.tab), &f), -ENOENT);
+	assert_int_equal(pclntab__find_func(o.tab, first.entry - 1, &f), -ENOENT);
+	assert_int_equal(pclntab__find_func(o.tab, last.end, &f), -ENOENT);
+	assert_true(pclntab__symbolize(o.tab, last.end, fr, 4) < 0);
+	assert_true(pclntab__symbolize(o.tab, 0, fr, 4) < 0);
+	assert_false(pclntab__is_inlined_somewhere(o.tab, "main.fill"));
+	close_opened(&o);
 }
 
 /* leaky's main.main calls flag.Int on lines 48 and 49: both are inlined. */
-static void test_fixtures_inline(void **state)
+static void fix_inline(size_t t, size_t v)
 {
-	size_t t, v;
+	struct pcln_frame fr[8], one;
+	struct pcln_func f;
+	struct opened o;
+	bool line48 = false, line49 = false;
+	uint64_t pc;
+	int n;
 
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		for (v = 0; v < ARRAY_LEN(variants); v++) {
-			struct pcln_frame fr[8], one;
-			struct pcln_func f;
-			struct opened o;
-			bool line48 = false, line49 = false;
-			uint64_t pc;
-			int n;
-
-			open_fixture(&o, gm_toolchains[t], variants[v], "leaky");
-			assert_true(pclntab__is_inlined_somewhere(o.tab, "flag.Int"));
-			assert_false(pclntab__is_inlined_somewhere(o.tab, "main.remember"));
-			assert_int_equal(pclntab__func_by_name(o.tab, "main.main", &f), 0);
-			for (pc = f.entry; pc < f.end; pc++) {
-				n = pclntab__symbolize(o.tab, pc, fr, 8);
-				assert_in_range(n, 1, 8);
-				assert_string_equal(fr[n - 1].function, "main.main");
-				if (n != 2 || strcmp(fr[0].function, "flag.Int"))
-					continue;
-				assert_true(ends_with(fr[0].file, "/src/flag/flag.go"));
-				assert_true(ends_with(fr[1].file, "/tests/fixtures/leaky/main.go"));
-				line48 |= fr[1].line == 48;
-				line49 |= fr[1].line == 49;
-				/* max = 1 keeps the innermost frame */
-				assert_int_equal(pclntab__symbolize(o.tab, pc, &one, 1), 1);
-				assert_string_equal(one.function, "flag.Int");
-			}
-			if (!line48 || !line49)
-				fail_msg("%s/%s: flag.Int not seen inlined at main.go:48 and :49",
-					 gm_toolchains[t], variants[v]);
-			close_opened(&o);
-		}
+	open_fixture(&o, gm_toolchains[t], variants[v], "leaky");
+	assert_true(pclntab__is_inlined_somewhere(o.tab, "flag.Int"));
+	assert_false(pclntab__is_inlined_somewhere(o.tab, "main.remember"));
+	assert_int_equal(pclntab__func_by_name(o.tab, "main.main", &f), 0);
+	for (pc = f.entry; pc < f.end; pc++) {
+		n = pclntab__symbolize(o.tab, pc, fr, 8);
+		assert_in_range(n, 1, 8);
+		assert_string_equal(fr[n - 1].function, "main.main");
+		if (n != 2 || strcmp(fr[0].function, "flag.Int"))
+			continue;
+		assert_true(ends_with(fr[0].file, "/src/flag/flag.go"));
+		assert_true(ends_with(fr[1].file, "/tests/fixtures/leaky/main.go"));
+		line48 |= fr[1].line == 48;
+		line49 |= fr[1].line == 49;
+		/* max = 1 keeps the innermost frame */
+		assert_int_equal(pclntab__symbolize(o.tab, pc, &one, 1), 1);
+		assert_string_equal(one.function, "flag.Int");
 	}
+	if (!line48 || !line49)
+		fail_msg("%s/%s: flag.Int not seen inlined at main.go:48 and :49",
+			 gm_toolchains[t], variants[v]);
+	close_opened(&o);
 }
 
 /*
@@ -247,47 +225,60 @@ static void test_fixtures_inline(void **state)
  * .gopclntab away forces the magic scan, which must land on the same
  * header (this is how externally linked PIE is read).
  */
-static void test_fixtures_magic_scan(void **state)
+static void fix_magic_scan(size_t t)
 {
-	size_t t;
+	struct gm_err err = { { 0 } };
+	struct opened o;
+	struct goelf *elf;
+	struct pclntab *tab;
+	struct pcln_func a, b;
+	char path[512];
+	uint8_t *buf;
+	size_t len = 0, i;
 
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		struct gm_err err = { { 0 } };
-		struct opened o;
-		struct goelf *elf;
-		struct pclntab *tab;
-		struct pcln_func a, b;
-		char path[512];
-		uint8_t *buf;
-		size_t len = 0, i;
-
-		open_fixture(&o, gm_toolchains[t], "pie-stripped", "maps");
-		fixture_path(path, sizeof(path), gm_toolchains[t], "pie-stripped", "maps");
-		buf = elfimg_slurp(path, &len);
-		assert_non_null(buf);
-		if (elfimg_rename(buf, len, ".data.rel.ro.gopclntab", ".data.rel.ro.xxxxxxxxx") +
-		    elfimg_rename(buf, len, ".gopclntab", ".xxxxxxxxx") != 1)
-			fail_msg("%s: no pclntab section name to hide", path);
-		elf = goelf__open_mem(buf, len, &err);
-		assert_non_null(elf);
-		tab = pclntab__new(elf, &err);
-		if (!tab)
-			fail_msg("%s with the section hidden: %s", path, err.msg);
-		assert_int_equal(pclntab__header_addr(tab), pclntab__header_addr(o.tab));
-		assert_int_equal(pclntab__text_start(tab), pclntab__text_start(o.tab));
-		assert_int_equal(pclntab__gofunc(tab), pclntab__gofunc(o.tab));
-		assert_int_equal(pclntab__func_cnt(tab), pclntab__func_cnt(o.tab));
-		for (i = 0; i < pclntab__func_cnt(tab); i += 97) {
-			assert_int_equal(pclntab__func_at(tab, i, &a), 0);
-			assert_int_equal(pclntab__func_at(o.tab, i, &b), 0);
-			assert_int_equal(a.entry, b.entry);
-			assert_string_equal(a.name, b.name);
-		}
-		pclntab__free(tab);
-		goelf__free(elf);
-		free(buf);
-		close_opened(&o);
+	open_fixture(&o, gm_toolchains[t], "pie-stripped", "maps");
+	fixture_path(path, sizeof(path), gm_toolchains[t], "pie-stripped", "maps");
+	buf = elfimg_slurp(path, &len);
+	assert_non_null(buf);
+	if (elfimg_rename(buf, len, ".data.rel.ro.gopclntab", ".data.rel.ro.xxxxxxxxx") +
+	    elfimg_rename(buf, len, ".gopclntab", ".xxxxxxxxx") != 1)
+		fail_msg("%s: no pclntab section name to hide", path);
+	elf = goelf__open_mem(buf, len, &err);
+	assert_non_null(elf);
+	tab = pclntab__new(elf, &err);
+	if (!tab)
+		fail_msg("%s with the section hidden: %s", path, err.msg);
+	assert_int_equal(pclntab__header_addr(tab), pclntab__header_addr(o.tab));
+	assert_int_equal(pclntab__text_start(tab), pclntab__text_start(o.tab));
+	assert_int_equal(pclntab__gofunc(tab), pclntab__gofunc(o.tab));
+	assert_int_equal(pclntab__func_cnt(tab), pclntab__func_cnt(o.tab));
+	for (i = 0; i < pclntab__func_cnt(tab); i += 97) {
+		assert_int_equal(pclntab__func_at(tab, i, &a), 0);
+		assert_int_equal(pclntab__func_at(o.tab, i, &b), 0);
+		assert_int_equal(a.entry, b.entry);
+		assert_string_equal(a.name, b.name);
 	}
+	pclntab__free(tab);
+	goelf__free(elf);
+	free(buf);
+	close_opened(&o);
+}
+
+/* One fixture check on one build: toolchain t, variant v (v unused by magic scan). */
+struct fixture_test {
+	void (*fn2)(size_t t, size_t v);
+	void (*fn1)(size_t t);
+	size_t t, v;
+};
+
+static void test_fixture(void **state)
+{
+	const struct fixture_test *ft = *state;
+
+	if (ft->fn2)
+		ft->fn2(ft->t, ft->v);
+	else
+		ft->fn1(ft->t);
 }
 
 /* ---- hand-built tables ---- */
@@ -558,25 +549,29 @@ static void check_good(struct synth *s, const char *what)
 	assert_int_equal(pclntab__symbolize(s->tab, S_TEXT, fr, 0), -EINVAL);
 }
 
+struct synth_format {
+	const char *name;
+	int format;
+	bool pie;
+};
+
+static const struct synth_format synth_formats[] = {
+	{ "format 116", 116, false }, { "format 116 PIE", 116, true },
+	{ "format 118", 118, false }, { "format 118 PIE", 118, true },
+	{ "format 120", 120, false }, { "format 120 PIE", 120, true },
+	{ "format 126", 126, false }, { "format 126 PIE", 126, true },
+};
+
 static void test_synth_formats(void **state)
 {
-	static const int fmts[] = { 116, 118, 120, 126 };
-	size_t i;
-	int pie;
+	const struct synth_format *c = CASE(struct synth_format, state);
+	struct synth s;
 
-	for (i = 0; i < ARRAY_LEN(fmts); i++) {
-		for (pie = 0; pie < 2; pie++) {
-			struct synth s;
-			char what[64];
-
-			snprintf(what, sizeof(what), "format %d%s", fmts[i], pie ? " PIE" : "");
-			synth_init(&s, fmts[i], pie);
-			check_good(&s, what);
-			if (fmts[i] != 116)
-				assert_int_equal(pclntab__gofunc(s.tab), S_GOFUNC);
-			synth_free(&s);
-		}
-	}
+	synth_init(&s, c->format, c->pie);
+	check_good(&s, c->name);
+	if (c->format != 116)
+		assert_int_equal(pclntab__gofunc(s.tab), S_GOFUNC);
+	synth_free(&s);
 }
 
 /* Without a section name the header is found by its magic (external PIE). */
@@ -745,51 +740,49 @@ static const struct corruption corruptions[] = {
 	{ "inline index past 1<<20", c_inl_index_limit },
 };
 
+/* state: one corruption in one format */
+struct corrupt_test {
+	const struct corruption *k;
+	int format;
+};
+
 static void test_synth_corruptions(void **state)
 {
-	static const int fmts[] = { 116, 118, 120 };
-	size_t c, i;
+	const struct corrupt_test *ct = *state;
+	const struct corruption *k = ct->k;
+	struct gm_err err = { { 0 } };
+	struct pcln_frame fr[4];
+	struct pcln_func f;
+	struct synth s;
+	int ret;
 
-	for (c = 0; c < ARRAY_LEN(corruptions); c++) {
-		for (i = 0; i < ARRAY_LEN(fmts); i++) {
-			const struct corruption *k = &corruptions[c];
-			struct gm_err err = { { 0 } };
-			struct pcln_frame fr[4];
-			struct pcln_func f;
-			struct synth s;
-			int ret;
-
-			if (k->skip116 && fmts[i] == 116)
-				continue;
-			/* 1.18 as PIE: corruptions must not depend on relocations */
-			synth_init(&s, fmts[i], fmts[i] == 118);
-			k->apply(&s);
-			ret = synth_open(&s, &err);
-			if (k->open_fails) {
-				if (!ret)
-					fail_msg("%s (format %d): opened", k->what, fmts[i]);
-				if (!strstr(err.msg, k->reason))
-					fail_msg("%s (format %d): reason \"%s\"", k->what, fmts[i], err.msg);
-				synth_free(&s);
-				continue;
-			}
-			if (ret)
-				fail_msg("%s (format %d): refused at open: %s", k->what, fmts[i], err.msg);
-			assert_int_equal(pclntab__symbolize(s.tab, S_TEXT + 0x10, fr, 4), 1);
-			check_frame(&fr[0], "main.f0", "/src/a.go", 11);
-			ret = pclntab__symbolize(s.tab, S_TEXT + 0x60, fr, 4);
-			if (ret >= 0)
-				fail_msg("%s (format %d): symbolize returned %d", k->what, fmts[i], ret);
-			if (k->apply == c_inline_cycle)
-				assert_int_equal(ret, -ELOOP);
-			/* nothing else may crash or read outside the image */
-			pclntab__func_at(s.tab, 1, &f);
-			pclntab__find_func(s.tab, S_TEXT + 0x60, &f);
-			pclntab__func_by_name(s.tab, "main.inl", &f);
-			pclntab__is_inlined_somewhere(s.tab, "main.inl");
-			synth_free(&s);
-		}
+	/* 1.18 as PIE: corruptions must not depend on relocations */
+	synth_init(&s, ct->format, ct->format == 118);
+	k->apply(&s);
+	ret = synth_open(&s, &err);
+	if (k->open_fails) {
+		if (!ret)
+			fail_msg("%s (format %d): opened", k->what, ct->format);
+		if (!strstr(err.msg, k->reason))
+			fail_msg("%s (format %d): reason \"%s\"", k->what, ct->format, err.msg);
+		synth_free(&s);
+		return;
 	}
+	if (ret)
+		fail_msg("%s (format %d): refused at open: %s", k->what, ct->format, err.msg);
+	assert_int_equal(pclntab__symbolize(s.tab, S_TEXT + 0x10, fr, 4), 1);
+	check_frame(&fr[0], "main.f0", "/src/a.go", 11);
+	ret = pclntab__symbolize(s.tab, S_TEXT + 0x60, fr, 4);
+	if (ret >= 0)
+		fail_msg("%s (format %d): symbolize returned %d", k->what, ct->format, ret);
+	if (k->apply == c_inline_cycle)
+		assert_int_equal(ret, -ELOOP);
+	/* nothing else may crash or read outside the image */
+	pclntab__func_at(s.tab, 1, &f);
+	pclntab__find_func(s.tab, S_TEXT + 0x60, &f);
+	pclntab__func_by_name(s.tab, "main.inl", &f);
+	pclntab__is_inlined_somewhere(s.tab, "main.inl");
+	synth_free(&s);
 }
 
 /*
@@ -872,21 +865,54 @@ static void test_synth_garbage_scan(void **state)
 	elfimg_free(&img);
 }
 
+#define N_VAR ARRAY_LEN(variants)
+#define N_FIX (GM_MATRIX_CNT * N_VAR)
+#define N_CORRUPT ARRAY_LEN(corruptions)
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixtures_header),
-		cmocka_unit_test(test_fixtures_functions),
-		cmocka_unit_test(test_fixtures_lookups),
-		cmocka_unit_test(test_fixtures_inline),
-		cmocka_unit_test(test_fixtures_magic_scan),
-		cmocka_unit_test(test_synth_formats),
-		cmocka_unit_test(test_synth_magic_scan),
-		cmocka_unit_test(test_synth_no_moduledata),
-		cmocka_unit_test(test_synth_corruptions),
-		cmocka_unit_test(test_synth_byte_flips),
-		cmocka_unit_test(test_synth_garbage_scan),
+	/* one named test per check and fixture, so a failure says which build broke */
+	static const struct {
+		const char *name;
+		void (*fn2)(size_t t, size_t v);
+	} checks[] = {
+		{ "header", fix_header }, { "functions", fix_functions }, { "lookups", fix_lookups },
+		{ "inline", fix_inline },
 	};
+	static const int corrupt_fmts[] = { 116, 118, 120 };
+	static struct fixture_test ft[4 * N_FIX + GM_MATRIX_CNT];
+	static char ft_names[4 * N_FIX + GM_MATRIX_CNT][80];
+	static struct corrupt_test ct[N_CORRUPT * 3];
+	static char ct_names[N_CORRUPT * 3][96];
+	struct suite s = {};
+	size_t c, i, k = 0;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	for (c = 0; c < ARRAY_LEN(checks); c++)
+		for (i = 0; i < N_FIX; i++, k++) {
+			ft[k] = (struct fixture_test){ .fn2 = checks[c].fn2, .t = i / N_VAR, .v = i % N_VAR };
+			snprintf(ft_names[k], sizeof(ft_names[k]), "%s %s/%s", checks[c].name,
+				 gm_toolchains[i / N_VAR], variants[i % N_VAR]);
+			suite_add(&s, ft_names[k], test_fixture, &ft[k], NULL, NULL);
+		}
+	for (i = 0; i < GM_MATRIX_CNT; i++, k++) {
+		ft[k] = (struct fixture_test){ .fn1 = fix_magic_scan, .t = i };
+		snprintf(ft_names[k], sizeof(ft_names[k]), "magic scan %s/pie-stripped", gm_toolchains[i]);
+		suite_add(&s, ft_names[k], test_fixture, &ft[k], NULL, NULL);
+	}
+	suite_rows(&s, test_synth_formats, synth_formats);
+	suite_test(&s, test_synth_magic_scan);
+	suite_test(&s, test_synth_no_moduledata);
+	for (c = 0, k = 0; c < N_CORRUPT; c++)
+		for (i = 0; i < ARRAY_LEN(corrupt_fmts); i++) {
+			if (corruptions[c].skip116 && corrupt_fmts[i] == 116)
+				continue;	/* no such field in 1.16 */
+			ct[k] = (struct corrupt_test){ &corruptions[c], corrupt_fmts[i] };
+			snprintf(ct_names[k], sizeof(ct_names[k]), "corrupt: %s (format %d)",
+				 corruptions[c].what, corrupt_fmts[i]);
+			suite_add(&s, ct_names[k], test_synth_corruptions, &ct[k], NULL, NULL);
+			k++;
+		}
+	suite_test(&s, test_synth_byte_flips);
+	suite_test(&s, test_synth_garbage_scan);
+	return suite_run(&s, "pclntab");
 }
