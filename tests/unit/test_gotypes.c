@@ -28,6 +28,7 @@
 #include "gobin.h"
 #include "gm_tested.h"
 #include "elfimg.h"
+#include "cases.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -203,62 +204,52 @@ static void check_type_list(const struct gotypes *t, const struct goelf *elf, si
 }
 
 /* Non-stripped builds: the linker's symbols say where everything is. */
-static void test_fixtures_against_symbols(void **state)
+static void fix_symbols(size_t t, const char *variant)
 {
-	static const char *const variants[] = { "plain", "cgo" };
-	size_t t, v, m;
+	size_t m;
+	struct opened o;
+	struct map_list l;
+	char path[512];
 
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		for (v = 0; v < ARRAY_LEN(variants); v++) {
-			struct opened o;
-			struct map_list l;
-			char path[512];
-
-			fixture_path(path, sizeof(path), gm_toolchains[t], variants[v]);
-			open_file(&o, path);
-			assert_int_equal(gotypes__moduledata_addr(o.types),
-					 sym(o.elf, "runtime.firstmoduledata"));
-			assert_int_equal(gotypes__types_start(o.types), sym(o.elf, "runtime.types"));
-			assert_int_equal(gotypes__types_end(o.types), sym(o.elf, "runtime.etypes"));
-			check_type_list(o.types, o.elf, t);
-			assert_string_equal(gotypes__layout(o.types), layout_of(t));
-			list_maps(o.types, &l);
-			for (m = 0; m < ARRAY_LEN(main_maps); m++)
-				if (!has_name(&l, main_maps[m]))
-					fail_msg("%s: %s not listed", path, main_maps[m]);
-			close_opened(&o);
-		}
-	}
+	fixture_path(path, sizeof(path), gm_toolchains[t], variant);
+	open_file(&o, path);
+	assert_int_equal(gotypes__moduledata_addr(o.types),
+			 sym(o.elf, "runtime.firstmoduledata"));
+	assert_int_equal(gotypes__types_start(o.types), sym(o.elf, "runtime.types"));
+	assert_int_equal(gotypes__types_end(o.types), sym(o.elf, "runtime.etypes"));
+	check_type_list(o.types, o.elf, t);
+	assert_string_equal(gotypes__layout(o.types), layout_of(t));
+	list_maps(o.types, &l);
+	for (m = 0; m < ARRAY_LEN(main_maps); m++)
+		if (!has_name(&l, main_maps[m]))
+			fail_msg("%s: %s not listed", path, main_maps[m]);
+	close_opened(&o);
 }
 
 /* Stripped PIE: no symbols, pointers only through relocations. */
-static void test_fixtures_stripped_match_plain(void **state)
+static void fix_stripped_match_plain(size_t t, const char *variant)
 {
-	size_t t;
+	struct opened plain, pie, cgo;
+	struct map_list lp, ls, lc;
+	char path[512];
 
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		struct opened plain, pie, cgo;
-		struct map_list lp, ls, lc;
-		char path[512];
-
-		fixture_path(path, sizeof(path), gm_toolchains[t], "plain");
-		open_file(&plain, path);
-		fixture_path(path, sizeof(path), gm_toolchains[t], "pie-stripped");
-		open_file(&pie, path);
-		fixture_path(path, sizeof(path), gm_toolchains[t], "cgo");
-		open_file(&cgo, path);
-		assert_false(goelf__has_symtab(pie.elf));
-		assert_string_equal(gotypes__layout(pie.types), layout_of(t));
-		check_type_list(pie.types, pie.elf, t);
-		list_maps(plain.types, &lp);
-		list_maps(pie.types, &ls);
-		list_maps(cgo.types, &lc);
-		assert_same_names(&lp, &ls, path);
-		assert_same_names(&lp, &lc, gm_toolchains[t]);
-		close_opened(&cgo);
-		close_opened(&pie);
-		close_opened(&plain);
-	}
+	fixture_path(path, sizeof(path), gm_toolchains[t], "plain");
+	open_file(&plain, path);
+	fixture_path(path, sizeof(path), gm_toolchains[t], "pie-stripped");
+	open_file(&pie, path);
+	fixture_path(path, sizeof(path), gm_toolchains[t], "cgo");
+	open_file(&cgo, path);
+	assert_false(goelf__has_symtab(pie.elf));
+	assert_string_equal(gotypes__layout(pie.types), layout_of(t));
+	check_type_list(pie.types, pie.elf, t);
+	list_maps(plain.types, &lp);
+	list_maps(pie.types, &ls);
+	list_maps(cgo.types, &lc);
+	assert_same_names(&lp, &ls, path);
+	assert_same_names(&lp, &lc, gm_toolchains[t]);
+	close_opened(&cgo);
+	close_opened(&pie);
+	close_opened(&plain);
 }
 
 /*
@@ -266,45 +257,38 @@ static void test_fixtures_stripped_match_plain(void **state)
  * writable data must find the same moduledata: directly in non-PIE, and
  * through RELATIVE relocations in PIE (where the words are 0 in the file).
  */
-static void test_scan_finds_the_symbol(void **state)
+static void fix_scan_finds_the_symbol(size_t t, const char *variant)
 {
-	static const char *const variants[] = { "plain", "pie-stripped" };
-	size_t t, v;
+	struct opened a, b;
+	struct map_list la, lb;
+	char path[512];
+	uint8_t *buf;
+	size_t len = 0;
+	int hits = 0;
 
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		for (v = 0; v < ARRAY_LEN(variants); v++) {
-			struct opened a, b;
-			struct map_list la, lb;
-			char path[512];
-			uint8_t *buf;
-			size_t len = 0;
-			int hits = 0;
+	fixture_path(path, sizeof(path), gm_toolchains[t], variant);
+	buf = elfimg_slurp(path, &len);
+	assert_non_null(buf);
+	open_mem(&a, buf, len, path);
+	list_maps(a.types, &la);
+	close_opened(&a);
 
-			fixture_path(path, sizeof(path), gm_toolchains[t], variants[v]);
-			buf = elfimg_slurp(path, &len);
-			assert_non_null(buf);
-			open_mem(&a, buf, len, path);
-			list_maps(a.types, &la);
-			close_opened(&a);
-
-			hits += elfimg_rename(buf, len, "runtime.firstmoduledata",
-					      "runtime.xirstmoduledata");
-			hits += elfimg_rename(buf, len, ".go.module", ".go.xodule");
-			/* 1.19-1.24 PIE has neither: it always scans */
-			if (!hits && strcmp(variants[v], "pie-stripped"))
-				fail_msg("%s: nothing to rename", path);
-			open_mem(&b, buf, len, path);
-			assert_int_equal(goelf__symbol(b.elf, "runtime.firstmoduledata", NULL, NULL),
-					 -ENOENT);
-			assert_null(goelf__section_by_name(b.elf, ".go.module"));
-			list_maps(b.types, &lb);
-			assert_same_names(&la, &lb, path);
-			assert_int_equal(la.cnt, lb.cnt);
-			assert_memory_equal(la.addrs, lb.addrs, sizeof(la.addrs[0]) * (size_t)la.cnt);
-			close_opened(&b);
-			free(buf);
-		}
-	}
+	hits += elfimg_rename(buf, len, "runtime.firstmoduledata",
+			      "runtime.xirstmoduledata");
+	hits += elfimg_rename(buf, len, ".go.module", ".go.xodule");
+	/* 1.19-1.24 PIE has neither: it always scans */
+	if (!hits && strcmp(variant, "pie-stripped"))
+		fail_msg("%s: nothing to rename", path);
+	open_mem(&b, buf, len, path);
+	assert_int_equal(goelf__symbol(b.elf, "runtime.firstmoduledata", NULL, NULL),
+			 -ENOENT);
+	assert_null(goelf__section_by_name(b.elf, ".go.module"));
+	list_maps(b.types, &lb);
+	assert_same_names(&la, &lb, path);
+	assert_int_equal(la.cnt, lb.cnt);
+	assert_memory_equal(la.addrs, lb.addrs, sizeof(la.addrs[0]) * (size_t)la.cnt);
+	close_opened(&b);
+	free(buf);
 }
 
 static void test_name_and_kind_bounds(void **state)
@@ -361,46 +345,39 @@ static void test_callback_stops(void **state)
 }
 
 /* The integration path: moduledata located from user/pclntab.c's header. */
-static void test_via_pclntab(void **state)
+static void fix_via_pclntab(size_t t, const char *variant)
 {
-	size_t t;
+	struct gm_err err = { { 0 } };
+	struct opened o;
+	struct pclntab *tab;
+	struct gotypes *gt;
+	char path[512];
+	uint64_t hdr;
+	int fmt;
 
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		static const char *const variants[] = { "plain", "pie-stripped", "cgo" };
-		size_t v;
+	fixture_path(path, sizeof(path), gm_toolchains[t], variant);
+	open_file(&o, path);
+	tab = pclntab__new(o.elf, &err);
+	if (!tab)
+		fail_msg("%s: pclntab: %s", path, err.msg);
+	pcln_header(o.elf, &hdr, &fmt);
+	assert_int_equal(pclntab__header_addr(tab), hdr);
+	assert_int_equal(pclntab__format(tab), fmt);
+	gt = gotypes__new(o.elf, tab, &o.bi, &err);
+	if (!gt)
+		fail_msg("%s: %s", path, err.msg);
+	assert_int_equal(gotypes__moduledata_addr(gt), gotypes__moduledata_addr(o.types));
+	gotypes__free(gt);
+	pclntab__free(tab);
+	close_opened(&o);
+}
 
-		for (v = 0; v < ARRAY_LEN(variants); v++) {
-			struct gm_err err = { { 0 } };
-			struct opened o;
-			struct pclntab *tab;
-			struct gotypes *gt;
-			char path[512];
-			uint64_t hdr;
-			int fmt;
+static void test_via_pclntab_none(void **state)
+{
+	struct gm_err err = { { 0 } };
 
-			fixture_path(path, sizeof(path), gm_toolchains[t], variants[v]);
-			open_file(&o, path);
-			tab = pclntab__new(o.elf, &err);
-			if (!tab)
-				fail_msg("%s: pclntab: %s", path, err.msg);
-			pcln_header(o.elf, &hdr, &fmt);
-			assert_int_equal(pclntab__header_addr(tab), hdr);
-			assert_int_equal(pclntab__format(tab), fmt);
-			gt = gotypes__new(o.elf, tab, &o.bi, &err);
-			if (!gt)
-				fail_msg("%s: %s", path, err.msg);
-			assert_int_equal(gotypes__moduledata_addr(gt), gotypes__moduledata_addr(o.types));
-			gotypes__free(gt);
-			pclntab__free(tab);
-			close_opened(&o);
-		}
-	}
-	{
-		struct gm_err err = { { 0 } };
-
-		assert_null(gotypes__new(NULL, NULL, NULL, &err));
-		assert_non_null(strstr(err.msg, "no pclntab"));
-	}
+	assert_null(gotypes__new(NULL, NULL, NULL, &err));
+	assert_non_null(strstr(err.msg, "no pclntab"));
 }
 
 /* ---- hand-built images ---- */
@@ -565,107 +542,133 @@ static void synth_close(struct gotypes *t, uint8_t *buf, struct goelf *elf)
 	free(buf);
 }
 
+struct layout_case {
+	const char *name;
+	const struct md_offsets *off;
+	int minor;		/* 0: no build info at all */
+	uint16_t type;
+};
+
+static const struct layout_case layout_cases[] = {
+	{ "layout go1.18-1.19 read for go1.18", &md_118, 18, ET_EXEC },
+	{ "layout go1.18-1.19 read for go1.18, PIE", &md_118, 18, ET_DYN },
+	{ "layout go1.18-1.19 read for go1.19", &md_118, 19, ET_EXEC },
+	{ "layout go1.18-1.19 read for go1.19, PIE", &md_118, 19, ET_DYN },
+	{ "layout go1.20-1.25 read for go1.20", &md_120, 20, ET_EXEC },
+	{ "layout go1.20-1.25 read for go1.20, PIE", &md_120, 20, ET_DYN },
+	{ "layout go1.20-1.25 read for go1.25", &md_120, 25, ET_EXEC },
+	{ "layout go1.20-1.25 read for go1.25, PIE", &md_120, 25, ET_DYN },
+	{ "layout go1.26 read for go1.26", &md_126, 26, ET_EXEC },
+	{ "layout go1.26 read for go1.26, PIE", &md_126, 26, ET_DYN },
+	{ "layout go1.20-1.25 without build info", &md_120, 0, ET_EXEC },
+	{ "layout go1.20-1.25 without build info, PIE", &md_120, 0, ET_DYN },
+	{ "layout go1.26 without build info", &md_126, 0, ET_EXEC },
+	{ "layout go1.26 without build info, PIE", &md_126, 0, ET_DYN },
+	/* a version that names the wrong layout first: the checks still decide */
+	{ "layout go1.26 in a go1.22 build", &md_126, 22, ET_EXEC },
+	{ "layout go1.26 in a go1.22 build, PIE", &md_126, 22, ET_DYN },
+	{ "layout go1.20-1.25 in a go1.27 build", &md_120, 27, ET_EXEC },
+	{ "layout go1.20-1.25 in a go1.27 build, PIE", &md_120, 27, ET_DYN },
+};
+
 static void test_synth_layouts(void **state)
 {
-	static const struct {
-		const struct md_offsets *off;
-		int minor;	/* 0: no build info at all */
-	} cases[] = {
-		{ &md_118, 18 }, { &md_118, 19 }, { &md_120, 20 }, { &md_120, 25 }, { &md_126, 26 },
-		{ &md_120, 0 }, { &md_126, 0 },
-		/* a version that names the wrong layout first: the checks still decide */
-		{ &md_126, 22 }, { &md_120, 27 },
-	};
-	uint16_t types[] = { ET_EXEC, ET_DYN };
-	size_t i, k;
+	const struct layout_case *c = CASE(struct layout_case, state);
+	struct gm_err err = { { 0 } };
+	struct goelf *elf;
+	struct gotypes *t;
+	struct map_list l;
+	uint8_t *buf;
+	char name[32];
 
-	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		for (k = 0; k < ARRAY_LEN(types); k++) {
-			struct gm_err err = { { 0 } };
-			struct goelf *elf;
-			struct gotypes *t;
-			struct map_list l;
-			uint8_t *buf;
-			char name[32];
-
-			t = synth_open(types[k], cases[i].off, C_NONE, cases[i].minor, &buf, &elf, &err);
-			if (!t)
-				fail_msg("%s go1.%d %s: %s", cases[i].off->name, cases[i].minor,
-					 types[k] == ET_DYN ? "PIE" : "EXEC", err.msg);
-			assert_string_equal(gotypes__layout(t), cases[i].off->name);
-			assert_int_equal(gotypes__moduledata_addr(t), MD);
-			assert_int_equal(gotypes__types_start(t), TYPES);
-			assert_int_equal(gotypes__types_end(t), ETYPES);
-			assert_int_equal(gotypes__typelink_cnt(t), 3);
-			list_maps(t, &l);
-			assert_int_equal(l.cnt, 2);
-			assert_string_equal(l.names[0], "map[string]int");	/* ExtraStar dropped */
-			assert_int_equal(l.addrs[0], TYPES);
-			assert_string_equal(l.names[1], "map[int]bool");
-			assert_int_equal(l.addrs[1], TYPES + 0x80);
-			assert_int_equal(gotypes__name(t, TYPES + 0x40, name, sizeof(name)), 6);
-			assert_string_equal(name, "main.T");
-			assert_int_equal(gotypes__kind(t, TYPES + 0x40), 25);
-			synth_close(t, buf, elf);
-		}
-	}
+	t = synth_open(c->type, c->off, C_NONE, c->minor, &buf, &elf, &err);
+	if (!t)
+		fail_msg("%s: %s", c->name, err.msg);
+	assert_string_equal(gotypes__layout(t), c->off->name);
+	assert_int_equal(gotypes__moduledata_addr(t), MD);
+	assert_int_equal(gotypes__types_start(t), TYPES);
+	assert_int_equal(gotypes__types_end(t), ETYPES);
+	assert_int_equal(gotypes__typelink_cnt(t), 3);
+	list_maps(t, &l);
+	assert_int_equal(l.cnt, 2);
+	assert_string_equal(l.names[0], "map[string]int");	/* ExtraStar dropped */
+	assert_int_equal(l.addrs[0], TYPES);
+	assert_string_equal(l.names[1], "map[int]bool");
+	assert_int_equal(l.addrs[1], TYPES + 0x80);
+	assert_int_equal(gotypes__name(t, TYPES + 0x40, name, sizeof(name)), 6);
+	assert_string_equal(name, "main.T");
+	assert_int_equal(gotypes__kind(t, TYPES + 0x40), 25);
+	synth_close(t, buf, elf);
 }
 
 /* Moduledata that fails a consistency check is not moduledata. */
+struct bad_md {
+	const char *name;
+	enum corruption c;
+	uint16_t type;
+};
+
+static const struct bad_md bad_md[] = {
+	{ "bad moduledata: a typelinks entry past etypes", C_LINK_RANGE, ET_EXEC },
+	{ "bad moduledata: a typelinks entry past etypes, PIE", C_LINK_RANGE, ET_DYN },
+	{ "bad moduledata: typelinks len != cap", C_LINK_CAP, ET_EXEC },
+	{ "bad moduledata: typelinks len != cap, PIE", C_LINK_CAP, ET_DYN },
+	{ "bad moduledata: funcnametab elsewhere", C_FUNCNAME, ET_EXEC },
+	{ "bad moduledata: funcnametab elsewhere, PIE", C_FUNCNAME, ET_DYN },
+	{ "bad moduledata: etypes before types", C_TYPES_ORDER, ET_EXEC },
+	{ "bad moduledata: etypes before types, PIE", C_TYPES_ORDER, ET_DYN },
+	{ "bad moduledata: text not executable", C_TEXT, ET_EXEC },
+	{ "bad moduledata: text not executable, PIE", C_TEXT, ET_DYN },
+	{ "bad moduledata: textsectmap empty", C_TEXTSECT, ET_EXEC },
+	{ "bad moduledata: textsectmap empty, PIE", C_TEXTSECT, ET_DYN },
+};
+
 static void test_synth_bad_moduledata(void **state)
 {
-	static const enum corruption cases[] = {
-		C_LINK_RANGE, C_LINK_CAP, C_FUNCNAME, C_TYPES_ORDER, C_TEXT, C_TEXTSECT,
-	};
-	uint16_t types[] = { ET_EXEC, ET_DYN };
-	size_t i, k;
+	const struct bad_md *c = CASE(struct bad_md, state);
+	struct gm_err err = { { 0 } };
+	struct goelf *elf;
+	struct gotypes *t;
+	uint8_t *buf;
 
-	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		for (k = 0; k < ARRAY_LEN(types); k++) {
-			struct gm_err err = { { 0 } };
-			struct goelf *elf;
-			struct gotypes *t;
-			uint8_t *buf;
-
-			t = synth_open(types[k], &md_120, cases[i], 22, &buf, &elf, &err);
-			if (t)
-				fail_msg("corruption %d accepted", (int)cases[i]);
-			assert_non_null(strstr(err.msg, "no moduledata refers to the pclntab"));
-			synth_close(t, buf, elf);
-		}
-	}
+	t = synth_open(c->type, &md_120, c->c, 22, &buf, &elf, &err);
+	if (t)
+		fail_msg("%s: accepted", c->name);
+	assert_non_null(strstr(err.msg, "no moduledata refers to the pclntab"));
+	synth_close(t, buf, elf);
 }
 
 /* A bad name loses that one type, not the others or the process. */
+struct bad_name {
+	const char *name;
+	enum corruption c;
+	int err;
+};
+
+static const struct bad_name bad_names[] = {
+	{ "bad name: runs past etypes", C_NAME_LEN, -EBADMSG },
+	{ "bad name: overlong length varint", C_NAME_VARINT, -EBADMSG },
+	{ "bad name: negative nameOff", C_STR_NEG, -ENOENT },
+	{ "bad name: nameOff at the last byte", C_STR_END, -ENOENT },
+};
+
 static void test_synth_bad_names(void **state)
 {
-	static const struct {
-		enum corruption c;
-		int err;
-	} cases[] = {
-		{ C_NAME_LEN, -EBADMSG },
-		{ C_NAME_VARINT, -EBADMSG },
-		{ C_STR_NEG, -ENOENT },
-		{ C_STR_END, -ENOENT },
-	};
-	size_t i;
+	const struct bad_name *c = CASE(struct bad_name, state);
+	struct gm_err err = { { 0 } };
+	struct goelf *elf;
+	struct gotypes *t;
+	struct map_list l;
+	uint8_t *buf;
+	char name[32];
 
-	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		struct gm_err err = { { 0 } };
-		struct goelf *elf;
-		struct gotypes *t;
-		struct map_list l;
-		uint8_t *buf;
-		char name[32];
-
-		t = synth_open(ET_DYN, &md_126, cases[i].c, 26, &buf, &elf, &err);
-		assert_non_null(t);
-		assert_int_equal(gotypes__name(t, TYPES + 0x80, name, sizeof(name)), cases[i].err);
-		list_maps(t, &l);
-		assert_int_equal(l.cnt, 1);
-		assert_string_equal(l.names[0], "map[string]int");
-		synth_close(t, buf, elf);
-	}
+	t = synth_open(ET_DYN, &md_126, c->c, 26, &buf, &elf, &err);
+	assert_non_null(t);
+	assert_int_equal(gotypes__name(t, TYPES + 0x80, name, sizeof(name)), c->err);
+	list_maps(t, &l);
+	assert_int_equal(l.cnt, 1);
+	assert_string_equal(l.names[0], "map[string]int");
+	synth_close(t, buf, elf);
 }
 
 static uint64_t xorshift(uint64_t *s)
@@ -756,38 +759,31 @@ static void test_refusals(void **state)
  * BucketSize at +82 (2 bytes) for classic ones.  The same check with a
  * wrong field offset or width fails, naming the field.
  */
-static void test_self_check_matrix(void **state)
+static void fix_self_check(size_t t, const char *variant)
 {
-	size_t t, v;
 	char detail[256];
+	bool swiss = gm_matrix[t].swiss;
+	uint16_t off = swiss ? 80 : 82;
+	uint8_t size = swiss ? 8 : 2;
+	struct opened o;
+	char path[512];
 
-	(void)state;
-	for (t = 0; t < ARRAY_LEN(gm_toolchains); t++) {
-		for (v = 0; v < GM_VARIANT_CNT; v++) {
-			bool swiss = gm_matrix[t].swiss;
-			uint16_t off = swiss ? 80 : 82;
-			uint8_t size = swiss ? 8 : 2;
-			struct opened o;
-			char path[512];
-
-			snprintf(path, sizeof(path), "%s/fixtures/%s/%s/maps",
-				 getenv("GM_BUILD") && *getenv("GM_BUILD") ? getenv("GM_BUILD") : "./build",
-				 gm_toolchains[t], gm_variants[v]);
-			open_file(&o, path);
-			if (gotypes__self_check(o.types, off, size, detail, sizeof(detail)))
-				fail_msg("%s: self-check failed: %s", path, detail);
-			assert_non_null(strstr(detail, "key int32, elem unsafe.Pointer"));
-			/* one word further on is the slot size (swiss) or flags (classic) */
-			assert_int_equal(gotypes__self_check(o.types, off + 8, size, detail, sizeof(detail)),
-					 -EBADMSG);
-			assert_non_null(strstr(detail, "group size at +"));
-			/* hostile parameters: no read outside the map descriptor */
-			assert_int_equal(gotypes__self_check(o.types, off, 3, detail, sizeof(detail)), -EBADMSG);
-			assert_int_equal(gotypes__self_check(o.types, 200, 8, detail, sizeof(detail)), -EBADMSG);
-			assert_int_equal(gotypes__self_check(o.types, 0, 8, detail, sizeof(detail)), -EBADMSG);
-			close_opened(&o);
-		}
-	}
+	snprintf(path, sizeof(path), "%s/fixtures/%s/%s/maps",
+		 getenv("GM_BUILD") && *getenv("GM_BUILD") ? getenv("GM_BUILD") : "./build",
+		 gm_toolchains[t], variant);
+	open_file(&o, path);
+	if (gotypes__self_check(o.types, off, size, detail, sizeof(detail)))
+		fail_msg("%s: self-check failed: %s", path, detail);
+	assert_non_null(strstr(detail, "key int32, elem unsafe.Pointer"));
+	/* one word further on is the slot size (swiss) or flags (classic) */
+	assert_int_equal(gotypes__self_check(o.types, off + 8, size, detail, sizeof(detail)),
+			 -EBADMSG);
+	assert_non_null(strstr(detail, "group size at +"));
+	/* hostile parameters: no read outside the map descriptor */
+	assert_int_equal(gotypes__self_check(o.types, off, 3, detail, sizeof(detail)), -EBADMSG);
+	assert_int_equal(gotypes__self_check(o.types, 200, 8, detail, sizeof(detail)), -EBADMSG);
+	assert_int_equal(gotypes__self_check(o.types, 0, 8, detail, sizeof(detail)), -EBADMSG);
+	close_opened(&o);
 }
 
 /*
@@ -875,23 +871,66 @@ static void test_newer_release(void **state)
 	gobin__free(bin);
 }
 
+/* One fixture check on one build. */
+struct fixture_test {
+	void (*fn)(size_t t, const char *variant);
+	size_t t;
+	const char *variant;
+};
+
+static void test_fixture(void **state)
+{
+	const struct fixture_test *ft = *state;
+
+	ft->fn(ft->t, ft->variant);
+}
+
+#define N_CHECKS 5
+#define MAX_VARIANTS 4
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixtures_against_symbols),
-		cmocka_unit_test(test_fixtures_stripped_match_plain),
-		cmocka_unit_test(test_scan_finds_the_symbol),
-		cmocka_unit_test(test_name_and_kind_bounds),
-		cmocka_unit_test(test_callback_stops),
-		cmocka_unit_test(test_via_pclntab),
-		cmocka_unit_test(test_synth_layouts),
-		cmocka_unit_test(test_synth_bad_moduledata),
-		cmocka_unit_test(test_synth_bad_names),
-		cmocka_unit_test(test_scan_over_garbage),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_self_check_matrix),
-		cmocka_unit_test(test_newer_release),
+	/* one named test per check and build, so a failure says which build broke */
+	static const struct {
+		const char *name;
+		void (*fn)(size_t t, const char *variant);
+		const char *variants[MAX_VARIANTS];
+	} checks[N_CHECKS] = {
+		/* non-stripped builds: the linker's symbols say where everything is */
+		{ "symbols", fix_symbols, { "plain", "cgo" } },
+		/* stripped PIE: no symbols, pointers only through relocations */
+		{ "stripped matches plain", fix_stripped_match_plain, { "pie-stripped" } },
+		{ "scan finds the symbol", fix_scan_finds_the_symbol, { "plain", "pie-stripped" } },
+		{ "via pclntab", fix_via_pclntab, { "plain", "pie-stripped", "cgo" } },
+		{ "self-check", fix_self_check, { NULL } },	/* every gm_variants[] */
 	};
+	static struct fixture_test ft[N_CHECKS * GM_MATRIX_CNT * MAX_VARIANTS];
+	static char names[N_CHECKS * GM_MATRIX_CNT * MAX_VARIANTS][96];
+	struct suite s = {};
+	size_t c, t, v, k = 0;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	for (c = 0; c < N_CHECKS; c++)
+		for (t = 0; t < GM_MATRIX_CNT; t++)
+			for (v = 0; v < MAX_VARIANTS; v++) {
+				const char *var = checks[c].variants[0] ? checks[c].variants[v] :
+						  v < GM_VARIANT_CNT ? gm_variants[v] : NULL;
+
+				if (!var)
+					break;
+				ft[k] = (struct fixture_test){ checks[c].fn, t, var };
+				snprintf(names[k], sizeof(names[k]), "%s %s/%s", checks[c].name,
+					 gm_toolchains[t], var);
+				suite_add(&s, names[k], test_fixture, &ft[k], NULL, NULL);
+				k++;
+			}
+	suite_test(&s, test_name_and_kind_bounds);
+	suite_test(&s, test_callback_stops);
+	suite_test(&s, test_via_pclntab_none);
+	suite_rows(&s, test_synth_layouts, layout_cases);
+	suite_rows(&s, test_synth_bad_moduledata, bad_md);
+	suite_rows(&s, test_synth_bad_names, bad_names);
+	suite_test(&s, test_scan_over_garbage);
+	suite_test(&s, test_refusals);
+	suite_test(&s, test_newer_release);
+	return suite_run(&s, "gotypes");
 }
