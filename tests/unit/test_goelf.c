@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include "matrix.h"
 #include "goelf.h"
+#include "cases.h"
 
 static const char *const variants[] = { "plain", "pie-stripped", "cgo" };
 #define N_TC (sizeof(gm_toolchains) / sizeof(gm_toolchains[0]))
@@ -616,99 +617,127 @@ static void test_mini_elf_accepted(void **state)
 	goelf__free(elf);
 }
 
-static void test_bad_headers(void **state)
+/* One change to the minimal image (or a raw buffer instead of it) and the reason it must get. */
+struct bad_header {
+	const char *name;
+	const char *why;
+	void (*patch)(uint8_t *buf);
+	size_t len;		/* bytes handed over; 0: MINI_LEN */
+	const char *raw;	/* instead of the image: these len bytes */
+};
+
+static Elf64_Phdr *ph0(uint8_t *buf, Elf64_Phdr *ph)
 {
-	uint8_t buf[MINI_LEN];
+	memcpy(ph, buf + PH0, sizeof(*ph));
+	return ph;
+}
+
+static Elf64_Shdr *sh1(uint8_t *buf, Elf64_Shdr *sh)
+{
+	memcpy(sh, buf + SH1, sizeof(*sh));
+	return sh;
+}
+
+static void b_class32(uint8_t *buf) { buf[EI_CLASS] = ELFCLASS32; }
+static void b_msb(uint8_t *buf) { buf[EI_DATA] = ELFDATA2MSB; }
+static void b_arm64(uint8_t *buf) { SET16(buf, e_machine, EM_AARCH64); }
+static void b_ppc64(uint8_t *buf) { SET16(buf, e_machine, EM_PPC64); }
+static void b_rel(uint8_t *buf) { SET16(buf, e_type, ET_REL); }
+static void b_core(uint8_t *buf) { SET16(buf, e_type, ET_CORE); }
+static void b_phentsize(uint8_t *buf) { SET16(buf, e_phentsize, 32); }
+static void b_phnum(uint8_t *buf) { SET16(buf, e_phnum, 0xffff); }
+static void b_phoff_end(uint8_t *buf) { SET64(buf, e_phoff, MINI_LEN - 8); }
+static void b_phoff_wrap(uint8_t *buf) { SET64(buf, e_phoff, UINT64_MAX - 8); }
+static void b_load_long(uint8_t *buf)
+{
 	Elf64_Phdr ph;
-	Elf64_Shdr sh;
 
-	(void)state;
-	expect_reject((const uint8_t *)"#!/bin/sh\necho hi\n", 18, "not an ELF", "shell script");
-	expect_reject((const uint8_t *)"", 0, "not an ELF", "empty buffer");
-	expect_reject((const uint8_t *)"\x7f" "EL", 3, "not an ELF", "3 bytes of magic");
-
-	mini_elf(buf);
-	buf[EI_CLASS] = ELFCLASS32;
-	expect_reject(buf, sizeof(buf), "32-bit", "ELFCLASS32");
-	mini_elf(buf);
-	buf[EI_DATA] = ELFDATA2MSB;
-	expect_reject(buf, sizeof(buf), "big-endian", "ELFDATA2MSB");
-	mini_elf(buf);
-	expect_reject(buf, 40, "truncated ELF header", "header cut at 40 bytes");
-	mini_elf(buf);
-	SET16(buf, e_machine, EM_AARCH64);
-	expect_reject(buf, sizeof(buf), "aarch64", "arm64 binary");
-	mini_elf(buf);
-	SET16(buf, e_machine, EM_PPC64);
-	expect_reject(buf, sizeof(buf), "unsupported architecture", "ppc64 binary");
-	mini_elf(buf);
-	SET16(buf, e_type, ET_REL);
-	expect_reject(buf, sizeof(buf), "not an executable", "object file");
-	mini_elf(buf);
-	SET16(buf, e_type, ET_CORE);
-	expect_reject(buf, sizeof(buf), "not an executable", "core file");
-
-	mini_elf(buf);
-	SET16(buf, e_phentsize, 32);
-	expect_reject(buf, sizeof(buf), "program header entry size", "phentsize 32");
-	mini_elf(buf);
-	SET16(buf, e_phnum, 0xffff);
-	expect_reject(buf, sizeof(buf), "too many program headers", "phnum 65535");
-	mini_elf(buf);
-	SET64(buf, e_phoff, MINI_LEN - 8);
-	expect_reject(buf, sizeof(buf), "program headers past end", "phoff near the end");
-	mini_elf(buf);
-	SET64(buf, e_phoff, UINT64_MAX - 8);
-	expect_reject(buf, sizeof(buf), "program headers past end", "phoff wrapping");
-
-	mini_elf(buf);
-	memcpy(&ph, buf + PH0, sizeof(ph));
-	ph.p_filesz = MINI_LEN + 1;
+	ph0(buf, &ph)->p_filesz = MINI_LEN + 1;
 	memcpy(buf + PH0, &ph, sizeof(ph));
-	expect_reject(buf, sizeof(buf), "past end of file", "PT_LOAD one byte too long");
-	mini_elf(buf);
-	memcpy(&ph, buf + PH0, sizeof(ph));
-	ph.p_offset = UINT64_MAX;
+}
+static void b_load_off_wrap(uint8_t *buf)
+{
+	Elf64_Phdr ph;
+
+	ph0(buf, &ph)->p_offset = UINT64_MAX;
 	ph.p_filesz = 2;
 	memcpy(buf + PH0, &ph, sizeof(ph));
-	expect_reject(buf, sizeof(buf), "past end of file", "PT_LOAD offset wrapping");
-	mini_elf(buf);
-	memcpy(&ph, buf + PH0, sizeof(ph));
-	ph.p_vaddr = UINT64_MAX - 16;
+}
+static void b_load_vaddr_wrap(uint8_t *buf)
+{
+	Elf64_Phdr ph;
+
+	ph0(buf, &ph)->p_vaddr = UINT64_MAX - 16;
 	memcpy(buf + PH0, &ph, sizeof(ph));
-	expect_reject(buf, sizeof(buf), "wraps", "PT_LOAD wrapping the address space");
+}
+static void b_shnum0(uint8_t *buf) { SET16(buf, e_shnum, 0); }
+static void b_shentsize(uint8_t *buf) { SET16(buf, e_shentsize, 40); }
+static void b_shnum_max(uint8_t *buf) { SET16(buf, e_shnum, 0xffff); }
+static void b_shoff_end(uint8_t *buf) { SET64(buf, e_shoff, MINI_LEN - 64); }
+static void b_shstrndx(uint8_t *buf) { SET16(buf, e_shstrndx, 2); }
+static void b_sec_long(uint8_t *buf)
+{
+	Elf64_Shdr sh;
 
-	mini_elf(buf);
-	SET16(buf, e_shnum, 0);
-	expect_reject(buf, sizeof(buf), "no section headers", "shnum 0");
-	mini_elf(buf);
-	SET16(buf, e_shentsize, 40);
-	expect_reject(buf, sizeof(buf), "section header entry size", "shentsize 40");
-	mini_elf(buf);
-	SET16(buf, e_shnum, 0xffff);
-	expect_reject(buf, sizeof(buf), "too many sections", "shnum 65535");
-	mini_elf(buf);
-	SET64(buf, e_shoff, MINI_LEN - 64);
-	expect_reject(buf, sizeof(buf), "section headers past end", "shoff near the end");
-	mini_elf(buf);
-	SET16(buf, e_shstrndx, 2);
-	expect_reject(buf, sizeof(buf), "out of range", "shstrndx == shnum");
+	sh1(buf, &sh)->sh_size = MINI_LEN;
+	memcpy(buf + SH1, &sh, sizeof(sh));
+}
+static void b_sec_off_wrap(uint8_t *buf)
+{
+	Elf64_Shdr sh;
 
-	mini_elf(buf);
-	memcpy(&sh, buf + SH1, sizeof(sh));
-	sh.sh_size = MINI_LEN;
+	sh1(buf, &sh)->sh_offset = UINT64_MAX - 4;
 	memcpy(buf + SH1, &sh, sizeof(sh));
-	expect_reject(buf, sizeof(buf), "section 1 past end", "section running off the end");
-	mini_elf(buf);
-	memcpy(&sh, buf + SH1, sizeof(sh));
-	sh.sh_offset = UINT64_MAX - 4;
+}
+static void b_shstrtab_progbits(uint8_t *buf)
+{
+	Elf64_Shdr sh;
+
+	sh1(buf, &sh)->sh_type = SHT_PROGBITS;
 	memcpy(buf + SH1, &sh, sizeof(sh));
-	expect_reject(buf, sizeof(buf), "section 1 past end", "section offset wrapping");
+}
+
+static const struct bad_header bad_headers[] = {
+	{ "shell script", "not an ELF", .raw = "#!/bin/sh\necho hi\n", .len = 18 },
+	{ "empty buffer", "not an ELF", .raw = "", .len = 0 },
+	{ "3 bytes of magic", "not an ELF", .raw = "\x7f" "EL", .len = 3 },
+	{ "ELFCLASS32", "32-bit", b_class32 },
+	{ "ELFDATA2MSB", "big-endian", b_msb },
+	{ "header cut at 40 bytes", "truncated ELF header", NULL, 40 },
+	{ "arm64 binary", "aarch64", b_arm64 },
+	{ "ppc64 binary", "unsupported architecture", b_ppc64 },
+	{ "object file", "not an executable", b_rel },
+	{ "core file", "not an executable", b_core },
+	{ "phentsize 32", "program header entry size", b_phentsize },
+	{ "phnum 65535", "too many program headers", b_phnum },
+	{ "phoff near the end", "program headers past end", b_phoff_end },
+	{ "phoff wrapping", "program headers past end", b_phoff_wrap },
+	{ "PT_LOAD one byte too long", "past end of file", b_load_long },
+	{ "PT_LOAD offset wrapping", "past end of file", b_load_off_wrap },
+	{ "PT_LOAD wrapping the address space", "wraps", b_load_vaddr_wrap },
+	{ "shnum 0", "no section headers", b_shnum0 },
+	{ "shentsize 40", "section header entry size", b_shentsize },
+	{ "shnum 65535", "too many sections", b_shnum_max },
+	{ "shoff near the end", "section headers past end", b_shoff_end },
+	{ "shstrndx == shnum", "out of range", b_shstrndx },
+	{ "section running off the end", "section 1 past end", b_sec_long },
+	{ "section offset wrapping", "section 1 past end", b_sec_off_wrap },
+	{ "shstrtab of type PROGBITS", "not a string table", b_shstrtab_progbits },
+};
+
+static void test_bad_headers(void **state)
+{
+	const struct bad_header *c = CASE(struct bad_header, state);
+	uint8_t buf[MINI_LEN];
+
+	if (c->raw) {
+		expect_reject((const uint8_t *)c->raw, c->len, c->why, c->name);
+		return;
+	}
 	mini_elf(buf);
-	memcpy(&sh, buf + SH1, sizeof(sh));
-	sh.sh_type = SHT_PROGBITS;
-	memcpy(buf + SH1, &sh, sizeof(sh));
-	expect_reject(buf, sizeof(buf), "not a string table", "shstrtab of type PROGBITS");
+	if (c->patch)
+		c->patch(buf);
+	expect_reject(buf, c->len ? c->len : sizeof(buf), c->why, c->name);
 }
 
 /* Names that point outside the string table are empty, never wild reads. */
@@ -797,27 +826,20 @@ int main(void)
 	/* one named test per fixture, so a failure says which build broke */
 	static char names[N_TC * N_VAR][64];
 	static size_t idx[N_TC * N_VAR];
-	struct CMUnitTest matrix[N_TC * N_VAR];
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pie_relocation),
-		cmocka_unit_test(test_read_ptr_exec),
-		cmocka_unit_test(test_mini_elf_accepted),
-		cmocka_unit_test(test_bad_headers),
-		cmocka_unit_test(test_bad_names_are_empty),
-		cmocka_unit_test(test_truncated_fixture),
-		cmocka_unit_test(test_open_errors),
-	};
-
-	int failed;
+	struct suite s = {};
 
 	for (size_t i = 0; i < N_TC * N_VAR; i++) {
 		idx[i] = i;
 		snprintf(names[i], sizeof(names[i]), "matrix %s/%s", gm_toolchains[i / N_VAR],
 			 variants[i % N_VAR]);
-		matrix[i] = (struct CMUnitTest){ .name = names[i], .test_func = test_matrix_one,
-						 .initial_state = &idx[i] };
+		suite_add(&s, names[i], test_matrix_one, &idx[i], NULL, NULL);
 	}
-	failed = _cmocka_run_group_tests("goelf matrix", matrix, N_TC * N_VAR, NULL, NULL);
-	failed += cmocka_run_group_tests(tests, NULL, NULL);
-	return failed;
+	suite_test(&s, test_pie_relocation);
+	suite_test(&s, test_read_ptr_exec);
+	suite_test(&s, test_mini_elf_accepted);
+	suite_rows(&s, test_bad_headers, bad_headers);
+	suite_test(&s, test_bad_names_are_empty);
+	suite_test(&s, test_truncated_fixture);
+	suite_test(&s, test_open_errors);
+	return suite_run(&s, "goelf");
 }
