@@ -68,15 +68,22 @@ static inline void suite_rows_(struct suite *s, CMUnitTestFunction fn, const voi
 #define suite_rows_setup_teardown(s, fn, rows, su, td) \
 	suite_rows_(s, fn, rows, sizeof((rows)[0]), CASES_LEN(rows), su, td)
 
-/* Runs the suite as one cmocka group; returns the number of failed tests. */
-static inline int suite_run(struct suite *s, const char *group)
+/* Runs the suite as one cmocka group, with group fixtures; returns the number of failed tests. */
+static inline int suite_run_fixtures(struct suite *s, const char *group, CMFixtureFunction setup,
+				     CMFixtureFunction teardown)
 {
-	int failed = _cmocka_run_group_tests(group, s->tests, s->n, NULL, NULL);
+	int failed = _cmocka_run_group_tests(group, s->tests, s->n, setup, teardown);
 
 	free(s->tests);
 	s->tests = NULL;
 	s->n = s->cap = 0;
 	return failed;
+}
+
+/* Runs the suite as one cmocka group; returns the number of failed tests. */
+static inline int suite_run(struct suite *s, const char *group)
+{
+	return suite_run_fixtures(s, group, NULL, NULL);
 }
 
 /* ---- checks that name what they were checking ---- */

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "outfile.h"
+#include "cases.h"
 
 static char dir[256];
 
@@ -131,39 +132,78 @@ static void test_abandon(void **state)
 	assert_string_equal(get(at("kept.json")), "old\n");
 }
 
-static void test_bad_paths(void **state)
+/*
+ * Paths a report file is refused at open, before any tracing: the error
+ * (its code, and what its message names), nothing used, nothing created or
+ * written through a link.
+ */
+struct refusal {
+	const char *name;
+	const char *what;		/* the report's name */
+	const char *path;		/* under the test directory; NULL: the directory itself */
+	void (*prepare)(void);
+	int rc;				/* 0: any error */
+	const char *says[3];		/* in the message; "@": the directory's path */
+	const char *absent;		/* nothing made here */
+	const char *kept;		/* victim: still holds "precious\n" */
+};
+
+static void victim_and_link(void)
 {
-	struct outfile o;
-	struct gm_err err = {};
-
-	(void)state;
-	assert_int_equal(outfile__open(&o, "pprof profile", at("no/such/dir/p.pb.gz"), NULL, &err), -ENOENT);
-	assert_non_null(strstr(err.msg, "pprof profile"));
-	assert_non_null(strstr(err.msg, "no/such/dir/p.pb.gz"));
-	assert_non_null(strstr(err.msg, "No such file or directory"));
-	assert_false(outfile__used(&o));
-	assert_int_equal(outfile__open(&o, "folded stacks", dir, NULL, &err), -EISDIR);
-	assert_non_null(strstr(err.msg, dir));
-	/* nothing is created at the missing path either */
-	assert_int_equal(access(at("no"), F_OK), -1);
-}
-
-static void test_symlink_to_file_refused(void **state)
-{
-	struct outfile o;
-	struct gm_err err = {};
-
-	(void)state;
 	put(at("victim"), "precious\n");
 	assert_int_equal(symlink(at("victim"), at("trap.json")), 0);
-	assert_int_equal(outfile__open(&o, "JSON report", at("trap.json"), NULL, &err), -ELOOP);
-	assert_non_null(strstr(err.msg, "symbolic link"));
-	assert_string_equal(get(at("victim")), "precious\n");
-	/* nor a dangling one: following it would create the target */
+}
+
+static void dangling_link(void)
+{
 	assert_int_equal(symlink(at("made-by-link"), at("dangling.json")), 0);
-	assert_true(outfile__open(&o, "JSON report", at("dangling.json"), NULL, &err) < 0);
-	assert_int_equal(access(at("made-by-link"), F_OK), -1);
-	/* a link in a directory component is the user's own naming: followed */
+}
+
+static const struct refusal refusals[] = {
+	{ "refused: a missing directory", "pprof profile", "no/such/dir/p.pb.gz", NULL, -ENOENT,
+	  { "pprof profile", "no/such/dir/p.pb.gz", "No such file or directory" },
+	  /* nothing is created at the missing path either */
+	  .absent = "no" },
+	{ "refused: a directory", "folded stacks", NULL, NULL, -EISDIR, { "@" } },
+	{ "refused: a symbolic link to a file", "JSON report", "trap.json", victim_and_link, -ELOOP,
+	  { "symbolic link" }, .kept = "victim" },
+	/* nor a dangling one: following it would create the target */
+	{ "refused: a dangling symbolic link", "JSON report", "dangling.json", dangling_link, 0,
+	  .absent = "made-by-link" },
+};
+
+static void test_refused(void **state)
+{
+	const struct refusal *c = CASE(struct refusal, state);
+	const char *path = c->path ? at(c->path) : dir;
+	struct outfile o;
+	struct gm_err err = {};
+	int rc, i;
+
+	if (c->prepare)
+		c->prepare();
+	rc = outfile__open(&o, c->what, path, NULL, &err);
+	if (c->rc)
+		assert_int_equal(rc, c->rc);
+	else
+		assert_true(rc < 0);
+	for (i = 0; i < 3 && c->says[i]; i++)
+		assert_non_null(strstr(err.msg, strcmp(c->says[i], "@") ? c->says[i] : dir));
+	if (c->rc == -ENOENT)
+		assert_false(outfile__used(&o));
+	if (c->absent)
+		assert_int_equal(access(at(c->absent), F_OK), -1);
+	if (c->kept)
+		assert_string_equal(get(at(c->kept)), "precious\n");
+}
+
+/* a link in a directory component is the user's own naming: followed */
+static void test_symlink_in_directory_followed(void **state)
+{
+	struct outfile o;
+	struct gm_err err = {};
+
+	(void)state;
 	assert_int_equal(mkdir(at("real"), 0755), 0);
 	assert_int_equal(symlink(at("real"), at("alias")), 0);
 	assert_int_equal(outfile__open(&o, "JSON report", at("alias/r.json"), NULL, &err), 0);
@@ -250,17 +290,16 @@ static void test_dash_and_unused(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_write_mode),
-		cmocka_unit_test(test_old_content_kept_until_begin),
-		cmocka_unit_test(test_abandon),
-		cmocka_unit_test(test_bad_paths),
-		cmocka_unit_test(test_symlink_to_file_refused),
-		cmocka_unit_test(test_symlink_to_device_followed),
-		cmocka_unit_test(test_full_device),
-		cmocka_unit_test(test_pipe_without_reader),
-		cmocka_unit_test(test_dash_and_unused),
-	};
+	struct suite s = {};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	suite_test(&s, test_create_write_mode);
+	suite_test(&s, test_old_content_kept_until_begin);
+	suite_test(&s, test_abandon);
+	suite_rows(&s, test_refused, refusals);
+	suite_test(&s, test_symlink_in_directory_followed);
+	suite_test(&s, test_symlink_to_device_followed);
+	suite_test(&s, test_full_device);
+	suite_test(&s, test_pipe_without_reader);
+	suite_test(&s, test_dash_and_unused);
+	return suite_run_fixtures(&s, "outfile", setup, teardown);
 }
