@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 #include "pprof.h"
+#include "cases.h"
 
 /* ---- a tiny protobuf decoder ---- */
 
@@ -369,33 +370,46 @@ static void check_invariants(const struct dprof *d)
 
 /* ---- tests ---- */
 
+struct varint_case {
+	const char *name;
+	uint64_t v;
+};
+
+static const struct varint_case varint_cases[] = {
+	{ "varint 0", 0 }, { "varint 1", 1 }, { "varint 127", 127 }, { "varint 128", 128 },
+	{ "varint 255", 255 }, { "varint 300", 300 }, { "varint 16383", 16383 },
+	{ "varint 16384", 16384 }, { "varint 2^32-1", 0xffffffffULL }, { "varint 2^32", 0x100000000ULL },
+	{ "varint 2^56-1", (1ULL << 56) - 1 }, { "varint 2^63", 1ULL << 63 },
+	{ "varint 2^64-1", UINT64_MAX },
+};
+
+/* encoded in the fewest bytes, decoded back to itself */
 static void test_varint_roundtrip(void **state)
 {
-	static const uint64_t vals[] = {
-		0, 1, 127, 128, 255, 300, 16383, 16384, 0xffffffffULL, 0x100000000ULL,
-		(1ULL << 56) - 1, 1ULL << 63, UINT64_MAX,
-	};
+	const struct varint_case *c = CASE(struct varint_case, state);
+	const uint8_t *p;
+	uint64_t v, x = c->v;
 	struct pbuf b;
-	size_t i;
 	int bits;
 
-	(void)state;
-	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
-		const uint8_t *p;
-		uint64_t v, x = vals[i];
+	pbuf__init(&b);
+	pbuf__varint(&b, x);
+	assert_false(b.failed);
+	for (bits = 1; bits < 64 && x >> bits; bits++)
+		;
+	assert_int_equal(b.len, (size_t)(bits + 6) / 7);
+	p = b.data;
+	assert_int_equal(dec_varint(&p, b.data + b.len, &v), 0);
+	assert_true(p == b.data + b.len);
+	assert_true(v == x);
+	pbuf__fini(&b);
+}
 
-		pbuf__init(&b);
-		pbuf__varint(&b, x);
-		assert_false(b.failed);
-		for (bits = 1; bits < 64 && x >> bits; bits++)
-			;
-		assert_int_equal(b.len, (size_t)(bits + 6) / 7);
-		p = b.data;
-		assert_int_equal(dec_varint(&p, b.data + b.len, &v), 0);
-		assert_true(p == b.data + b.len);
-		assert_true(v == x);
-		pbuf__fini(&b);
-	}
+static void test_varint_spec_example(void **state)
+{
+	struct pbuf b;
+
+	(void)state;
 	/* the spec's own example: 150 is 96 01 */
 	pbuf__init(&b);
 	pbuf__uint(&b, 1, 150);
@@ -676,40 +690,62 @@ static void gzip_roundtrip(const uint8_t *data, size_t len)
 	free(buf);
 }
 
+enum gzip_input { GZ_EMPTY, GZ_PROFILE, GZ_RANDOM };
+
+struct gzip_case {
+	const char *name;
+	enum gzip_input in;
+};
+
+static const struct gzip_case gzip_cases[] = {
+	{ "gzip: nothing", GZ_EMPTY },
+	{ "gzip: a profile", GZ_PROFILE },
+	/* incompressible and larger than the output buffer many times over */
+	{ "gzip: 3 MiB of noise", GZ_RANDOM },
+};
+
 static void test_gzip(void **state)
 {
+	const struct gzip_case *c = CASE(struct gzip_case, state);
 	size_t big = 3u << 20, i;
-	uint8_t *data = malloc(big);
 	uint64_t x = 88172645463325252ULL;
 	struct pbuf out;
+	uint8_t *data;
 
-	(void)state;
-	assert_non_null(data);
-	gzip_roundtrip((const uint8_t *)"", 0);
-	pbuf__init(&out);
-	build_profile(&out);
-	gzip_roundtrip(out.data, out.len);
-	pbuf__fini(&out);
-	/* incompressible and larger than the output buffer many times over */
-	for (i = 0; i < big; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		data[i] = (uint8_t)x;
+	switch (c->in) {
+	case GZ_EMPTY:
+		gzip_roundtrip((const uint8_t *)"", 0);
+		break;
+	case GZ_PROFILE:
+		pbuf__init(&out);
+		build_profile(&out);
+		gzip_roundtrip(out.data, out.len);
+		pbuf__fini(&out);
+		break;
+	case GZ_RANDOM:
+		data = malloc(big);
+		assert_non_null(data);
+		for (i = 0; i < big; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			data[i] = (uint8_t)x;
+		}
+		gzip_roundtrip(data, big);
+		free(data);
+		break;
 	}
-	gzip_roundtrip(data, big);
-	free(data);
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_varint_roundtrip),
-		cmocka_unit_test(test_fields_roundtrip),
-		cmocka_unit_test(test_profile_invariants),
-		cmocka_unit_test(test_bare_location_and_empty_profile),
-		cmocka_unit_test(test_gzip),
-	};
+	struct suite s = {};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	suite_rows(&s, test_varint_roundtrip, varint_cases);
+	suite_test(&s, test_varint_spec_example);
+	suite_test(&s, test_fields_roundtrip);
+	suite_test(&s, test_profile_invariants);
+	suite_test(&s, test_bare_location_and_empty_profile);
+	suite_rows(&s, test_gzip, gzip_cases);
+	return suite_run(&s, "pprof");
 }
