@@ -23,6 +23,7 @@
 #include "gomap.h"
 #include "metrics.h"
 #include "tracker.h"
+#include "cases.h"
 
 #define SEC 1000000000ULL
 #define PID 0x7ffffff0		/* no such process */
@@ -179,32 +180,63 @@ static void has_line(const struct fx *f, const char *line)
 	fail_msg("missing line: %s\n--- exposition ---\n%s", line, f->out.buf);
 }
 
-static void test_exact_lines(void **state)
-{
-	struct fx f = { 0 };
+/* The exposition of render(), made once for the exact-line cases. */
+static struct fx rendered;
 
+static int render_once(void **state)
+{
 	(void)state;
-	render(&f);
+	render(&rendered);
+	return 0;
+}
+
+static int render_free(void **state)
+{
+	(void)state;
+	fx_fini(&rendered);
+	return 0;
+}
+
+/* A line dashboards and alerts read, exactly, for the synthetic input of render(). */
+struct line_case {
+	const char *name;
+	const char *line;
+};
+
+static const struct line_case line_cases[] = {
 	/* the site families are there even with no series (see the top) */
-	has_line(&f, "# TYPE gomaptrace_map_entries gauge");
-	has_line(&f, "# TYPE gomaptrace_map_bucket_bytes_total counter");
-	has_line(&f, "# TYPE gomaptrace_map_leak_suspected gauge");
-	has_line(&f, "gomaptrace_overhead_ratio{comm=\"le\\\"a\\\\k\\ny\"} 0.001500");
+	{ "family: map entries", "# TYPE gomaptrace_map_entries gauge" },
+	{ "family: map bucket bytes", "# TYPE gomaptrace_map_bucket_bytes_total counter" },
+	{ "family: leak suspected", "# TYPE gomaptrace_map_leak_suspected gauge" },
+	{ "overhead ratio: a comm with a quote, backslash and newline",
+	  "gomaptrace_overhead_ratio{comm=\"le\\\"a\\\\k\\ny\"} 0.001500" },
 	/* per node */
-	has_line(&f, "gomaptrace_targets 1");
-	has_line(&f, "gomaptrace_binaries_attached 1");
-	has_line(&f, "gomaptrace_attach_failures_total{reason=\"not_go\"} 3");
-	has_line(&f, "gomaptrace_attach_failures_total{reason=\"attach_error\"} 1");
-	has_line(&f, "gomaptrace_events_total 42");
-	has_line(&f, "gomaptrace_events_lost_total 2");
-	has_line(&f, "gomaptrace_state_evictions_total{table=\"processes\"} 2");
-	has_line(&f, "gomaptrace_probe_hits_total{probe=\"hashgrow\"} 7");
-	has_line(&f, "# TYPE gomaptrace_probe_hits_dropped_total counter");
-	has_line(&f, "gomaptrace_probe_hits_dropped_total{reason=\"untraced_process\"} 5");
-	has_line(&f, "gomaptrace_probe_hits_dropped_total{reason=\"no_spec\"} 0");
-	has_line(&f, "gomaptrace_stack_map_goroutine_unread_total 4");
-	has_line(&f, "gomaptrace_build_info{version=\"1.2.3-test\"} 1");
-	fx_fini(&f);
+	{ "targets", "gomaptrace_targets 1" },
+	{ "binaries attached", "gomaptrace_binaries_attached 1" },
+	{ "attach failures: not_go", "gomaptrace_attach_failures_total{reason=\"not_go\"} 3" },
+	{ "attach failures: attach_error", "gomaptrace_attach_failures_total{reason=\"attach_error\"} 1" },
+	{ "events", "gomaptrace_events_total 42" },
+	{ "events lost", "gomaptrace_events_lost_total 2" },
+	{ "state evictions: processes", "gomaptrace_state_evictions_total{table=\"processes\"} 2" },
+	{ "state evictions: maps, zero is a sample too", "gomaptrace_state_evictions_total{table=\"maps\"} 0" },
+	{ "probe hits: hashgrow", "gomaptrace_probe_hits_total{probe=\"hashgrow\"} 7" },
+	{ "probe hits: makemap", "gomaptrace_probe_hits_total{probe=\"makemap\"} 10" },
+	{ "family: dropped hits", "# TYPE gomaptrace_probe_hits_dropped_total counter" },
+	{ "dropped hits: untraced process",
+	  "gomaptrace_probe_hits_dropped_total{reason=\"untraced_process\"} 5" },
+	{ "dropped hits: no spec, zero", "gomaptrace_probe_hits_dropped_total{reason=\"no_spec\"} 0" },
+	{ "stack maps whose goroutine was unread", "gomaptrace_stack_map_goroutine_unread_total 4" },
+	{ "probe cost", "gomaptrace_probe_cost_seconds 0.000001500" },
+	{ "probes shed", "gomaptrace_probes_shed 1" },
+	{ "governor alarms", "gomaptrace_governor_alarms_total 6" },
+	{ "build info", "gomaptrace_build_info{version=\"1.2.3-test\"} 1" },
+};
+
+static void test_exact_line(void **state)
+{
+	const struct line_case *c = CASE(struct line_case, state);
+
+	has_line(&rendered, c->line);
 }
 
 /* Every family once, each sample line after its family's TYPE line. */
@@ -285,12 +317,13 @@ static void test_escape(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_exact_lines),
-		cmocka_unit_test(test_families_once),
-		cmocka_unit_test(test_promtool),
-	};
+	struct suite lines = {}, s = {};
+	int failed;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	suite_rows(&lines, test_exact_line, line_cases);
+	failed = suite_run_fixtures(&lines, "metrics lines", render_once, render_free);
+	suite_test(&s, test_escape);
+	suite_test(&s, test_families_once);
+	suite_test(&s, test_promtool);
+	return failed + suite_run(&s, "metrics");
 }
