@@ -4,13 +4,17 @@
  *
  *   held_by         what keeps the map alive: a package-level variable
  *                   (named from .symtab, or "package-level variable" with
- *                   section and offset when stripped), a field of a heap
- *                   object a package-level variable points to (one level:
- *                   `main.reg -> (*main.registry).byName`), a value slot of
- *                   another tracked map (`main.tenants["t-3"]`), or a
- *                   goroutine's frame (stack maps, known from the probes).
+ *                   section and offset when stripped); a path from such a
+ *                   variable, or from a goroutine's frame, through up to
+ *                   HOLDER_MAX_DEPTH heap objects — struct fields named
+ *                   from the type descriptors and values of other tracked
+ *                   maps: `main.hub -> (*main.server).clients[…] ->
+ *                   (*main.client).subs`; or a goroutine's frame (stack
+ *                   maps, known from the probes, and heap maps only a
+ *                   frame points to).  heapwalk.h says how it is found.
  *   sample_keys     --keys N: N keys read from the map's buckets/groups and
  *                   decoded by the key type (trace only, never the daemon).
+ *                   Only then do map hops in a path show their key.
  *   retained_bytes  bucket/group memory plus the heap objects the keys and
  *                   values point to (one level), sampled and scaled.
  *
@@ -18,10 +22,14 @@
  * searches only for maps judged leak or growing (the daemon: leak only),
  * each once (the final report refreshes keys and retained bytes once more),
  * and keeps the results keyed by (pid, map address, seed), outside the
- * tracker.  Every read is process_vm_readv (a struct gomap_mem): the target
- * is never stopped nor written.  Each search is bounded (HOLDER_MAX_*
- * below) and its cost, bytes read and time, is counted in
- * holder__stats() for the overhead line.
+ * tracker.  Every read is process_vm_readv (a struct gomap_mem) or of
+ * /proc/PID/{maps,pagemap}: the target is never stopped nor written.  Each
+ * search is bounded (HOLDER_MAX_* below) and its cost, bytes read and
+ * time, is counted in holder__stats() for the overhead line.
+ *
+ * Split: holder.c (this API, the results, keys and retained bytes),
+ * heapwalk.c (the search), holder_types.c (type descriptors),
+ * holder_slots.c (a map's groups, slots and keys).
  */
 #ifndef HOLDER_H
 #define HOLDER_H
@@ -35,11 +43,14 @@
 #include "u64map.h"
 
 /* Bounds of one search (per process, per resolve call). */
-#define HOLDER_MAX_DATA_BYTES	(64u << 20)	/* .data + .bss read */
-#define HOLDER_MAX_HEAP_PTRS	65536u		/* heap objects probed one level deep */
-#define HOLDER_OBJ_WINDOW	256u		/* bytes read at each such object */
-#define HOLDER_MAX_TYPES_BYTES	(32u << 20)	/* type descriptors read to name a field */
-#define HOLDER_MAX_SLOT_BYTES	(64u << 20)	/* other maps' groups scanned for map-in-map */
+#define HOLDER_MAX_DEPTH	4		/* heap objects on a path (a map's groups count as one) */
+#define HOLDER_MAX_NODES	32768u		/* objects (and maps) searched for, all levels */
+#define HOLDER_MAX_SIBLINGS	4u		/* objects of one type at one offset holding one object */
+#define HOLDER_MAX_HEAP_BYTES	(256u << 20)	/* heap present in RAM scanned a level (5 levels at most) */
+#define HOLDER_MAX_DATA_BYTES	(64u << 20)	/* .data + .bss read a level */
+#define HOLDER_MAX_GOROUTINES	65536u		/* goroutine stacks as roots */
+#define HOLDER_MAX_GROUP_RANGES	65536u		/* tables/bucket arrays of tracked maps known as hops */
+#define HOLDER_MAX_TYPES_BYTES	(32u << 20)	/* type descriptors read for the field index */
 #define HOLDER_MAX_SEARCH_NS	(2ULL * 1000000000ULL)	/* wall time, then the rest is "unknown" */
 #define HOLDER_MAX_ENTRIES	4096u		/* results kept */
 #define HOLDER_MAX_KEYS		64		/* --keys N cap */
@@ -60,14 +71,16 @@ const char *holder__kind_str(enum holder_kind k);
 struct holder_info {
 	enum holder_kind kind;
 	/*
-	 * global: the variable ("main.sessions", or "package-level variable"
-	 * when stripped); heap: the root variable; stack: the function.
-	 * Bounded: never a key, never an address (the daemon's holder label).
+	 * global: the variable ("main.sessions", or "package-level variable
+	 * (.bss+0x40)" when stripped); heap: its root, a variable or the
+	 * function whose frame holds it; stack: the function.  Bounded:
+	 * never a key, never an address (the daemon's holder label).
 	 */
 	char name[192];
-	char path[448];		/* how: "main.reg -> (*main.registry).byName"; "" for stack */
-	char function[192];	/* stack: the holding frame's function */
-	uint64_t goroutine;	/* stack */
+	char path[448];		/* how: "main.reg -> (*main.registry).byID"; "" for stack */
+	char function[192];	/* stack, or heap from a frame: the holding frame's function */
+	uint64_t goroutine;	/* stack, or heap from a frame; 0 otherwise */
+	int depth;		/* heap objects on the path */
 	char why[192];		/* unknown: what was searched */
 	/* --keys */
 	int nkeys;
@@ -108,24 +121,11 @@ const struct holder_stats *holder__stats(void);
 /* Forget everything (tests). */
 void holder__reset(void);
 
-/* ---- pure parts, exposed for the unit tests ---- */
-
 /*
  * A key's string as the report shows it: at most HOLDER_STR_MAX bytes of
  * s (n long), quoted, non-printable bytes, quote and backslash escaped,
  * "..." when cut.
  */
 const char *holder__quote(const uint8_t *s, size_t n, char *buf, size_t len);
-/* Name of the .symtab object symbol holding link-time address vaddr, and the offset in it. */
-bool holder__symbol_at(const struct goelf *elf, uint64_t vaddr, char *buf, size_t len,
-		       uint64_t *off);
-/* "package-level variable (.bss+0x40)" for a stripped binary. */
-void holder__section_at(const struct goelf *elf, uint64_t vaddr, char *buf, size_t len);
-/*
- * Words equal to a wanted value in a block of memory read from base:
- * cb(addr_of_word, value) for each hit.  Wanted values sit in a u64map.
- */
-size_t holder__scan(const uint8_t *buf, size_t len, uint64_t base, const struct u64map *want,
-		    void (*cb)(uint64_t at, uint64_t val, void *ctx), void *ctx);
 
 #endif /* HOLDER_H */

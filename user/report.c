@@ -82,8 +82,8 @@ static void text_holder(FILE *out, const struct tmap *m)
 			naming__printable(h->path[0] ? h->path : h->name, buf, sizeof(buf)));
 		break;
 	case HOLDER_HEAP:
-		fprintf(out, "      held by: %s (heap, reached from a package-level variable)\n",
-			naming__printable(h->path, buf, sizeof(buf)));
+		fprintf(out, "      held by: %s (heap, reached from %s)\n", naming__printable(h->path, buf, sizeof(buf)),
+			h->function[0] ? "a goroutine's frame" : "a package-level variable");
 		break;
 	case HOLDER_STACK:
 		fprintf(out, "      held by: the frame of %s, goroutine %" PRIu64 " (stack)\n",
@@ -402,8 +402,8 @@ static void json_holder(struct jsonw *w, const struct tmap *m)
 		jsonw_start_object(w);
 		jsonw_kv_string(w, "kind", holder__kind_str(h->kind));
 		jsonw_kv_string_or_null(w, "name", h->name);
-		jsonw_kv_string_or_null(w, "function", h->kind == HOLDER_STACK ? h->function : NULL);
-		jsonw_kv_u64_or_null(w, "goroutine", h->kind == HOLDER_STACK, h->goroutine);
+		jsonw_kv_string_or_null(w, "function", h->function[0] ? h->function : NULL);
+		jsonw_kv_u64_or_null(w, "goroutine", h->goroutine > 0, h->goroutine);
 		jsonw_kv_string_or_null(w, "path", h->path);
 		jsonw_kv_string_or_null(w, "why", h->kind == HOLDER_UNKNOWN ? h->why : NULL);
 		jsonw_end_object(w);

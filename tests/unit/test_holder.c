@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "goelf.h"
+#include "heapwalk.h"
 #include "holder.h"
 
 static void test_quote(void **state)
@@ -65,15 +66,15 @@ static void test_scan(void **state)
 	u64map__init(&want);
 	u64map__set(&want, 0xc000123000, (void *)1);
 	u64map__set(&want, 0xc000456000, (void *)1);
-	assert_int_equal(holder__scan((const uint8_t *)words, sizeof(words), 0x500000, &want, on_hit, &h), 3);
+	assert_int_equal(heapwalk__scan((const uint8_t *)words, sizeof(words), 0x500000, &want, on_hit, &h), 3);
 	assert_int_equal(h.n, 3);
 	assert_true(h.at[0] == 0x500008 && h.val[0] == 0xc000123000);
 	assert_true(h.at[1] == 0x500018 && h.val[1] == 0xc000456000);
 	assert_true(h.at[2] == 0x500020);
 	/* a tail shorter than a word is not read */
 	h.n = 0;
-	assert_int_equal(holder__scan((const uint8_t *)words, 15, 0, &want, on_hit, &h), 0);
-	assert_int_equal(holder__scan((const uint8_t *)words, 16, 0, &want, on_hit, &h), 1);
+	assert_int_equal(heapwalk__scan((const uint8_t *)words, 15, 0, &want, on_hit, &h), 0);
+	assert_int_equal(heapwalk__scan((const uint8_t *)words, 16, 0, &want, on_hit, &h), 1);
 	u64map__fini(&want);
 }
 
@@ -100,16 +101,16 @@ static void test_symbol_at(void **state)
 
 	(void)state;
 	assert_int_equal(goelf__symbol(elf, "main.sessions", &addr, &size), 0);
-	assert_true(holder__symbol_at(elf, addr, name, sizeof(name), &off));
+	assert_true(heapwalk__symbol_at(elf, addr, name, sizeof(name), &off));
 	/* runtime.bss (size 0) may sit at the same address: never chosen */
 	assert_string_equal(name, "main.sessions");
 	assert_int_equal(off, 0);
 	assert_int_equal(goelf__symbol(elf, "main.reg", &addr, &size), 0);
-	assert_true(holder__symbol_at(elf, addr + 4, name, sizeof(name), &off));
+	assert_true(heapwalk__symbol_at(elf, addr + 4, name, sizeof(name), &off));
 	assert_string_equal(name, "main.reg");
 	assert_int_equal(off, 4);
 	/* not in any object symbol: the text start */
-	assert_false(holder__symbol_at(elf, goelf__section_by_name(elf, ".text")->addr, name,
+	assert_false(heapwalk__symbol_at(elf, goelf__section_by_name(elf, ".text")->addr, name,
 				       sizeof(name), &off));
 	goelf__free(elf);
 }
@@ -123,10 +124,10 @@ static void test_section_at(void **state)
 
 	(void)state;
 	assert_non_null(bss);
-	assert_false(holder__symbol_at(elf, bss->addr + 0x68, name, sizeof(name), &off));
-	holder__section_at(elf, bss->addr + 0x68, name, sizeof(name));
+	assert_false(heapwalk__symbol_at(elf, bss->addr + 0x68, name, sizeof(name), &off));
+	heapwalk__section_at(elf, bss->addr + 0x68, name, sizeof(name));
 	assert_string_equal(name, "package-level variable (.bss+0x68)");
-	holder__section_at(elf, 8, name, sizeof(name));
+	heapwalk__section_at(elf, 8, name, sizeof(name));
 	assert_string_equal(name, "package-level variable (0x8)");
 	goelf__free(elf);
 }
