@@ -1539,6 +1539,22 @@ static const struct tcase tcases[] = {
 		},
 	},
 	{
+		"creation points shed: maps first seen later say so, a seed match is still its own",
+		GM_MAP_CLASSIC, .steps = {
+			EV(GM_PROBE_MAKEMAP_RET, 1, .seed = 11),
+			{ T_SHED },
+			EV(GM_PROBE_HASHGROW, 0, .entries = 13, .seed = 10, .arg = 1,
+			   ALIVE(C_SEEN | C_UNSEEN, .seen = false, .unseen = TUNSEEN_SHED)),
+			/* remembered before the shedding, with its seed: its own */
+			EV(GM_PROBE_HASHGROW, 1, .entries = 13, .seed = 11, .arg = 1,
+			   ALIVE(C_SEEN | C_UNSEEN, .seen = true, .unseen = TUNSEEN_NONE)),
+			/* remembered, but another seed since: it may be another map's */
+			EV(GM_PROBE_MAKEMAP_RET, 2, .seed = 12),
+			EV(GM_PROBE_HASHGROW, 2, .entries = 13, .seed = 99, .arg = 1,
+			   ALIVE(C_SEEN | C_UNSEEN, .seen = false, .unseen = TUNSEEN_SHED)),
+		},
+	},
+	{
 		"a removed process takes its maps along",
 		GM_MAP_CLASSIC, .steps = {
 			CLASSIC(0, 100, 4, 5, 1),
