@@ -398,9 +398,10 @@ enum gomap_status gomap__shape(const struct gomap_mem *mem, pid_t pid, const str
 	return swiss_shape(mem, pid, h, bucket_size, out);
 }
 
-void gomap__growth_cost(const struct gm_event *e, uint64_t *bytes, uint64_t *capacity)
+void gomap__growth_cost(const struct gm_event *e, uint64_t bucket_size, uint64_t *bytes,
+			uint64_t *capacity)
 {
-	uint64_t bsz = e->bucket_size, b;
+	uint64_t bsz = bucket_size, b;
 
 	*bytes = 0;
 	*capacity = 0;

@@ -154,10 +154,13 @@ enum gomap_status gomap__shape(const struct gomap_mem *mem, pid_t pid, const str
 
 /*
  * Bucket/group bytes a growth event allocated and the capacity right after
- * it (0 when the event does not say).  From the event alone: used for the
- * allocation-stack profile; the memory a map holds comes from gomap__shape.
+ * it (0 when the event does not say).  bucket_size: the event's, or the
+ * map's when the event carried none (a growth caught at the large
+ * allocation point has no type).  Used for the allocation-stack profile;
+ * the memory a map holds comes from gomap__shape.
  */
-void gomap__growth_cost(const struct gm_event *e, uint64_t *bytes, uint64_t *capacity);
+void gomap__growth_cost(const struct gm_event *e, uint64_t bucket_size, uint64_t *bytes,
+			uint64_t *capacity);
 
 /* Classic: 2^B buckets plus the overflow buckets makeBucketArray preallocates. */
 uint64_t gomap__classic_buckets(uint8_t B);

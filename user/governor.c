@@ -229,7 +229,7 @@ static void shed(struct governor *gov, struct bin_gov *b, int slot, uint64_t now
 {
 	double rates[MAX_POINTS_PER_BIN];
 	int order[MAX_POINTS_PER_BIN];
-	int n, first, k, i, j;
+	int n, first = 0, k, i, j;	/* first: unset when point_rates finds none */
 	bool dup;
 
 	n = point_rates(gov, b, slot, now, alarm ? (window_ns ? window_ns : GM_ALARM_WINDOW_NS) : 0,

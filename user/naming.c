@@ -78,6 +78,8 @@ const char *naming__printable(const char *s, char *buf, size_t len)
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
 
+	if (!len)
+		return buf;
 	for (; s && *s && o + 5 < len; s++) {
 		unsigned char c = (unsigned char)*s;
 

@@ -961,7 +961,7 @@ void tracker__handle_event(struct tracker *tr, const struct gm_event *e)
 	/* growth swaps the bucket array or a table: the next sample reads the structure */
 	m->buckets = 0;
 	m->shape_dirty = true;
-	gomap__growth_cost(e, &bytes, &cap);
+	gomap__growth_cost(e, e->bucket_size ? e->bucket_size : m->bucket_size, &bytes, &cap);
 	m->grown_bytes += bytes;
 	/* until the structure is read, the event's word on capacity (classic) */
 	if (!m->shape_ns && cap > m->capacity)

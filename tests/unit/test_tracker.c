@@ -1422,9 +1422,13 @@ static const struct tcase tcases[] = {
 			EV(GM_PROBE_NEWOVERFLOW, 0, .entries = 21, .seed = 3, .arg2 = 1,
 			   ALIVE(C_GROWN | C_GROWS, .grown = B2 + BUCKET_SIZE, .grows = 3,
 				 .st = { ST(growths, 3) })),
-			/* a growth caught at allocLarge has no type: the map keeps its own */
+			/*
+			 * a growth caught at allocLarge has no type: the map keeps its
+			 * own, and its bucket size prices the growth (B 2 -> 3)
+			 */
 			EV(GM_PROBE_HASHGROW, 0, .entries = 40, .seed = 3, .arg = 2, .type = NO_TYPE,
-			   ALIVE(C_GROWS | C_TYPE, .grows = 4, .type = 0x4c0000)),
+			   ALIVE(C_GROWS | C_TYPE | C_GROWN, .grows = 4, .type = 0x4c0000,
+				 .grown = B2 + BUCKET_SIZE + B3)),
 		},
 	},
 	{
