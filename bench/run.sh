@@ -536,15 +536,19 @@ trace_cost() { # JSON
 	jq -r '"t_hit_us=\(.overhead.hit_cost_seconds * 1e6) t_trap_us=\(.overhead.probe_cost_seconds * 1e6) t_bpf_runs=\(.overhead.bpf_run_count) t_bpf_s=\(.overhead.bpf_run_seconds) t_probe_cpu_s=\(.overhead.probe_cpu_seconds) t_alarms=\(.governor.alarms) t_shed_s=\(.governor.shed_seconds) t_leaks=\([.leaking_sites[] | .site.function] | join(","))"' "$1" 2>/dev/null || echo "t_hit_us=na"
 }
 
-tab_service() { # TC REP
-	local tc=$1 rep=$2 d=$RUN/trace-ab/$1-service-$2 snap l0 m extra
+tab_service() { # TC REP [aa: nothing traced, the noise floor]
+	local tc=$1 rep=$2 aa=${3:-} d=$RUN/trace-ab/$1-service${3:+-aa}-$2 snap l0 m extra=""
 	local -A wpid spid hostport wrkpid
 	mkdir -p "$d"
 	cp "$BB/$tc/gmb-service" "$d/gmb-service"
 	cp "$BB/$tc/gmb-service" "$d/gmb-service-ctl"
 	l0=$(load1)
-	"$GM" trace --no-live --json "$d/trace.json" -o "$d/trace.log" -- \
+	if [ -n "$aa" ]; then
 		"$d/gmb-service" -addrfile "$d/addr.traced" -cache "$CACHE" >"$d/out.traced" 2>"$d/trace.err" &
+	else
+		"$GM" trace --no-live --json "$d/trace.json" -o "$d/trace.log" -- \
+			"$d/gmb-service" -addrfile "$d/addr.traced" -cache "$CACHE" >"$d/out.traced" 2>"$d/trace.err" &
+	fi
 	wpid[traced]=$!
 	"$d/gmb-service-ctl" -addrfile "$d/addr.control" -cache "$CACHE" >"$d/out.control" 2>"$d/err.control" &
 	wpid[control]=$!
@@ -563,9 +567,9 @@ tab_service() { # TC REP
 		kill -TERM "${spid[$m]}" 2>/dev/null || true
 		wait "${wpid[$m]}" 2>/dev/null || true
 	done
-	extra="$(trace_summary "$d/trace.log") $(trace_cost "$d/trace.json")"
+	[ -n "$aa" ] || extra="$(trace_summary "$d/trace.log") $(trace_cost "$d/trace.json")"
 	for m in traced control; do
-		record "section=trace_ab tc=$tc workload=service mode=$m rep=$rep load1=$l0 steal_pct=$(steal_pct "$snap") secs=$GOV_DUR" \
+		record "section=trace_ab tc=$tc workload=service${aa:+_aa} mode=$m rep=$rep load1=$l0 steal_pct=$(steal_pct "$snap") secs=$GOV_DUR" \
 			"$(wrk_summary "$d/wrk.$m") requests=$(kv "$d/out.$m" requests) cpu_s=$(kv "$d/out.$m" cpu_s) $([ "$m" = traced ] && echo "$extra")" \
 			"series=$(sed -n 's/^SERIES //p' "$d/out.$m" | tr ' ' ,)"
 	done
@@ -605,6 +609,8 @@ trace_ab() {
 		tab_loop "$tc" churn "$p" aa
 		log "trace-ab: service, trace -- CMD (defaults) and an untraced copy, ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
 		tab_service "$tc" "$p"
+		log "trace-ab: service, A/A: the same two, none traced (noise floor, pair $p/$GOV_PAIRS)"
+		tab_service "$tc" "$p" aa
 	done
 	# the same leak with no budget: what the governor itself costs in time
 	# to a verdict, apart from the judging rule's own floor (the span)

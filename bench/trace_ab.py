@@ -47,7 +47,7 @@ def main(run):
         t, c, s = m.get('traced'), m.get('control'), m.get('sibling')
         if not t or not c:
             continue
-        if w == 'service':
+        if w.startswith('service'):
             ratio = num(t.get('rps')) / num(c.get('rps')) if num(c.get('rps')) else None
             p99 = num(t.get('p99_ms')) / num(c.get('p99_ms')) if num(c.get('p99_ms')) else None
             work_t, work_c = num(t.get('requests')), num(c.get('requests'))
