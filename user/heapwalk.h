@@ -9,12 +9,16 @@
  *
  *   - in .data/.bss (package-level variables: a root, named from .symtab,
  *     or by section + offset when stripped);
- *   - on a goroutine's stack, between its saved stack pointer and the top
- *     (a root: the function whose frame holds the word, found by the
- *     frame-pointer chain, and the goroutine id; goroutines come from
- *     runtime.allgs, by symbol or, stripped, by its shape in .bss);
+ *   - on a goroutine's stack (holder_roots.h: a root, the function whose
+ *     frame holds the word and the goroutine id);
  *   - in a value slot of another tracked map (the hop `container[key]`,
  *     `[…]` unless keys are shown): the next level looks for that map;
+ *   - in the one group of a small map (up to 8 entries: never tracked) of
+ *     a type whose values have the searched thing's type (checked: control
+ *     bytes, and every full slot's value a plausible pointer): the next
+ *     level looks for its header (a pointer to the group where a header
+ *     keeps it, with a small map's count and no directory / B = 0), and
+ *     the one after for the map, as for a tracked one;
  *   - anywhere else in the heap (anonymous read-write memory, only its
  *     pages present in RAM per /proc/PID/pagemap, so nothing is faulted or
  *     swapped in): an object of struct type S at A - off when S has a
@@ -23,13 +27,21 @@
  *     followed too): the hop `(*S).field`, and the next level looks for
  *     that object's address with type *S.
  *
- * A path from a package-level variable wins over one from a goroutine of
- * the main goroutine (id 1), which wins over one from another goroutine:
- * the root that lives longest; then the shorter.  The search stops early
- * once every searched map has a package-level root.
+ * Closure contexts (struct { F uintptr; ... }) are never taken for
+ * objects: only func values hold them, and they are the likeliest wrong
+ * guess of where an object starts.
+ *
+ * A path from a package-level variable wins over one from a frame of the
+ * main goroutine (id 1), over another goroutine's, over a runtime
+ * function's frame (which holds user pointers briefly, or stale), over a
+ * running goroutine's (whose stack is taken whole): the root that lives
+ * longest; then the shorter (a running goroutine: the outermost frame).
+ * The search stops early once every searched map has a package-level
+ * root.
  *
  * Contract: reads only (the target runs on, never stopped, signalled or
- * written); bounded by HOLDER_MAX_DEPTH heap objects a path,
+ * written); bounded by HOLDER_MAX_DEPTH heap objects a path (a map's
+ * groups and header count as one; HOLDER_MAX_DEPTH + 3 levels at most),
  * HOLDER_MAX_NODES objects in all, HOLDER_MAX_SIBLINGS objects of one type
  * holding one object, HOLDER_MAX_HEAP_BYTES of heap a level,
  * HOLDER_MAX_DATA_BYTES of .data/.bss, HOLDER_MAX_GOROUTINES goroutines
@@ -85,36 +97,11 @@ void heapwalk__run(struct target *t, struct htypes *ht, struct hw_map *maps, siz
 
 /* ---- pure parts, exposed for the unit tests ---- */
 
-/* Name of the .symtab object symbol holding link-time address vaddr, and the offset in it. */
-bool heapwalk__symbol_at(const struct goelf *elf, uint64_t vaddr, char *buf, size_t len,
-			 uint64_t *off);
-/* "package-level variable (.bss+0x40)" for a stripped binary. */
-void heapwalk__section_at(const struct goelf *elf, uint64_t vaddr, char *buf, size_t len);
 /*
  * Words equal to a wanted value in a block of memory read from base:
  * cb(addr_of_word, value) for each hit.  Wanted values sit in a u64map.
  */
 size_t heapwalk__scan(const uint8_t *buf, size_t len, uint64_t base, const struct u64map *want,
 		      void (*cb)(uint64_t at, uint64_t val, void *ctx), void *ctx);
-
-/* What the search needs of a g (runtime/runtime2.go), read with its header. */
-struct hw_g {
-	uint64_t g, lo, hi;		/* the g, its stack bounds */
-	uint64_t sp, pc, bp;		/* g.sched: where it stopped last */
-	uint64_t goid;
-	uint32_t status;
-};
-/* Bytes of a g header to read: through goid or sched.bp, whichever ends later. */
-size_t heapwalk__g_len(const struct gm_layout *lay);
-/*
- * Decode a g header read at address g (len bytes): false when it is no g
- * (stack bounds not a power-of-two size of 2 KiB to 1 GiB, sched.g not
- * itself).  gobuf_ret: the release's gobuf still has ret (Go <= 1.24),
- * which moves sched.bp.
- */
-bool heapwalk__g_decode(const struct gm_layout *lay, bool gobuf_ret, uint64_t g, const uint8_t *b,
-			size_t len, struct hw_g *out);
-/* The goroutine is alive (runnable, running, in a syscall, waiting, preempted, copying its stack). */
-bool heapwalk__g_live(const struct hw_g *g);
 
 #endif /* HEAPWALK_H */

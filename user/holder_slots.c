@@ -17,6 +17,7 @@
 /* Classic: the smallest tophash of a full slot (runtime/map.go minTopHash). */
 #define MIN_TOPHASH		5
 #define SWISS_CTRL_EMPTY	0x80	/* empty and deleted control bytes have the top bit */
+#define SWISS_CTRL_DELETED	0xfe
 
 const char *holder__quote(const uint8_t *s, size_t n, char *buf, size_t len)
 {
@@ -513,4 +514,31 @@ uint64_t hslots__retained(struct htypes *ht, uint64_t typ, bool indirect, const 
 	if (ti->size <= sizeof(tmp) && !hread__read(ht->rd, ht_get64(v), tmp, ti->size))
 		return ti->size + retained_of(ht, typ, tmp, ti->size, 0);
 	return ti->size;
+}
+
+bool hslots__small_group(uint32_t impl, const struct hmtype *mt, const uint8_t *b, int j,
+			 bool (*plausible)(void *ctx, uint64_t v), void *ctx)
+{
+	int i;
+
+	if (!mt->ok || mt->groupsize < 16 || !hslots__full(impl, b, j))
+		return false;
+	for (i = 0; i < GOMAP_GROUP_SLOTS; i++) {
+		const uint8_t *k, *e;
+		uint64_t v;
+
+		if (impl == GM_MAP_SWISS && !hslots__full(impl, b, i) && b[i] != SWISS_CTRL_EMPTY &&
+		    b[i] != SWISS_CTRL_DELETED)
+			return false;	/* neither full, empty nor deleted: no control word */
+		if (impl != GM_MAP_SWISS && b[i] > 1 && b[i] < MIN_TOPHASH)
+			return false;	/* evacuated: a small map never grew */
+		if (!hslots__full(impl, b, i))
+			continue;
+		slot_at(impl, mt, b, i, &k, &e);
+		v = ht_get64(e);
+		if (!v || !plausible(ctx, v))
+			return false;
+	}
+	/* classic: the one bucket has no overflow bucket yet */
+	return impl == GM_MAP_SWISS || !ht_get64(b + mt->groupsize - 8);
 }

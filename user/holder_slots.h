@@ -68,6 +68,16 @@ bool hslots__locate(uint32_t impl, const struct hmtype *mt, uint64_t off, struct
 /* Slot j of a group/bucket read whole (at least its first 8 bytes) is full. */
 bool hslots__full(uint32_t impl, const uint8_t *group, int j);
 
+/*
+ * Can the groupsize bytes b be the one group (Swiss) or bucket (classic)
+ * of a small map of type mt, with slot j full?  Every control byte full,
+ * empty or deleted (Swiss), no evacuated tophash and no overflow bucket
+ * (classic), and every full slot's value a non-nil plausible pointer
+ * (mt's values are pointers or maps).
+ */
+bool hslots__small_group(uint32_t impl, const struct hmtype *mt, const uint8_t *b, int j,
+			 bool (*plausible)(void *ctx, uint64_t v), void *ctx);
+
 /* A key's text (holder.h: strings quoted and cut, numbers, structs by field, ...). */
 void hslots__key_text(struct htypes *ht, const struct hmtype *mt, const uint8_t *k, char *buf,
 		      size_t len);

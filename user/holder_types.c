@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gotypes.h"
 #include "holder.h"
 #include "holder_types.h"
 
@@ -61,6 +62,8 @@ void htypes__init(struct htypes *ht, struct hread *rd, const struct gm_layout *l
 	u64map__init(&ht->info);
 	u64map__init(&ht->by_type);
 	u64map__init(&ht->ptr_to);
+	u64map__init(&ht->closure);
+	u64map__init(&ht->maps_by_elem);
 }
 
 void htypes__fini(struct htypes *ht)
@@ -74,6 +77,11 @@ void htypes__fini(struct htypes *ht)
 	it = 0;
 	while (u64map__next(&ht->by_type, &it, &k, &v))
 		free(v);
+	it = 0;
+	while (u64map__next(&ht->maps_by_elem, &it, &k, &v))
+		free(v);
+	u64map__fini(&ht->closure);
+	u64map__fini(&ht->maps_by_elem);
 	u64map__fini(&ht->info);
 	u64map__fini(&ht->by_type);
 	u64map__fini(&ht->ptr_to);
@@ -221,12 +229,11 @@ bool htypes__struct_field(struct htypes *ht, const struct htinfo *ti, uint64_t i
 
 /* ---- the by-type field index ---- */
 
-static int index_add(struct htypes *ht, uint64_t typ, const struct hfield *f)
+/* Append f to the list at key in m (lists grow by doubling). */
+static int list_add(struct u64map *m, uint64_t key, const struct hfield *f)
 {
-	struct hfield_list *l = u64map__get(&ht->by_type, typ);
+	struct hfield_list *l = u64map__get(m, key);
 
-	if (ht->indexed_fields >= HT_MAX_INDEXED_FIELDS)
-		return -E2BIG;
 	if (!l || l->n == l->cap) {
 		size_t cap = l ? l->cap * 2 : 2;
 		struct hfield_list *n = malloc(sizeof(*n) + cap * sizeof(n->f[0]));
@@ -238,7 +245,7 @@ static int index_add(struct htypes *ht, uint64_t typ, const struct hfield *f)
 		if (l)
 			memcpy(n->f, l->f, l->n * sizeof(l->f[0]));
 		/* the table keeps the old list until the new one is in */
-		if (u64map__set(&ht->by_type, typ, n)) {
+		if (u64map__set(m, key, n)) {
 			free(n);
 			return -ENOMEM;
 		}
@@ -246,6 +253,15 @@ static int index_add(struct htypes *ht, uint64_t typ, const struct hfield *f)
 		l = n;
 	}
 	l->f[l->n++] = *f;
+	return 0;
+}
+
+static int index_add(struct htypes *ht, uint64_t typ, const struct hfield *f)
+{
+	if (ht->indexed_fields >= HT_MAX_INDEXED_FIELDS)
+		return -E2BIG;
+	if (list_add(&ht->by_type, typ, f))
+		return -ENOMEM;
 	ht->indexed_fields++;
 	return 0;
 }
@@ -424,4 +440,106 @@ bool htypes__map_type(struct htypes *ht, uint64_t mt, struct hmtype *out)
 	out->elemsize = out->ielem ? 8 : e->size;
 	out->ok = true;
 	return true;
+}
+
+/* ---- what an object or a map can be ---- */
+
+bool htypes__object_ok(struct htypes *ht, const struct htinfo *ti, const uint8_t *b, size_t len,
+		       bool (*plausible)(void *ctx, uint64_t v), void *ctx)
+{
+	uint64_t i, name, typ, off;
+	const struct htinfo *ft;
+
+	if (!ti || ti->kind != K_STRUCT)
+		return false;
+	for (i = 0; i < ti->nfields; i++) {
+		uint64_t v;
+
+		if (!htypes__struct_field(ht, ti, i, &name, &typ, &off) || off + 8 > len)
+			break;
+		ft = htypes__info(ht, typ);
+		if (!ft)
+			continue;
+		v = ht_get64(b + off);
+		switch (ft->kind) {
+		case K_MAP: case K_CHAN:	/* runtime structures: 8-aligned */
+			if (v && ((v & 7) || !plausible(ctx, v)))
+				return false;
+			break;
+		case K_POINTER: case K_FUNC:
+			if (v && !plausible(ctx, v))
+				return false;
+			break;
+		case K_STRING: case K_SLICE:	/* data and length: nil and 0, or somewhere */
+			if (off + 16 > len)
+				break;
+			if (v ? !plausible(ctx, v) && ht_get64(b + off + 8) : ht_get64(b + off + 8) != 0)
+				return false;
+			break;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+bool htypes__is_closure(struct htypes *ht, uint64_t s)
+{
+	uintptr_t c = (uintptr_t)u64map__get(&ht->closure, s);
+	const struct htinfo *ti, *ft;
+	uint64_t name, typ, off;
+	char fn[8];
+
+	if (!c) {
+		ti = htypes__info(ht, s);
+		c = ti && htypes__struct_field(ht, ti, 0, &name, &typ, &off) && !off &&
+		    (ft = htypes__info(ht, typ)) && ft->kind == K_UINTPTR &&
+		    htypes__read_name(ht, name, fn, sizeof(fn)) && !strcmp(fn, "F") ? 2 : 1;
+		u64map__set(&ht->closure, s, (void *)c);
+	}
+	return c == 2;
+}
+
+struct tlist {
+	size_t n;
+	uint64_t t[64];
+};
+
+static int add_map_type(uint64_t link, const char *name, void *ctx)
+{
+	struct htypes *ht = ctx;
+	uint64_t t = link + ht->bias;
+	const struct htinfo *et;
+	struct tlist *l;
+	struct hmtype mt;
+
+	(void)name;
+	if (!htypes__map_type(ht, t, &mt) || mt.ielem || !(et = htypes__info(ht, mt.elem)) ||
+	    (et->kind != K_POINTER && et->kind != K_MAP))
+		return 0;
+	l = u64map__get(&ht->maps_by_elem, mt.elem);
+	if (!l) {
+		l = calloc(1, sizeof(*l));
+		if (!l || u64map__set(&ht->maps_by_elem, mt.elem, l)) {
+			free(l);
+			return 1;
+		}
+	}
+	if (l->n < sizeof(l->t) / sizeof(l->t[0]))
+		l->t[l->n++] = t;
+	return 0;
+}
+
+size_t htypes__maps_of_elem(struct htypes *ht, uint64_t elem, const uint64_t **out)
+{
+	const struct tlist *l;
+
+	if (!ht->maps_listed) {
+		ht->maps_listed = true;
+		if (ht->bin && ht->bin->types)
+			gotypes__for_each_map_type(ht->bin->types, add_map_type, ht);
+	}
+	l = elem ? u64map__get(&ht->maps_by_elem, elem) : NULL;
+	*out = l ? l->t : NULL;
+	return l ? l->n : 0;
 }

@@ -108,6 +108,9 @@ struct htypes {
 	bool buf_tried, indexed;
 	struct u64map by_type;		/* field type -> struct hfield_list * */
 	struct u64map ptr_to;		/* struct type -> its pointer type */
+	struct u64map closure;		/* struct type -> 1 not a closure, 2 a closure */
+	struct u64map maps_by_elem;	/* value type -> map types with it */
+	bool maps_listed;
 	uint64_t indexed_fields, structs;
 };
 
@@ -145,6 +148,24 @@ uint64_t htypes__ptr_to(struct htypes *ht, uint64_t s);
  */
 bool htypes__field_at(struct htypes *ht, uint64_t typ, uint64_t off, uint64_t *stype, char *fname,
 		      size_t flen);
+
+/*
+ * Can len bytes b (read at the start of a supposed object of struct type
+ * ti) be one?  Its map and chan fields nil or 8-aligned and plausible, its
+ * pointer and func fields nil or plausible, its strings and slices nil
+ * with length 0 or with plausible data (plausible(ctx, v): v can be a
+ * pointer of the process).  Fields past len are not checked.
+ */
+bool htypes__object_ok(struct htypes *ht, const struct htinfo *ti, const uint8_t *b, size_t len,
+		       bool (*plausible)(void *ctx, uint64_t v), void *ctx);
+/* Struct type s is a closure's context or a method value (first field "F uintptr"). */
+bool htypes__is_closure(struct htypes *ht, uint64_t s);
+/*
+ * The map types of the binary (gotypes' list, needs bin) whose values are
+ * of type elem, a pointer or map type; at most 64.  *out valid until
+ * htypes__fini.
+ */
+size_t htypes__maps_of_elem(struct htypes *ht, uint64_t elem, const uint64_t **out);
 
 /* The map type at mt: key/elem types and slot layout, checked against the group size. */
 bool htypes__map_type(struct htypes *ht, uint64_t mt, struct hmtype *out);
