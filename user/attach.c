@@ -706,6 +706,21 @@ void attacher__forget_proc(struct attacher *att, pid_t pid)
 	bpf_map_delete_elem(bpf_map__fd(att->skel->maps.proc_hits), &key);
 }
 
+int attacher__no_start_allowance(struct attacher *att, pid_t pid)
+{
+	struct timespec ts;
+	struct gm_proc_hits v = {};
+	__u32 key = pid;
+
+	/* bpf_ktime_get_ns is CLOCK_MONOTONIC */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v.first_ns = v.window_start_ns = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	if (bpf_map_update_elem(bpf_map__fd(att->skel->maps.proc_hits), &key, &v, BPF_NOEXIST) &&
+	    errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 /* What the calibration probes to learn the cost of one hit here. */
 __attribute__((noinline)) void gm_calibration_point(volatile unsigned long *x);
 __attribute__((noinline)) void gm_calibration_point(volatile unsigned long *x)

@@ -106,6 +106,11 @@ void attacher__set_alarm(struct attacher *att, uint32_t hits_per_window);
 uint64_t attacher__proc_hits(const struct attacher *att, pid_t pid);
 void attacher__forget_proc(struct attacher *att, pid_t pid);
 /*
+ * Open pid's hit accounting now with no start allowance (before its first
+ * hit: afterwards the entry exists and this does nothing).  0 or -errno.
+ */
+int attacher__no_start_allowance(struct attacher *att, pid_t pid);
+/*
  * Cost of one probe hit on this host, in seconds: times a function of our
  * own with and without a uprobe on it (the same BPF program, which returns
  * early for a process it does not trace).

@@ -39,7 +39,10 @@
  * The start allowance (seconds of budget, user/governor.h): a program's
  * start-up burst of map creations is traced whole, once, before the budget
  * applies: 50 s of 0.01 of a CPU, 0.5 CPU-seconds, covers Prometheus's
- * start (about 35,000 hits, 0.35-0.55 CPU-s here).
+ * start (about 35,000 hits, 0.35-0.55 CPU-s here).  Only CMD's processes
+ * (and a program a traced process exec's) get it: a process traced with
+ * -p started before, and spending the allowance at once on its steady
+ * load would slow it for nothing.
  */
 #define TRACE_START_ALLOWANCE_S 50.0
 #define POLL_MS 100
@@ -159,9 +162,10 @@ static void usage(FILE *out)
 "      --max-overhead FRACTION  probe budget per process, a fraction of one CPU\n"
 "                       (default " GM_STR(GM_MAX_OVERHEAD) ", as the daemon): over it the hottest\n"
 "                       probes are shed and duty-cycled, and the report says\n"
-"                       for how long; a process's first 10 s may spend 50 s\n"
-"                       of budget more, once (its start is seen whole); 0: no\n"
-"                       budget (a map-heavy process can run many times slower)\n"
+"                       for how long; CMD's first 10 s may spend 50 s of\n"
+"                       budget more, once (its start is seen whole; not -p's);\n"
+"                       0: no budget (a map-heavy process can run many times\n"
+"                       slower)\n"
 "      --exact          also probe every insert (mapassign*, growWork*) and\n"
 "                       bucket allocation (mallocgc): exact, and costly; no\n"
 "                       budget unless --max-overhead is given\n"
@@ -749,6 +753,8 @@ static int attach_all(struct trace_session *ss)
 		if (!ss->o.cmd) {
 			target__exe_link(t->pid, path, sizeof(path));
 			attach_path = path;
+			/* -p: a running process; the allowance is for a program's start */
+			session__started_before(ss->s, t->pid);
 		}
 		slot = session__add_binary(ss->s, attach_path, t->bin, &ss->ids[i], t->pid, &err);
 		if (slot < 0) {

@@ -251,6 +251,13 @@ static int drain(struct session *s, int timeout_ms)
 	return n < 0 ? n : a + n;
 }
 
+void session__started_before(struct session *s, pid_t pid)
+{
+	/* no allowance to withhold without a budget; a failure leaves it given */
+	if (s->gov && attacher__no_start_allowance(s->att, pid) && s->o.verbose)
+		fprintf(stderr, "gomaptrace: pid %d: start allowance not withheld\n", (int)pid);
+}
+
 int session__poll(struct session *s, int timeout_ms)
 {
 	int ret = drain(s, timeout_ms);

@@ -23,6 +23,10 @@
  *   session__add_target()   follow one process of an attached binary:
  *                           tracker, BPF pid filter, governor;
  *                           session__remove_target() forgets it.
+ *   session__started_before()  a process that ran before tracing began
+ *                           (trace -p): its start-up is over, so the
+ *                           governor's start allowance is not given to it
+ *                           (call before its binary is attached).
  *   session__poll()         wait up to timeout_ms for records and route
  *                           them: over-budget alarms to the governor, exec
  *                           and exit records to opts.on_lifecycle, map
@@ -82,6 +86,7 @@ void session__put_binary(struct session *s, int slot);
 /* t->bin_slot must be set; 0 or -errno. */
 int session__add_target(struct session *s, struct target *t);
 void session__remove_target(struct session *s, pid_t pid);
+void session__started_before(struct session *s, pid_t pid);
 
 /* Records handled, or -errno (-EINTR: a signal). */
 int session__poll(struct session *s, int timeout_ms);

@@ -53,6 +53,19 @@ check "budget/default/cost-json" jq -e '.overhead.bpf_run_time_measured and .ove
 	and .overhead.hit_cost_seconds > .overhead.probe_cost_seconds
 	and (.overhead.probe_cpu_seconds - .events.probe_hits * .overhead.hit_cost_seconds | fabs) < 1e-3 * (1e-3 + .overhead.probe_cpu_seconds)' "$WORK/d.json"
 
+# The start allowance (0.5 CPU-s of probes in a program's first 10 s) is
+# for a program trace starts: `-- CMD` above spends it on the churn's
+# first second; a process traced with -p was running before, gets none,
+# and pays the budget from its first hit.
+"$FX" >/dev/null 2>&1 & PIDS+=($!)
+cpid=${PIDS[-1]}
+sleep 1
+timeout -k 5 30 "$GM" trace --no-live -d 3s -p "$cpid" --json "$WORK/p.json" -o "$WORK/p.txt" >/dev/null 2>"$WORK/p.err"
+kill "$cpid"; wait "$cpid" 2>/dev/null
+echo "# start allowance: -- CMD probe CPU $(jq .overhead.probe_cpu_seconds "$WORK/d.json") s in 3 s, -p $(jq .overhead.probe_cpu_seconds "$WORK/p.json") s"
+check "budget/allowance/cmd-gets-it" jq -e '.overhead.probe_cpu_seconds > 0.2' "$WORK/d.json"
+check "budget/allowance/pid-gets-none" jq -e '.overhead.probe_cpu_seconds < 0.15 and .governor.alarms >= 1' "$WORK/p.json"
+
 # DEFAULT options on a churn that also leaks (20,000 keys/s into one map
 # from 2 s on), beside an untraced copy of the same program started at the
 # same moment (another file: nothing is attached to it), classic and Swiss
