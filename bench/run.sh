@@ -537,18 +537,14 @@ trace_cost() { # JSON
 }
 
 tab_service() { # TC REP [aa: nothing traced, the noise floor]
-	local tc=$1 rep=$2 aa=${3:-} d=$RUN/trace-ab/$1-service${3:+-aa}-$2 snap l0 m extra=""
+	local tc=$1 rep=$2 aa=${3:-} d=$RUN/trace-ab/$1-service${3:+-aa}-$2 snap l0 m extra="" tpid
 	local -A wpid spid hostport wrkpid
 	mkdir -p "$d"
 	cp "$BB/$tc/gmb-service" "$d/gmb-service"
 	cp "$BB/$tc/gmb-service" "$d/gmb-service-ctl"
 	l0=$(load1)
-	if [ -n "$aa" ]; then
-		"$d/gmb-service" -addrfile "$d/addr.traced" -cache "$CACHE" >"$d/out.traced" 2>"$d/trace.err" &
-	else
-		"$GM" trace --no-live --json "$d/trace.json" -o "$d/trace.log" -- \
-			"$d/gmb-service" -addrfile "$d/addr.traced" -cache "$CACHE" >"$d/out.traced" 2>"$d/trace.err" &
-	fi
+	# a service is traced where it runs: trace -p once it is up, then the load
+	"$d/gmb-service" -addrfile "$d/addr.traced" -cache "$CACHE" >"$d/out.traced" 2>"$d/err.traced" &
 	wpid[traced]=$!
 	"$d/gmb-service-ctl" -addrfile "$d/addr.control" -cache "$CACHE" >"$d/out.control" 2>"$d/err.control" &
 	wpid[control]=$!
@@ -556,6 +552,15 @@ tab_service() { # TC REP [aa: nothing traced, the noise floor]
 		wait_for_file "$d/addr.$m" 30 || die "trace-ab service/$m did not start"
 		read -r "hostport[$m]" "spid[$m]" <"$d/addr.$m"
 	done
+	if [ -z "$aa" ]; then
+		"$GM" trace --no-live --json "$d/trace.json" -o "$d/trace.log" -p "${spid[traced]}" 2>"$d/trace.err" &
+		tpid=$!
+		for _ in $(seq 300); do
+			grep -q 'tracing pid' "$d/trace.err" 2>/dev/null && break
+			sleep 0.1
+		done
+		grep -q 'tracing pid' "$d/trace.err" || die "trace-ab service: trace -p did not attach: $(tail -2 "$d/trace.err")"
+	fi
 	snap=$(cpu_snap)
 	for m in traced control; do
 		GMB_IDS=$IDS wrk -t1 -c"$WRK_CONNS" -d"${GOV_DUR}s" --latency -s bench/workloads/service/wrk.lua \
@@ -563,6 +568,11 @@ tab_service() { # TC REP [aa: nothing traced, the noise floor]
 		wrkpid[$m]=$!
 	done
 	wait "${wrkpid[traced]}" "${wrkpid[control]}" || true
+	# the report first (trace -p ends at SIGINT), then the services
+	if [ -z "$aa" ]; then
+		kill -INT "$tpid" 2>/dev/null || true
+		wait "$tpid" 2>/dev/null || true
+	fi
 	for m in traced control; do
 		kill -TERM "${spid[$m]}" 2>/dev/null || true
 		wait "${wpid[$m]}" 2>/dev/null || true
@@ -607,7 +617,7 @@ trace_ab() {
 		done
 		log "trace-ab: churn, A/A: the same three, none traced (noise floor, pair $p/$GOV_PAIRS)"
 		tab_loop "$tc" churn "$p" aa
-		log "trace-ab: service, trace -- CMD (defaults) and an untraced copy, ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
+		log "trace-ab: service, trace -p (defaults) and an untraced copy, ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
 		tab_service "$tc" "$p"
 		log "trace-ab: service, A/A: the same two, none traced (noise floor, pair $p/$GOV_PAIRS)"
 		tab_service "$tc" "$p" aa
