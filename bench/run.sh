@@ -568,9 +568,10 @@ tab_service() { # TC REP [aa: nothing traced, the noise floor]
 		wrkpid[$m]=$!
 	done
 	wait "${wrkpid[traced]}" "${wrkpid[control]}" || true
-	# the report first (trace -p ends at SIGINT), then the services
+	# the report first (SIGTERM: a background job of a script has SIGINT
+	# ignored, and trace keeps an inherited SIG_IGN), then the services
 	if [ -z "$aa" ]; then
-		kill -INT "$tpid" 2>/dev/null || true
+		kill -TERM "$tpid" 2>/dev/null || true
 		wait "$tpid" 2>/dev/null || true
 	fi
 	for m in traced control; do
