@@ -230,7 +230,7 @@ EOF
 # and "overhead: H probe hits/s x C us = P% of one CPU, ..." (trace's estimate)
 trace_summary() { # TRACE_LOG
 	awk '
-		/^events: [0-9]+ received, [0-9]+ lost;.* probe hits$/ {ev = $2; lost = $4; hits = $(NF - 2)}
+		/^events: [0-9]+ received, [0-9]+ lost.* probe hits$/ {ev = $2; lost = $4; hits = $(NF - 2)}
 		/^overhead: / {for (i = 1; i <= NF; i++) if ($i ~ /%$/) {est = $i; sub(/%/, "", est)}}
 		END {printf "t_events=%s t_lost=%s t_hits=%s t_est_pct=%s", ev, lost, hits, (est == "" ? "na" : est)}' "$1"
 }
