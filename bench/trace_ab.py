@@ -41,8 +41,8 @@ def main(run):
         if r.get('section') == 'trace_ab':
             groups[(r['workload'], r['rep'])][r['mode']] = r
     out = ['### `trace` with default options, concurrent A/B (traced, untraced sibling of the same file, untraced copy)', '',
-           '| workload | pair | load1 | traced / control | sibling / control | p99 traced / control | traced extra CPU s | probe CPU s reported | reported / extra | hits | hit cost µs (trap + BPF) | alarms, shed s |',
-           '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|']
+           '| workload | pair | load1 | traced / control | sibling / control | p99 traced / control | traced extra CPU s | probe CPU s reported | reported / extra | hits | events lost | hit cost µs (trap + BPF) | alarms, shed s |',
+           '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|']
     for (w, rep), m in sorted(groups.items()):
         t, c, s = m.get('traced'), m.get('control'), m.get('sibling')
         if not t or not c:
@@ -64,7 +64,7 @@ def main(run):
         hit = num(t.get('t_hit_us'))
         trap = num(t.get('t_trap_us'))
         out.append(f"| {w} | {rep} | {t.get('load1')} | **{f(ratio)}** | {f(sib)} | {f(p99)} | {f(extra, '{:.2f}')} | "
-                   f"{f(rep_cpu, '{:.2f}')} | {f(rr, '{:.2f}')} | {t.get('t_hits', '')} | "
+                   f"{f(rep_cpu, '{:.2f}')} | {f(rr, '{:.2f}')} | {t.get('t_hits', '')} | {t.get('t_lost', '')} | "
                    f"{f(hit, '{:.1f}')} ({f(trap, '{:.1f}')} + {f(hit - trap if hit is not None and trap is not None else None, '{:.1f}')}) | "
                    f"{t.get('t_alarms', '')}, {f(num(t.get('t_shed_s')), '{:.0f}')} |")
     leaks = [r for r in recs if r.get('section') == 'trace_leak']
