@@ -11,12 +11,10 @@
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "gotypes.h"
 #include "heapwalk.h"
 #include "holder_roots.h"
@@ -88,8 +86,6 @@ struct hw {
 	int lvl;
 };
 
-
-
 /* ---- pure parts ---- */
 
 size_t heapwalk__scan(const uint8_t *buf, size_t len, uint64_t base, const struct u64map *want,
@@ -133,8 +129,10 @@ static int add_grange(uint64_t lo, uint64_t hi, void *ctx)
 {
 	struct hw *w = ctx;
 
-	if (w->ngr >= HOLDER_MAX_GROUP_RANGES || hi <= lo)
+	if (w->ngr >= HOLDER_MAX_GROUP_RANGES)
 		return 1;
+	if (hi <= lo)
+		return 0;
 	w->granges[w->ngr].lo = lo;
 	w->granges[w->ngr].hi = hi;
 	w->granges[w->ngr++].map = -1;

@@ -184,6 +184,12 @@ out:
 	return visited;
 }
 
+/* A range of user memory: inside the 47-bit address space, not wrapping. */
+static bool user_range(uint64_t lo, uint64_t len)
+{
+	return lo && lo < GOMAP_MAX_BYTES && len && len <= GOMAP_MAX_BYTES - lo;
+}
+
 int hslots__ranges(struct htypes *ht, uint64_t addr, uint64_t groupsize,
 		   int (*cb)(uint64_t lo, uint64_t hi, void *ctx), void *ctx)
 {
@@ -203,6 +209,8 @@ int hslots__ranges(struct htypes *ht, uint64_t addr, uint64_t groupsize,
 		if (!dir)
 			return 0;
 		if (!dirlen) {
+			if (!user_range(dir, groupsize))
+				return 0;
 			cb(dir, dir + groupsize, ctx);
 			return 1;
 		}
@@ -224,7 +232,7 @@ int hslots__ranges(struct htypes *ht, uint64_t addr, uint64_t groupsize,
 				continue;
 			data = ht_get64(tb + TABLE_GROUPS_OFF);
 			mask = ht_get64(tb + TABLE_MASK_OFF);
-			if (!data || mask >= GOMAP_MAX_TABLE_CAP / GOMAP_GROUP_SLOTS)
+			if (mask >= GOMAP_MAX_TABLE_CAP / GOMAP_GROUP_SLOTS || !user_range(data, (mask + 1) * groupsize))
 				continue;
 			n++;
 			if (cb(data, data + (mask + 1) * groupsize, ctx))
@@ -241,13 +249,13 @@ int hslots__ranges(struct htypes *ht, uint64_t addr, uint64_t groupsize,
 
 		if (B > HSLOTS_MAX_CLASSIC_B)
 			return -EINVAL;
-		if (buckets) {
+		if (user_range(buckets, groupsize << B)) {
 			n++;
 			if (cb(buckets, buckets + (groupsize << B), ctx))
 				return n;
 		}
 		/* a grow in progress: the old array is half as large, or as large (sameSizeGrow, 8) */
-		if (old && old != buckets && B) {
+		if (old != buckets && B && user_range(old, groupsize << ((flags & 8) ? B : B - 1))) {
 			n++;
 			cb(old, old + (groupsize << ((flags & 8) ? B : B - 1)), ctx);
 		}

@@ -51,7 +51,8 @@ uint64_t hslots__walk(struct htypes *ht, const struct hmtype *mt, const uint64_t
  * The memory holding the map's slots: cb(lo, hi) for each table's group
  * array (Swiss; one group for a small map) or the bucket array and, while
  * it grows, the old one (classic; overflow buckets allocated later are
- * not included).  Returns the ranges given, or -errno; cb returning
+ * not included).  Only ranges inside the 47-bit user address space are
+ * given (lo < hi).  Returns the ranges given, or -errno; cb returning
  * non-zero stops.
  */
 int hslots__ranges(struct htypes *ht, uint64_t addr, uint64_t groupsize,

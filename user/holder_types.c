@@ -132,6 +132,27 @@ static int ht_bytes(struct htypes *ht, uint64_t a, void *out, size_t len)
 	return hread__read(ht->rd, a, out, len);
 }
 
+/* The size every value of a kind has on amd64 (0: the type says: arrays, structs). */
+static uint64_t kind_size(uint8_t kind)
+{
+	switch (kind) {
+	case K_BOOL: case K_INT8: case K_UINT8:
+		return 1;
+	case K_INT16: case K_UINT16:
+		return 2;
+	case K_INT32: case K_UINT32: case K_FLOAT32:
+		return 4;
+	case K_COMPLEX128: case K_STRING: case K_INTERFACE:
+		return 16;
+	case K_SLICE:
+		return 24;
+	case K_ARRAY: case K_STRUCT:
+		return 0;
+	default:	/* int, uint, uintptr, int64, uint64, float64, complex64, pointers */
+		return 8;
+	}
+}
+
 const struct htinfo *htypes__info(struct htypes *ht, uint64_t addr)
 {
 	struct htinfo *ti = u64map__get(&ht->info, addr);
@@ -151,7 +172,8 @@ const struct htinfo *htypes__info(struct htypes *ht, uint64_t addr)
 		return NULL;
 	ti->size = ht_get64(b);
 	ti->kind = b[23] & 0x1f;
-	if (ti->size > GOMAP_MAX_BYTES || !ti->kind || ti->kind > K_UNSAFEPOINTER)
+	if (ti->size > GOMAP_MAX_BYTES || !ti->kind || ti->kind > K_UNSAFEPOINTER ||
+	    (kind_size(ti->kind) && ti->size != kind_size(ti->kind)))
 		return NULL;
 	switch (ti->kind) {
 	case K_POINTER:

@@ -13,7 +13,8 @@
  * - Nothing read is trusted: sizes are bounded by GOMAP_MAX_BYTES, struct
  *   fields by HT_MAX_STRUCT_FIELDS a struct and HT_MAX_INDEXED_FIELDS in
  *   all, names by 64 printable bytes, the types range by
- *   HOLDER_MAX_TYPES_BYTES; a descriptor that breaks a bound is unknown
+ *   HOLDER_MAX_TYPES_BYTES, a scalar, string, slice, interface or
+ *   pointer type's size by its kind; a descriptor that breaks a bound is unknown
  *   (NULL, false, 0), never a crash.  Fuzzed by tests/fuzz/fuzz_holder.c.
  * - The types range is read once per struct htypes, when first needed (a
  *   field index or a name); results are cached there until htypes__fini().
