@@ -680,6 +680,12 @@ if ((NATS_OK)); then
 	for s in nats-cmd nats-pid nats-rot nats-daemon; do check_health "$s"; done
 	nats_leak real/nats-cmd "$LOGDIR/nats-cmd.json" 1
 	nats_leak real/nats-pid "$LOGDIR/nats-pid.json" 0
+	# held_by (issue 13): the Server in main.main's frame, its clients map (a small map), the client
+	for s in nats-cmd nats-pid; do
+		[ -f "$(tl_min "$LOGDIR/$s.json")" ] && tl_assert "real/$s/subs-held-by" "$(tl_min "$LOGDIR/$s.json")" \
+			'any(.leaks[]; .type == $T and .held_by.path == "main.main (goroutine 1) -> (*server.Server).clients[…] -> (*server.client).subs")' \
+			'"held_by: " + ([.leaks[] | select(.type == $T) | .held_by] | tostring)' --arg T 'map[string]*server.subscription'
+	done
 	if tl_json_ok real/nats-rot/report "$LOGDIR/nats-rot.json" "$LOGDIR" nats-rot; then
 		f=$(tl_min "$LOGDIR/nats-rot.json")
 		tl_assert real/nats-rot/tracked "$f" \
