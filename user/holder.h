@@ -28,8 +28,13 @@
  * time, is counted in holder__stats() for the overhead line.
  *
  * Split: holder.c (this API, the results, keys and retained bytes),
- * heapwalk.c (the search), holder_types.c (type descriptors),
- * holder_slots.c (a map's groups, slots and keys).
+ * heapwalk.c (the search), holder_roots.c (the process's heap pages,
+ * goroutines, frames and variable names), holder_types.c (type
+ * descriptors and the field index), holder_slots.c (a map's groups, slots
+ * and keys).
+ *
+ * The results and switches are module state (one set per process): trace
+ * and the daemon each hold one tracker.
  */
 #ifndef HOLDER_H
 #define HOLDER_H
