@@ -13,25 +13,8 @@
 #include "buildinfo.h"
 #include "goelf.h"
 
-#define CHECK(c)                                                                        \
-	do {                                                                            \
-		if (!(c)) {                                                             \
-			fprintf(stderr, "fuzz_buildinfo: broken promise: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                                    \
-			abort();                                                        \
-		}                                                                       \
-	} while (0)
-
-static int verbose;
-static volatile size_t sink;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	return 0;
-}
+#define FUZZ_TAG "fuzz_buildinfo"
+#include "fuzzcommon.h"
 
 static void terminated(const char *s, size_t cap)
 {

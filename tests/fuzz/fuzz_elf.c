@@ -14,25 +14,8 @@
 #include <string.h>
 #include "goelf.h"
 
-#define CHECK(c)                                                                   \
-	do {                                                                       \
-		if (!(c)) {                                                        \
-			fprintf(stderr, "fuzz_elf: broken promise: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                               \
-			abort();                                                   \
-		}                                                                  \
-	} while (0)
-
-static int verbose;
-static volatile uint8_t sink;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	return 0;
-}
+#define FUZZ_TAG "fuzz_elf"
+#include "fuzzcommon.h"
 
 /* p[0, n) must lie inside the input; reading its ends lets ASan confirm. */
 static void inside(const uint8_t *base, size_t len, const uint8_t *p, uint64_t n)

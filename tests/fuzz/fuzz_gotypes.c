@@ -15,27 +15,10 @@
 #include "gotypes.h"
 #include "pclntab.h"
 
-#define CHECK(c)                                                                      \
-	do {                                                                          \
-		if (!(c)) {                                                           \
-			fprintf(stderr, "fuzz_gotypes: broken promise: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                                  \
-			abort();                                                      \
-		}                                                                     \
-	} while (0)
+#define FUZZ_TAG "fuzz_gotypes"
+#include "fuzzcommon.h"
 
 #define MAX_MAPS 4096
-
-static int verbose;
-static volatile size_t sink;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	return 0;
-}
 
 struct walk {
 	const struct gotypes *types;

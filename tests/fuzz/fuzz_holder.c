@@ -32,29 +32,12 @@
 #include "holder_slots.h"
 #include "holder_types.h"
 
-#define TAG "fuzz_holder"
+#define FUZZ_TAG "fuzz_holder"
+#include "fuzzcommon.h"
+
+#define TAG FUZZ_TAG
 #define IMG_BASE 0x10000000ULL
 #define HDR 16
-
-#define CHECK(c)                                                                      \
-	do {                                                                          \
-		if (!(c)) {                                                           \
-			fprintf(stderr, TAG ": broken promise: %s (%s:%d)\n", #c,   \
-				__FILE__, __LINE__);                                  \
-			abort();                                                      \
-		}                                                                     \
-	} while (0)
-
-static int verbose;
-static volatile size_t sink;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	return 0;
-}
 
 struct img {
 	const uint8_t *b;

@@ -53,22 +53,16 @@
 #include "metrics.h"
 #include "strbuf.h"
 
-#define TAG "fuzz_httpd"
-#define CHECK(c)                                                                      \
-	do {                                                                          \
-		if (!(c)) {                                                           \
-			fprintf(stderr, TAG ": broken promise: %s (%s:%d)\n", #c,     \
-				__FILE__, __LINE__);                                  \
-			abort();                                                      \
-		}                                                                     \
-	} while (0)
+#define FUZZ_TAG "fuzz_httpd"
+#define FUZZ_OWN_INIT
+#include "fuzzcommon.h"
 
+#define TAG FUZZ_TAG
 #define MAX_LABEL	256
 #define MAX_ROUNDS	100000
 #define MAX_REPLY	(1u << 20)
 
 static struct httpd *srv;
-static int verbose;
 static struct strbuf body;	/* the snapshot published for this input */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -13,24 +13,8 @@
 #include <string.h>
 #include "k8s.h"
 
-#define CHECK(c)                                                                     \
-	do {                                                                         \
-		if (!(c)) {                                                          \
-			fprintf(stderr, "fuzz_k8s: broken promise: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                                 \
-			abort();                                                     \
-		}                                                                    \
-	} while (0)
-
-static int verbose;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	return 0;
-}
+#define FUZZ_TAG "fuzz_k8s"
+#include "fuzzcommon.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

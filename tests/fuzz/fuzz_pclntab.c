@@ -15,31 +15,14 @@
 #include "goelf.h"
 #include "pclntab.h"
 
-#define CHECK(c)                                                                      \
-	do {                                                                          \
-		if (!(c)) {                                                           \
-			fprintf(stderr, "fuzz_pclntab: broken promise: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                                  \
-			abort();                                                      \
-		}                                                                     \
-	} while (0)
+#define FUZZ_TAG "fuzz_pclntab"
+#include "fuzzcommon.h"
 
 /* Enough to cover a real table (a Go binary has a few thousand functions)
  * while keeping one input's run short if the header claims millions. */
 #define MAX_WALK	20000
 #define MAX_SYMBOLIZE	64
 #define MAX_FRAMES	16
-
-static int verbose;
-static volatile size_t sink;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	return 0;
-}
 
 static void symbolize(const struct pclntab *tab, uint64_t pc, int *frames_seen)
 {

@@ -17,15 +17,8 @@
 #include <string.h>
 #include "probecheck.h"
 
-static int verbose;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	return 0;
-}
+#define FUZZ_TAG "fuzz_probecode"
+#include "fuzzcommon.h"
 
 static const uint64_t entries[] = {
 	0x401000,			/* a non-PIE text address */

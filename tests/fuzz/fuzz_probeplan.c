@@ -23,18 +23,10 @@
 #include "pclntab.h"
 #include "probecheck.h"
 
-#define TAG "fuzz_probeplan"
+#define FUZZ_TAG "fuzz_probeplan"
+#include "fuzzcommon.h"
 
-static int verbose;
-static volatile size_t sink;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	return 0;
-}
+#define TAG FUZZ_TAG
 
 /* The executable PT_LOAD holding file bytes [off, off+len), if any. */
 static int in_exec_segment(const struct goelf *elf, uint64_t off, uint64_t len)
