@@ -9,14 +9,7 @@
 # SIGTERM stops it within a second.
 . tests/e2e/lib.sh
 
-WORK=$(mktemp -d /tmp/gm-daemon.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+gm_workdir gm-daemon
 
 
 DPORT=$(free_port)

@@ -14,14 +14,7 @@
 #   no-attach-failure  gomaptrace_attach_failures_total stays 0 for it
 . tests/e2e/lib.sh
 
-WORK=$(mktemp -d /tmp/gm-privs.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+gm_workdir gm-privs
 
 # cap_bpf 39, cap_perfmon 38, cap_sys_ptrace 19
 WANT_CAPS=$(printf '%016x' $(((1 << 39) | (1 << 38) | (1 << 19))))

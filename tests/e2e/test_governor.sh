@@ -19,19 +19,12 @@ CHURN_MAKE_LINE=$(grep -n 'm := make(map\[int\]int)' tests/fixtures/churn/main.g
 HOARD_MAKE_LINE=$(grep -n '^var hoard = ' tests/fixtures/churn/main.go | cut -d: -f1)
 LEAK_MAKE_LINE=$(marker_line scenarios create-leak)
 
-WORK=$(mktemp -d /tmp/gm-gov.XXXXXX)
+gm_workdir gm-gov
 # what a failing case leaves for a post-mortem: the daemon's -v log and the
 # metrics when a check failed
 LOGDIR=$GM_BUILD/e2e/governor
 rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR"
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 # One daemon and its four processes, then everything is stopped.  SFX names
 # the attach path in the check names.

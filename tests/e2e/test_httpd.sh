@@ -13,14 +13,7 @@
 # and 200 again once the loop runs.
 . tests/e2e/lib.sh
 
-WORK=$(mktemp -d /tmp/gm-httpd.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+gm_workdir gm-httpd
 PROBE_MAX=${PROBE_MAX:-3}
 ATTACK_SECONDS=${ATTACK_SECONDS:-25}
 

@@ -22,14 +22,7 @@
 STATIC=$GM_BUILD/static/gomaptrace
 ROOTFS=$GM_BUILD/rootfs
 MAN=$GM_BUILD/gomaptrace.8
-WORK=$(mktemp -d /tmp/gm-release.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+gm_workdir gm-release
 for f in "$STATIC" "$ROOTFS/usr/local/bin/gomaptrace" "$MAN"; do
 	[ -e "$f" ] || { fail release/built "$f missing (make static rootfs man)"; exit 0; }
 done
