@@ -11,7 +11,8 @@
 #   --only LIST      comma-separated sections: overhead,governor,
 #                    governor-ab,trace-ab,pipeline,footprint,attach
 #                    (default: all)
-#   --workloads L    overhead workloads (default service,churn,bigmap)
+#   --workloads L    overhead and trace-ab workloads (default
+#                    service,churn,bigmap; trace-ab's leak runs with churn)
 #   --toolchains L   Go toolchains of tests/matrix.sh for the overhead
 #                    workloads (default go1.26), e.g. go1.26,go1.19
 #   --reps N         repetitions of each overhead measurement
@@ -609,20 +610,26 @@ tab_leak() { # TC VARIANT REP MODE (defaults | unbudgeted: --max-overhead 0)
 		"window_s=$(jq -r .window_seconds "$d/trace.json") min_span_s=$(jq -r '.min_span_seconds // empty' "$d/trace.json") $(trace_cost "$d/trace.json")"
 }
 
-trace_ab() {
+trace_ab() { # the workloads of --workloads (service, churn, bigmap); the leak with churn
 	local tc=${TOOLCHAINS%%,*} p w
 	for ((p = 1; p <= GOV_PAIRS; p++)); do
 		for w in churn bigmap; do
+			[[ ,$WORKLOADS, == *,$w,* ]] || continue
 			log "trace-ab: $w, trace -- CMD (defaults), an untraced sibling of the same file and an untraced copy, ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
 			tab_loop "$tc" "$w" "$p"
 		done
-		log "trace-ab: churn, A/A: the same three, none traced (noise floor, pair $p/$GOV_PAIRS)"
-		tab_loop "$tc" churn "$p" aa
-		log "trace-ab: service, trace -p (defaults) and an untraced copy, ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
-		tab_service "$tc" "$p"
-		log "trace-ab: service, A/A: the same two, none traced (noise floor, pair $p/$GOV_PAIRS)"
-		tab_service "$tc" "$p" aa
+		if [[ ,$WORKLOADS, == *,churn,* ]]; then
+			log "trace-ab: churn, A/A: the same three, none traced (noise floor, pair $p/$GOV_PAIRS)"
+			tab_loop "$tc" churn "$p" aa
+		fi
+		if [[ ,$WORKLOADS, == *,service,* ]]; then
+			log "trace-ab: service, trace -p (defaults) and an untraced copy, ${GOV_DUR}s (pair $p/$GOV_PAIRS)"
+			tab_service "$tc" "$p"
+			log "trace-ab: service, A/A: the same two, none traced (noise floor, pair $p/$GOV_PAIRS)"
+			tab_service "$tc" "$p" aa
+		fi
 	done
+	[[ ,$WORKLOADS, == *,churn,* ]] || return 0
 	# the same leak with no budget: what the governor itself costs in time
 	# to a verdict, apart from the judging rule's own floor (the span)
 	log "trace-ab: a leak beside the churn, go1.26 (Swiss) and go1.24-noswiss (classic), defaults and --max-overhead 0"
