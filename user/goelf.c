@@ -539,6 +539,31 @@ int goelf__symbol(const struct goelf *elf, const char *name, uint64_t *addr, uin
 	return find_sym(elf, elf->dynsym, elf->dynstrtab, name, len, false, addr, size);
 }
 
+const char *goelf__object_at(const struct goelf *elf, uint64_t vaddr, uint64_t *off)
+{
+	const struct goelf_section *tab = elf->symtab;
+	size_t i, n;
+
+	if (!tab || tab->type == SHT_NOBITS)
+		return NULL;
+	n = tab->size / sizeof(Elf64_Sym);
+	for (i = 1; i < n; i++) {
+		Elf64_Sym sym;
+		const char *s;
+
+		memcpy(&sym, elf->data + tab->offset + i * sizeof(sym), sizeof(sym));
+		if (ELF64_ST_TYPE(sym.st_info) != STT_OBJECT || !sym.st_size ||
+		    vaddr < sym.st_value || vaddr - sym.st_value >= sym.st_size)
+			continue;
+		s = strtab_str(elf, elf->symstrtab, sym.st_name);
+		if (!s)
+			continue;
+		*off = vaddr - sym.st_value;
+		return s;
+	}
+	return NULL;
+}
+
 bool goelf__has_symbol_prefix(const struct goelf *elf, const char *prefix)
 {
 	size_t len = strlen(prefix);

@@ -94,6 +94,12 @@ bool goelf__find_word(const struct goelf *elf, uint64_t value, goelf_word_cb cb,
 bool goelf__has_symtab(const struct goelf *elf);
 int goelf__symbol(const struct goelf *elf, const char *name,
 		  uint64_t *addr, uint64_t *size);
+/*
+ * The .symtab data object (STT_OBJECT, sized) holding link-time address
+ * vaddr, and *off the offset in it; NULL when none does.  The linker's
+ * zero-size section markers (runtime.bss, ...) name nothing.
+ */
+const char *goelf__object_at(const struct goelf *elf, uint64_t vaddr, uint64_t *off);
 /* True if some .symtab or .dynsym symbol name starts with prefix. */
 bool goelf__has_symbol_prefix(const struct goelf *elf, const char *prefix);
 /* True if the binary is dynamically linked (has PT_INTERP or DT_NEEDED). */

@@ -30,38 +30,12 @@
 
 bool heapwalk__symbol_at(const struct goelf *elf, uint64_t vaddr, char *buf, size_t len, uint64_t *off)
 {
-	const struct goelf_section *sym = goelf__section_by_name(elf, ".symtab");
-	const struct goelf_section *str = goelf__section_by_name(elf, ".strtab");
-	const uint8_t *sd, *sn;
-	size_t i, n;
+	const char *name = goelf__object_at(elf, vaddr, off);
 
-	if (!sym || !str)
+	if (!name)
 		return false;
-	sd = goelf__section_data(elf, sym);
-	sn = goelf__section_data(elf, str);
-	if (!sd || !sn)
-		return false;
-	n = sym->size / sizeof(Elf64_Sym);
-	/*
-	 * A sized symbol that contains vaddr; the linker's zero-size section
-	 * markers (runtime.bss, runtime.data, ...) sit at the same addresses
-	 * and name nothing.
-	 */
-	for (i = 1; i < n; i++) {
-		Elf64_Sym s;
-
-		memcpy(&s, sd + i * sizeof(s), sizeof(s));
-		if (ELF64_ST_TYPE(s.st_info) != STT_OBJECT || s.st_name >= str->size || !s.st_size)
-			continue;
-		if (vaddr < s.st_value || vaddr - s.st_value >= s.st_size)
-			continue;
-		if (!memchr(sn + s.st_name, '\0', str->size - s.st_name))
-			continue;
-		snprintf(buf, len, "%s", (const char *)sn + s.st_name);
-		*off = vaddr - s.st_value;
-		return true;
-	}
-	return false;
+	snprintf(buf, len, "%s", name);
+	return true;
 }
 
 void heapwalk__section_at(const struct goelf *elf, uint64_t vaddr, char *buf, size_t len)
