@@ -24,46 +24,17 @@
 #include "metrics.h"
 #include "tracker.h"
 #include "cases.h"
+#include "gospace.h"
 
 #define SEC 1000000000ULL
 #define PID 0x7ffffff0		/* no such process */
-#define ARENA_BASE 0x10000000ULL
-#define ARENA_SIZE (1u << 20)
 #define BUCKET_SIZE 208
 
-struct space {
-	uint8_t *mem;
-};
-
-static int space_read(void *ctx, pid_t pid, uint64_t addr, void *buf, size_t len)
+/* hmap with no overflow buckets */
+static void classic_header0(struct space *sp, uint64_t h, uint64_t count, uint8_t B, uint32_t seed,
+			    uint64_t buckets)
 {
-	struct space *sp = ctx;
-
-	if (pid != PID)
-		return -ESRCH;
-	if (addr < ARENA_BASE || addr + len > ARENA_BASE + ARENA_SIZE)
-		return -EFAULT;
-	memcpy(buf, sp->mem + (addr - ARENA_BASE), len);
-	return 0;
-}
-
-static void put(struct space *sp, uint64_t addr, uint64_t off, const void *v, size_t len)
-{
-	memcpy(sp->mem + (addr + off - ARENA_BASE), v, len);
-}
-
-/* hmap: count 0, flags 8, B 9, noverflow 10, hash0 12, buckets 16, oldbuckets 24 */
-static void classic_header(struct space *sp, uint64_t h, uint64_t count, uint8_t B, uint32_t seed,
-			   uint64_t buckets)
-{
-	uint64_t zero = 0;
-
-	put(sp, h, 0, &count, 8);
-	put(sp, h, 8, &zero, 8);
-	put(sp, h, 9, &B, 1);
-	put(sp, h, 12, &seed, 4);
-	put(sp, h, 16, &buckets, 8);
-	put(sp, h, 24, &zero, 8);
+	classic_header(sp, h, count, B, 0, seed, buckets);
 }
 
 struct fx {
@@ -119,6 +90,8 @@ static void render(struct fx *f)
 
 	f->sp.mem = calloc(1, ARENA_SIZE);
 	assert_non_null(f->sp.mem);
+	f->sp.pid = PID;
+	f->sp.next = ARENA_BASE;
 	f->mem = (struct gomap_mem){ .read = space_read, .ctx = &f->sp };
 	f->plan.impl = GM_MAP_CLASSIC;
 	gomap__layout(&f->plan.layout, GM_MAP_CLASSIC, 1, 22);
@@ -137,7 +110,7 @@ static void render(struct fx *f)
 	assert_int_equal(tracker__add_target(f->tr, &f->tgt), 0);
 
 	/* one map grown from B 1 to B 2, read with 14 entries */
-	classic_header(&f->sp, h, 9, 1, 77, b);
+	classic_header0(&f->sp, h, 9, 1, 77, b);
 	memset(&e, 0, sizeof(e));
 	e.ts_ns = gm_now_ns();
 	e.tgid = e.tid = PID;
@@ -152,7 +125,7 @@ static void render(struct fx *f)
 	e.frames[1] = 0x401100;
 	e.nr_frames = 2;
 	tracker__handle_event(f->tr, &e);
-	classic_header(&f->sp, h, 14, 2, 77, b);
+	classic_header0(&f->sp, h, 14, 2, 77, b);
 	tracker__sample(f->tr, gm_now_ns());
 
 	in.tr = f->tr;
